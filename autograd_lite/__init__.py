@@ -1,0 +1,49 @@
+"""autograd_lite: a small, readable reverse-mode automatic differentiation engine on NumPy.
+
+>>> import autograd_lite as ag
+>>> x = ag.tensor(-2.0, requires_grad=True)
+>>> y = ag.tensor(5.0, requires_grad=True)
+>>> z = ag.tensor(-4.0, requires_grad=True)
+>>> f = (x + y) * z
+>>> f.backward()
+>>> x.grad.item(), y.grad.item(), z.grad.item()
+(-4.0, -4.0, 3.0)
+"""
+from autograd_lite.tensor import Tensor, tensor  # first: it pulls in ops and the engine
+from autograd_lite._dtypes import get_default_dtype, set_default_dtype
+from autograd_lite.backward import grad
+from autograd_lite.factories import (arange, eye, full, full_like, linspace, ones, ones_like,
+                                     rand, randint, randn, zeros, zeros_like)
+from autograd_lite.grad_mode import (detect_anomaly, enable_grad, is_anomaly_enabled,
+                                     is_grad_enabled, no_grad, set_grad_enabled)
+from autograd_lite.ops import (abs, argmax, argmin, astype, broadcast_to, cat, clip, concatenate,
+                               cos, einsum, exp, expand, flatten, log, log_softmax, logsumexp,
+                               matmul, max, maximum, mean, min, minimum, pad, permute, pow, relu,
+                               reshape, sigmoid, sign, sin, softmax, sqrt, squeeze, stack, std,
+                               sum, tanh, transpose, unsqueeze, var, view, where)
+from autograd_lite.random import manual_seed
+from autograd_lite.function import Function
+from autograd_lite import functional, testing  # noqa: E402
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Tensor", "tensor", "Function", "grad", "functional", "testing",
+    "set_default_dtype", "get_default_dtype", "manual_seed",
+    "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
+    "is_anomaly_enabled",
+    "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "abs", "pow", "clip", "sign",
+    "sum", "mean", "max", "min", "var", "std", "logsumexp", "argmax", "argmin",
+    "reshape", "view", "flatten", "squeeze", "unsqueeze", "transpose", "permute", "expand",
+    "broadcast_to", "matmul", "softmax", "log_softmax", "maximum", "minimum", "where",
+    "concatenate", "cat", "stack", "pad", "einsum", "astype",
+    "zeros", "ones", "full", "full_like", "zeros_like", "ones_like", "eye", "arange", "linspace",
+    "rand", "randn", "randint",
+]
+
+
+def __getattr__(name: str):  # lazy subpackages: nn, optim, data, viz import only when used
+    if name in ("nn", "optim", "data", "viz"):
+        import importlib
+        return importlib.import_module(f"autograd_lite.{name}")
+    raise AttributeError(f"module 'autograd_lite' has no attribute {name!r}")

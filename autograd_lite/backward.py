@@ -1,0 +1,231 @@
+"""Reverse mode: iterative topological ordering and the backward loop.
+
+``backward`` (``Tensor.backward``), ``grad`` (``ag.grad``) and ``iter_backward`` (the
+step-by-step view used by ``viz.BackwardStepper``) all run the one generator ``_run``:
+
+1. count, without recursion, how many recorded uses each node and leaf has below the roots;
+2. start from the roots' gradients; a node is ready when every use of its output has sent
+   its gradient; pop it, run its tensor hooks, apply its VJP rules, free its saved values
+   (unless ``retain_graph``), and pass each input gradient on (summing where paths meet);
+3. a leaf that is ready gets its hooks run and its gradient accumulated into ``.grad``
+   (or captured, for ``grad``).
+
+With ``create_graph=False`` the VJP rules run with grad mode off, so they record nothing.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator, NamedTuple, Sequence
+
+import numpy as np
+
+from autograd_lite.grad_mode import _state
+from autograd_lite.node import Node, format_trace
+from autograd_lite.tensor import Tensor
+
+__all__ = ["backward", "grad", "iter_backward", "Step"]
+
+_wrap = Tensor._wrap
+
+
+class Step(NamedTuple):
+    """One processed node: its upstream gradient and the gradients it sent to each input."""
+
+    node: Node
+    grad_output: Tensor
+    grad_inputs: tuple
+
+
+def _as_list(x: Any) -> list:
+    if isinstance(x, Tensor):
+        return [x]
+    return list(x)
+
+
+def _root_grads(roots: Sequence[Tensor], grads: Sequence[Any] | None, who: str) -> list:
+    out = []
+    for i, r in enumerate(roots):
+        if not isinstance(r, Tensor):
+            raise TypeError(f"{who}: outputs must be Tensors, got {type(r).__name__}")
+        if not r.requires_grad:
+            raise RuntimeError(f"{who}: element {i} of tensors does not require grad and does "
+                               "not have a grad_fn (was it computed under no_grad, or from "
+                               "tensors without requires_grad=True?)")
+        g = None if grads is None else grads[i]
+        if g is None:
+            if r.data.size != 1:
+                raise RuntimeError(f"{who}: grad can be implicitly created only for scalar "
+                                   f"outputs; output {i} has shape {r.shape}: pass gradient= "
+                                   "(or grad_outputs=) of that shape")
+            g = _wrap(np.ones_like(r.data))
+        else:
+            if not isinstance(g, Tensor):
+                g = _wrap(np.asarray(g, dtype=r.data.dtype))
+            if g.data.shape != r.data.shape:
+                raise RuntimeError(f"{who}: gradient has shape {g.shape} but output {i} has "
+                                   f"shape {r.shape}; they must match")
+        out.append(g)
+    return out
+
+
+def _dependencies(keys: list) -> dict:
+    """Number of recorded uses of every node and leaf reachable from ``keys`` (no recursion)."""
+    deps: dict = {}
+    stack = [k for k in keys if type(k) is Node]
+    visited = set(stack)
+    while stack:
+        n = stack.pop()
+        for p in n.next_functions:
+            if p is None:
+                continue
+            deps[p] = deps.get(p, 0) + 1
+            if type(p) is Node and p not in visited:
+                visited.add(p)
+                stack.append(p)
+    return deps
+
+
+def _run_hooks(hooks: list, g: Tensor) -> Tensor:
+    for h in list(hooks):
+        r = h(g)
+        if r is not None:
+            if not isinstance(r, Tensor) or r.shape != g.shape:
+                raise RuntimeError(f"hook {getattr(h, '__name__', h)} returned "
+                                   f"{type(r).__name__} {getattr(r, 'shape', '')}; a hook must "
+                                   f"return None or a Tensor of shape {g.shape}")
+            g = r
+    return g
+
+
+def _check_anomaly(node: Node, grads: list) -> None:
+    for i, gi in enumerate(grads):
+        if gi is not None and gi.data.dtype.kind == "f" and not np.all(np.isfinite(gi.data)):
+            bad = "NaN" if np.isnan(gi.data).any() else "Inf"
+            raise RuntimeError(
+                f"detect_anomaly: {node} returned {bad} values in its gradient for input {i} "
+                f"(shape {gi.shape}).\nThe op was created at:\n{format_trace(node)}")
+
+
+def _run(roots: list, grads: list, retain_graph: bool, create_graph: bool,
+         capture: dict | None = None) -> Iterator[Step]:
+    """The backward loop. Yields a :class:`Step` after each node it processes."""
+    pending: dict = {}
+    keys = []
+    for r, g in zip(roots, grads):
+        k = r.grad_fn or r
+        keys.append(k)
+        pending[k] = pending[k] + g if k in pending else g
+    deps = _dependencies(keys)
+    ready = [k for k in dict.fromkeys(keys) if k not in deps]
+    anomaly = _state.anomaly
+    while ready:
+        k = ready.pop()
+        g = pending.pop(k, None)
+        prev_mode = _state.enabled
+        _state.enabled = create_graph
+        try:
+            if type(k) is not Node:  # a leaf: hooks, then accumulate or capture
+                if g is None:
+                    continue
+                if k._hooks:
+                    g = _run_hooks(k._hooks, g)
+                if capture is not None:
+                    if k in capture:
+                        capture[k] = g
+                    continue
+                if g.data.dtype != k.data.dtype:
+                    g = g.astype(k.data.dtype) if create_graph else _wrap(g.data.astype(k.data.dtype))
+                if k.grad is None:
+                    k.grad = g if create_graph else _wrap(np.array(g.data, copy=True))
+                else:
+                    k.grad = k.grad + g
+                continue
+            nexts = k.next_functions
+            if g is None:
+                grads_in: list = [None] * len(nexts)
+            else:
+                if k._hooks:
+                    g = _run_hooks(k._hooks, g)
+                if k._retain is not None:
+                    t = k._retain()
+                    if t is not None:
+                        t.grad = g if t.grad is None else t.grad + g
+                if capture is not None and k in capture:
+                    capture[k] = g
+                grads_in = k.apply(g)
+                if anomaly:
+                    _check_anomaly(k, grads_in)
+                if not retain_graph:
+                    k.free()
+            for p, gi in zip(nexts, grads_in):
+                if p is None:
+                    continue
+                if gi is not None:
+                    prev = pending.get(p)
+                    pending[p] = gi if prev is None else prev + gi
+                c = deps[p] - 1
+                deps[p] = c
+                if c == 0:
+                    ready.append(p)
+        finally:
+            _state.enabled = prev_mode
+        if g is not None:
+            yield Step(k, g, tuple(grads_in))
+
+
+def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,
+             create_graph: bool = False) -> None:
+    """Accumulate gradients of ``tensors`` (summed) into the leaves' ``.grad``."""
+    roots = _as_list(tensors)
+    grads = _root_grads(roots, None if grad_tensors is None else _as_list(grad_tensors),
+                        "backward")
+    if retain_graph is None:
+        retain_graph = create_graph
+    for _ in _run(roots, grads, retain_graph, create_graph):
+        pass
+
+
+def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
+         create_graph: bool = False, allow_unused: bool = False) -> tuple:
+    """Gradients of ``outputs`` with respect to each of ``inputs``, without touching ``.grad``.
+
+    ``grad_outputs`` gives the vector of the vector-Jacobian product (required for non-scalar
+    outputs). Returns a tuple with one Tensor per input (shaped like it), or ``None`` for an
+    unused input when ``allow_unused=True``. ``create_graph=True`` makes the result
+    differentiable (Hessians, gradient penalties).
+    """
+    roots = _as_list(outputs)
+    ins = _as_list(inputs)
+    gos = None
+    if grad_outputs is not None:
+        gos = _as_list(grad_outputs) if not isinstance(grad_outputs, Tensor) else [grad_outputs]
+        if len(gos) != len(roots):
+            raise ValueError(f"grad: got {len(gos)} grad_outputs for {len(roots)} outputs")
+    grads = _root_grads(roots, gos, "grad")
+    capture: dict = {}
+    for i, t in enumerate(ins):
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise RuntimeError(f"grad: input {i} does not require grad")
+        capture[t.grad_fn or t] = None
+    if retain_graph is None:
+        retain_graph = create_graph
+    for _ in _run(roots, grads, retain_graph, create_graph, capture):
+        pass
+    result = []
+    for i, t in enumerate(ins):
+        g = capture[t.grad_fn or t]
+        if g is None and not allow_unused:
+            raise RuntimeError(f"grad: input {i} (shape {t.shape}) was not used in the graph "
+                               "of the outputs; pass allow_unused=True to get None for it")
+        if g is not None and g.data.dtype != t.data.dtype:
+            g = g.astype(t.data.dtype)
+        result.append(g)
+    return tuple(result)
+
+
+def iter_backward(root: Tensor, gradient: Any = None,
+                  retain_graph: bool = False) -> Iterator[Step]:
+    """Run ``root.backward(gradient)`` one node at a time, yielding a :class:`Step` per node
+    in the order backward processes them (reverse topological). Exhausting it leaves exactly
+    the ``.grad`` values ``root.backward()`` would."""
+    grads = _root_grads([root], None if gradient is None else [gradient], "backward")
+    return _run([root], grads, retain_graph, False)

@@ -1,0 +1,118 @@
+"""Tensor factories. Floating results use the default dtype unless ``dtype=`` is given;
+random ones draw from the library generator (``ag.manual_seed``)."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd_lite import _dtypes
+from autograd_lite.random import get_generator
+from autograd_lite.tensor import Tensor
+
+__all__ = ["zeros", "ones", "full", "zeros_like", "ones_like", "full_like", "eye", "arange",
+           "linspace", "rand", "randn", "randint"]
+
+
+def _shape(op: str, shape: tuple) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    try:
+        shape = tuple(int(s) for s in shape)
+    except (TypeError, ValueError):
+        raise TypeError(f"{op}: shape must be ints, got {shape!r}") from None
+    if any(s < 0 for s in shape):
+        raise ValueError(f"{op}: negative dimension in shape {shape}")
+    return shape
+
+
+def _dtype(dtype: Any) -> np.dtype:
+    return _dtypes.get_default_dtype() if dtype is None else np.dtype(dtype)
+
+
+def _make(data: np.ndarray, requires_grad: bool) -> Tensor:
+    t = Tensor._wrap(data)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros with ``shape`` (tuple or varargs)."""
+    return _make(np.zeros(_shape("zeros", shape), dtype=_dtype(dtype)), requires_grad)
+
+
+def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones with ``shape`` (tuple or varargs)."""
+    return _make(np.ones(_shape("ones", shape), dtype=_dtype(dtype)), requires_grad)
+
+
+def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ``shape`` filled with ``fill_value``."""
+    shape = _shape("full", (shape,) if isinstance(shape, int) else tuple(shape))
+    return _make(np.full(shape, fill_value, dtype=_dtype(dtype)), requires_grad)
+
+
+def _like(x: Any) -> np.ndarray:
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
+
+
+def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros with the shape (and dtype, unless given) of ``x``."""
+    return _make(np.zeros_like(_like(x), dtype=dtype), requires_grad)
+
+
+def ones_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones with the shape (and dtype, unless given) of ``x``."""
+    return _make(np.ones_like(_like(x), dtype=dtype), requires_grad)
+
+
+def full_like(x: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """``fill_value`` with the shape (and dtype, unless given) of ``x``."""
+    return _make(np.full_like(_like(x), fill_value, dtype=dtype), requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """The n x m identity matrix (m defaults to n)."""
+    if n < 0 or (m is not None and m < 0):
+        raise ValueError(f"eye: sizes must be non-negative, got n={n}, m={m}")
+    return _make(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
+
+
+def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """Evenly spaced values in [start, stop) (int64 for int arguments, else default float)."""
+    if step == 0:
+        raise ValueError("arange: step must be non-zero")
+    if dtype is None:
+        ints = all(isinstance(v, (int, np.integer)) for v in (start, stop, step) if v is not None)
+        dtype = np.int64 if ints else _dtypes.get_default_dtype()
+    return _make(np.arange(start, stop, step, dtype=dtype), requires_grad)
+
+
+def linspace(start: float, stop: float, steps: int, dtype: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from start to stop inclusive (as torch.linspace)."""
+    if steps < 0:
+        raise ValueError(f"linspace: steps must be non-negative, got {steps}")
+    return _make(np.linspace(start, stop, steps, dtype=_dtype(dtype)), requires_grad)
+
+
+def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Uniform samples on [0, 1) with ``shape`` (library generator)."""
+    d = _dtype(dtype)
+    return _make(get_generator().random(_shape("rand", shape)).astype(d, copy=False),
+                 requires_grad)
+
+
+def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Standard normal samples with ``shape`` (library generator)."""
+    d = _dtype(dtype)
+    return _make(get_generator().standard_normal(_shape("randn", shape)).astype(d, copy=False),
+                 requires_grad)
+
+
+def randint(low: int, high: int, size: Any, dtype: Any = np.int64) -> Tensor:
+    """Integers uniform on [low, high) with shape ``size``."""
+    size = _shape("randint", (size,) if isinstance(size, int) else tuple(size))
+    return _make(get_generator().integers(low, high, size=size, dtype=dtype), False)

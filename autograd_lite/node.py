@@ -1,0 +1,265 @@
+"""Graph nodes and the one op-definition helper.
+
+An :class:`Op` is a forward on ndarrays plus one vector-Jacobian product (VJP) rule per input,
+written with Tensor ops. Calling an op runs the forward; when grad mode is on and some input
+requires grad, it also records a :class:`Node` (the output's ``grad_fn``).
+
+Read-only introspection surface of a node (what ``viz`` and users may rely on):
+
+- ``node.name``            op name, e.g. ``"Mul"``; ``str(node)`` is ``"MulBackward"``
+- ``node.next_functions``  one entry per input: the input's ``Node``, the leaf ``Tensor`` that
+                           requires grad, or ``None`` for a constant input
+- ``node.inputs``          the input Tensors (``None`` once backward freed the graph)
+- ``node.output``          the Tensor this node produced, if it is still alive, else ``None``
+- ``node.scope``           the module-scope path the op ran in (see ``scope.py``) or ``None``
+- ``node.freed``           True once backward released the saved values
+- ``node.trace``           creation stack (only recorded under ``detect_anomaly``)
+"""
+from __future__ import annotations
+
+import os
+import traceback
+import weakref
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from autograd_lite import scope as _scope
+from autograd_lite.grad_mode import _state
+from autograd_lite.tensor import Tensor
+
+__all__ = ["Op", "Node", "as_tensor"]
+
+_wrap = Tensor._wrap
+_current_scope = _scope.current_scope
+
+
+def as_tensor(x: Any, like: np.ndarray | None = None) -> Tensor:
+    """Wrap a non-Tensor operand. Python scalars take the dtype NumPy would give them next to
+    ``like`` (so ``float32_tensor * 2.0`` stays float32); arrays are used as they are."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, np.ndarray):
+        return _wrap(x)
+    if isinstance(x, (bool, int, float)) and like is not None:
+        return _wrap(np.asarray(x, dtype=np.result_type(like, x)))
+    if isinstance(x, (list, tuple, int, float, bool, np.generic)):
+        return Tensor(x)
+    raise TypeError(f"expected a Tensor, array or number, got {type(x).__name__}")
+
+
+class Node:
+    """One recorded op application: the ``grad_fn`` of the tensor it produced."""
+
+    __slots__ = ("op", "inputs", "next_functions", "kwargs", "saved", "_out", "_out_data",
+                 "_versions", "_hooks", "_retain", "scope", "trace", "freed", "__weakref__")
+
+    def __init__(self, op: "Op", inputs: tuple, next_functions: tuple, kwargs: dict,
+                 saved: Any = None) -> None:
+        self.op = op
+        self.inputs = inputs
+        self.next_functions = next_functions
+        self.kwargs = kwargs
+        self.saved = saved
+        self._out = None
+        self._out_data = None
+        self._versions = tuple([t._version for t in inputs])
+        self._hooks = None
+        self._retain = None
+        self.scope = _current_scope()
+        self.trace = _user_stack() if _state.anomaly else None
+        self.freed = False
+
+    @property
+    def name(self) -> str:
+        return self.op.name
+
+    def __repr__(self) -> str:
+        return self.op.name + "Backward"
+
+    @property
+    def output(self) -> Tensor | None:
+        return self._out() if self._out is not None else None
+
+    # ---- hooks and retained grads on non-leaf tensors live on their node
+    def add_hook(self, fn: Callable) -> Callable[[], None]:
+        if self._hooks is None:
+            self._hooks = []
+        hooks = self._hooks
+        hooks.append(fn)
+        return lambda: hooks.remove(fn) if fn in hooks else None
+
+    def retain(self, t: Tensor) -> None:
+        self._retain = weakref.ref(t)
+
+    def out_tensor(self) -> Tensor:
+        """The output as a Tensor for VJP rules: the live tensor, or one rebuilt from the saved
+        array whose ``grad_fn`` is this node (so double backward still flows through it)."""
+        t = self._out()
+        if t is None:
+            t = _wrap(self._out_data, True, self)
+        return t
+
+    def apply(self, grad: Tensor) -> list:
+        """The gradients for each input (``None`` where an input needs none), shaped like the
+        inputs. Raises if the graph was freed or a saved input was changed in place."""
+        if self.freed:
+            raise RuntimeError(
+                f"{self}: trying to backward through the graph a second time (or to use "
+                "values that were already freed). Pass retain_graph=True to the first "
+                "backward() or autograd.grad() if you need to backward twice.")
+        inputs = self.inputs
+        for t, v in zip(inputs, self._versions):
+            if t._version != v:
+                raise RuntimeError(
+                    f"{self}: one of the tensors needed for the gradient (shape {t.shape}) was "
+                    f"modified by an in-place operation after it was saved (version {v} -> "
+                    f"{t._version}). Clone it before changing it, or change it out of place.")
+        return self.op.vjp(self, grad)
+
+    def free(self) -> None:
+        self.inputs = None
+        self.saved = None
+        self._out_data = None
+        self.freed = True
+
+
+class Op:
+    """A differentiable primitive: ``forward`` on ndarrays and one VJP rule per input.
+
+    ``Op(name, forward, *vjps, save_out=False)``. Each rule is called as
+    ``rule(grad, out, *inputs, **kwargs)`` with Tensors (``out`` is ``None`` unless
+    ``save_out``) and returns the gradient for its input; the engine sums it back over any
+    broadcast dimensions. ``vjp_all`` instead takes ``(grad, out, inputs, needs, **kwargs)``
+    and returns a list (for ops with a variable number of inputs).
+    """
+
+    __slots__ = ("name", "forward", "vjps", "vjp_all", "save_out", "differentiable")
+
+    def __init__(self, name: str, forward: Callable, *vjps: Callable | None,
+                 vjp_all: Callable | None = None, save_out: bool = False) -> None:
+        self.name = name
+        self.forward = forward
+        self.vjps = vjps
+        self.vjp_all = vjp_all
+        self.save_out = save_out
+
+    def __repr__(self) -> str:
+        return f"Op({self.name})"
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Tensor:
+        """Apply to Tensors (other operands are wrapped with :func:`as_tensor`)."""
+        ts = []
+        like = None
+        for a in args:
+            if isinstance(a, Tensor):
+                like = a.data
+                break
+        for a in args:
+            ts.append(a if isinstance(a, Tensor) else as_tensor(a, like))
+        return self.apply(ts, kwargs)
+
+    def apply(self, ts: Sequence[Tensor], kwargs: dict) -> Tensor:
+        try:
+            out = self.forward(*[t.data for t in ts], **kwargs)
+        except Exception as e:  # noqa: BLE001 - re-raised with the op's name and shapes
+            raise _op_error(self.name, ts, e) from None
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        if _state.enabled and out.dtype.kind in "fc":
+            for t in ts:
+                if t.requires_grad:
+                    break
+            else:
+                return _wrap(out)
+            nexts = tuple([(t.grad_fn or t) if t.requires_grad else None for t in ts])
+            node = Node(self, tuple(ts), nexts, kwargs)
+            res = _wrap(out, True, node)
+            node._out = weakref.ref(res)
+            if self.save_out:
+                node._out_data = out
+            if _state.anomaly:
+                _check_forward(node, out)
+            return res
+        return _wrap(out)
+
+    def vjp(self, node: Node, grad: Tensor) -> list:
+        inputs = node.inputs
+        out = node.out_tensor() if self.save_out else None
+        kw = node.kwargs
+        nexts = node.next_functions
+        if self.vjp_all is not None:
+            grads = self.vjp_all(grad, out, inputs, [n is not None for n in nexts], **kw)
+        else:
+            grads = [None if n is None else rule(grad, out, *inputs, **kw)
+                     for n, rule in zip(nexts, self.vjps)]
+        for i, (g, t) in enumerate(zip(grads, inputs)):
+            if g is not None and g.data.shape != t.data.shape:
+                grads[i] = unbroadcast(g, t.data.shape, self.name)
+        return grads
+
+
+def unbroadcast(g: Tensor, shape: tuple, op: str = "?") -> Tensor:
+    """Sum ``g`` over the dimensions that broadcasting added or stretched so it has ``shape``.
+
+    The only place broadcasting is undone; written with Tensor ops, so it is differentiable.
+    """
+    gshape = g.data.shape
+    lead = len(gshape) - len(shape)
+    if lead < 0:
+        raise RuntimeError(f"{op}Backward: gradient of shape {gshape} cannot be reduced to the "
+                           f"input's shape {shape}")
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if n == 1 and gshape[i + lead] != 1)
+    for i, n in enumerate(shape):
+        if n != 1 and gshape[i + lead] != n:
+            raise RuntimeError(f"{op}Backward: gradient of shape {gshape} does not match the "
+                               f"input's shape {shape}")
+    if axes:
+        g = _ops.sum(g, axes, keepdims=True)
+    if g.data.shape != shape:
+        g = _ops.reshape(g, shape)
+    return g
+
+
+def _shapes(ts: Sequence[Tensor]) -> str:
+    return ", ".join(str(t.data.shape) for t in ts)
+
+
+def _op_error(name: str, ts: Sequence[Tensor], e: Exception) -> Exception:
+    """Turn a NumPy failure inside an op's forward into the library's error for users."""
+    if isinstance(e, (ValueError, IndexError)):
+        return ValueError(f"{name.lower()}: invalid input shapes ({_shapes(ts)}): {e}")
+    if isinstance(e, TypeError):
+        return TypeError(f"{name.lower()}: unsupported input dtypes "
+                         f"({', '.join(str(t.data.dtype) for t in ts)}): {e}")
+    return e
+
+
+def _check_forward(node: Node, out: np.ndarray) -> None:
+    if out.dtype.kind == "f" and not np.all(np.isfinite(out)):
+        ins = node.inputs
+        if all(np.all(np.isfinite(t.data)) for t in ins if t.data.dtype.kind == "f"):
+            raise RuntimeError(f"detect_anomaly: {node.name} produced NaN/Inf in its forward "
+                               f"from finite inputs (shapes {_shapes(ins)}).\n"
+                               f"Op created at:\n{format_trace(node)}")
+
+
+_PKG_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _user_stack() -> list:
+    """The current stack without the library's own frames (recorded under anomaly mode)."""
+    stack = traceback.extract_stack()
+    frames = [f for f in stack if not os.path.abspath(f.filename).startswith(_PKG_DIR)]
+    return frames or stack
+
+
+def format_trace(node: Node) -> str:
+    """Where the op of ``node`` was created (last user frames), for error messages."""
+    if not node.trace:
+        return "  (unknown: enable ag.detect_anomaly() before the forward pass)"
+    return "".join(traceback.format_list(node.trace[-4:]))
+
+
+from autograd_lite import ops as _ops  # noqa: E402

@@ -1,0 +1,267 @@
+"""Elementwise ops: forward on ndarrays, one VJP rule per input written with Tensor ops.
+
+Broadcasting is undone by the engine (``node.unbroadcast``); rules never mention it.
+Rule vocabulary: ``g`` is the upstream gradient, ``out`` the forward result, inputs keep their
+forward names.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd_lite.node import Op, as_tensor
+from autograd_lite.tensor import Tensor
+
+__all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "sin", "cos", "tanh",
+           "sigmoid", "relu", "abs", "clip", "maximum", "minimum", "where", "compare",
+           "logical_not", "astype", "sign"]
+
+_wrap = Tensor._wrap
+
+
+def _const(a: np.ndarray) -> Tensor:
+    """A constant (non-differentiable) tensor for masks inside VJP rules."""
+    return _wrap(a)
+
+
+# ----------------------------------------------------------------------------- arithmetic
+Add = Op("Add", np.add, lambda g, out, a, b: g, lambda g, out, a, b: g)
+Sub = Op("Sub", np.subtract, lambda g, out, a, b: g, lambda g, out, a, b: -g)
+Mul = Op("Mul", np.multiply, lambda g, out, a, b: g * b, lambda g, out, a, b: g * a)
+Div = Op("Div", np.true_divide, lambda g, out, a, b: g / b,
+         lambda g, out, a, b: -g * a / (b * b))
+Neg = Op("Neg", np.negative, lambda g, out, x: -g)
+
+
+def _pow_base(g: Tensor, out: Tensor, x: Tensor, p: Tensor) -> Tensor:
+    # d(x^p)/dx = p x^(p-1); written without `out / x` so x = 0 is handled.
+    return g * p * x ** (p - 1)
+
+
+def _pow_exp(g: Tensor, out: Tensor, x: Tensor, p: Tensor) -> Tensor:
+    # NOTE: d(x^p)/dp = x^p log x; where x == 0 (and p > 0) the limit is 0, as PyTorch.
+    safe = _const(np.where(x.data > 0, 1.0, 0.0).astype(x.data.dtype))
+    return g * out * log(x * safe + (1 - safe)) * safe
+
+
+Pow = Op("Pow", np.power, _pow_base, _pow_exp, save_out=True)
+
+
+def add(a: Any, b: Any) -> Tensor:
+    """``a + b`` with broadcasting."""
+    return Add(a, b)
+
+
+def sub(a: Any, b: Any) -> Tensor:
+    """``a - b`` with broadcasting."""
+    return Sub(a, b)
+
+
+def mul(a: Any, b: Any) -> Tensor:
+    """``a * b`` with broadcasting."""
+    return Mul(a, b)
+
+
+def div(a: Any, b: Any) -> Tensor:
+    """``a / b`` (true division) with broadcasting."""
+    return Div(a, b)
+
+
+def neg(x: Any) -> Tensor:
+    """``-x``."""
+    return Neg(x)
+
+
+def pow(x: Any, exponent: Any) -> Tensor:
+    """``x ** exponent`` elementwise (both differentiable; exponent may be a tensor)."""
+    if isinstance(exponent, (int, float)) and not isinstance(exponent, bool) \
+            and isinstance(x, Tensor):
+        if exponent == 2:
+            return Square(x)
+    return Pow(x, exponent)
+
+
+# Squaring is common enough (losses, norms) to skip the general power rule.
+Square = Op("Square", np.square, lambda g, out, x: g * 2 * x)
+
+# ----------------------------------------------------------------------------- unary math
+Exp = Op("Exp", np.exp, lambda g, out, x: g * out, save_out=True)
+Log = Op("Log", np.log, lambda g, out, x: g / x)
+Sqrt = Op("Sqrt", np.sqrt, lambda g, out, x: g / (2 * out), save_out=True)
+Sin = Op("Sin", np.sin, lambda g, out, x: g * cos(x))
+Cos = Op("Cos", np.cos, lambda g, out, x: -g * sin(x))
+Tanh = Op("Tanh", np.tanh, lambda g, out, x: g * (1 - out * out), save_out=True)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    # exp(-log(1 + exp(-x))): no overflow for any x, full precision in both tails.
+    return np.exp(-np.logaddexp(0, -x)).astype(x.dtype, copy=False)
+
+
+Sigmoid = Op("Sigmoid", _sigmoid, lambda g, out, x: g * out * (1 - out), save_out=True)
+# NOTE: relu'(0) = 0, as PyTorch. The mask is a constant, so relu'' = 0 as it should be.
+Relu = Op("Relu", lambda x: np.maximum(x, 0),
+          lambda g, out, x: g * _const(x.data > 0))
+Abs = Op("Abs", np.abs, lambda g, out, x: g * _const(np.sign(x.data)))
+
+
+def exp(x: Any) -> Tensor:
+    """Elementwise e**x."""
+    return Exp(x)
+
+
+def log(x: Any) -> Tensor:
+    """Elementwise natural logarithm (-inf at 0, nan below, as NumPy)."""
+    return Log(x)
+
+
+def sqrt(x: Any) -> Tensor:
+    """Elementwise square root."""
+    return Sqrt(x)
+
+
+def sin(x: Any) -> Tensor:
+    """Elementwise sine."""
+    return Sin(x)
+
+
+def cos(x: Any) -> Tensor:
+    """Elementwise cosine."""
+    return Cos(x)
+
+
+def tanh(x: Any) -> Tensor:
+    """Elementwise hyperbolic tangent."""
+    return Tanh(x)
+
+
+def sigmoid(x: Any) -> Tensor:
+    """Elementwise logistic function 1 / (1 + e**-x), stable for any magnitude."""
+    return Sigmoid(x)
+
+
+def relu(x: Any) -> Tensor:
+    """Elementwise max(x, 0); the gradient at 0 is 0."""
+    return Relu(x)
+
+
+def abs(x: Any) -> Tensor:
+    """Elementwise |x|; the gradient at 0 is 0."""
+    return Abs(x)
+
+
+def sign(x: Any) -> Tensor:
+    """Elementwise sign (non-differentiable: returns a constant)."""
+    x = as_tensor(x)
+    return _wrap(np.sign(x.data))
+
+
+# ----------------------------------------------------------------------------- clipping, min/max
+def _clip_fwd(x: np.ndarray, lo: Any = None, hi: Any = None) -> np.ndarray:
+    if lo is None and hi is None:
+        raise ValueError("clip: at least one of min and max must be given")
+    return np.clip(x, lo, hi)
+
+
+def _clip_vjp(g: Tensor, out: Tensor, x: Tensor, lo: Any = None, hi: Any = None) -> Tensor:
+    # NOTE: gradient passes where lo <= x <= hi (boundaries included), as PyTorch's clamp.
+    m = np.ones(x.data.shape, dtype=bool)
+    if lo is not None:
+        m &= x.data >= lo
+    if hi is not None:
+        m &= x.data <= hi
+    return g * _const(m)
+
+
+Clip = Op("Clip", _clip_fwd, _clip_vjp)
+
+
+def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
+    """Elementwise clamp to [min, max] (either may be None); gradient 1 inside, 0 outside."""
+    x = as_tensor(x)
+    lo = min.data if isinstance(min, Tensor) else min
+    hi = max.data if isinstance(max, Tensor) else max
+    return Clip.apply((x,), {"lo": lo, "hi": hi})
+
+
+def _max_vjp(first: bool, largest: bool):
+    # NOTE: where a == b the gradient is split evenly, as PyTorch's maximum/minimum.
+    def rule(g: Tensor, out: Tensor, a: Tensor, b: Tensor) -> Tensor:
+        x, y = (a.data, b.data) if first else (b.data, a.data)
+        win = (x > y) if largest else (x < y)
+        w = np.where(win, 1.0, np.where(x == y, 0.5, 0.0)).astype(g.data.dtype, copy=False)
+        return g * _const(w)
+    return rule
+
+
+Maximum = Op("Maximum", np.maximum, _max_vjp(True, True), _max_vjp(False, True))
+Minimum = Op("Minimum", np.minimum, _max_vjp(True, False), _max_vjp(False, False))
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """Elementwise maximum with broadcasting (ties split the gradient evenly)."""
+    return Maximum(a, b)
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    """Elementwise minimum with broadcasting (ties split the gradient evenly)."""
+    return Minimum(a, b)
+
+
+Where = Op("Where", np.where, None,
+           lambda g, out, c, a, b: g * _const(c.data.astype(bool)),
+           lambda g, out, c, a, b: g * _const(~c.data.astype(bool)))
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """``a`` where ``condition`` is true, else ``b`` (broadcast together)."""
+    c = condition if isinstance(condition, Tensor) else _wrap(np.asarray(condition))
+    if c.data.dtype != np.bool_:
+        c = _wrap(c.data.astype(bool))
+    like = a.data if isinstance(a, Tensor) else (b.data if isinstance(b, Tensor) else None)
+    return Where.apply((c, as_tensor(a, like), as_tensor(b, like)), {})
+
+
+# ----------------------------------------------------------------------------- dtype
+def _astype_vjp(g: Tensor, out: Tensor, x: Tensor, dtype: Any) -> Tensor:
+    return astype(g, x.data.dtype)
+
+
+AsType = Op("AsType", lambda x, dtype: x.astype(dtype), _astype_vjp)
+
+
+def astype(x: Any, dtype: Any) -> Tensor:
+    """A copy cast to ``dtype``; differentiable between floating dtypes."""
+    x = as_tensor(x)
+    dtype = np.dtype(dtype)
+    if dtype == x.data.dtype:
+        return x * 1 if x.requires_grad else _wrap(x.data.copy())
+    return AsType.apply((x,), {"dtype": dtype})
+
+
+# ----------------------------------------------------------------------------- comparisons
+_CMP = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
+        "==": np.equal, "!=": np.not_equal, "&": np.logical_and, "|": np.logical_or,
+        "^": np.logical_xor}
+
+
+def compare(op: str, a: Any, b: Any) -> Tensor:
+    """Non-differentiable comparison; returns a bool tensor (no graph is recorded)."""
+    like = a.data if isinstance(a, Tensor) else None
+    x = a.data if isinstance(a, Tensor) else np.asarray(a)
+    y = b.data if isinstance(b, Tensor) else np.asarray(b) if like is None else \
+        as_tensor(b, like).data
+    try:
+        return _wrap(np.asarray(_CMP[op](x, y)))
+    except ValueError as e:
+        raise ValueError(f"{op}: operands could not be broadcast together: shapes "
+                         f"{np.shape(x)} and {np.shape(y)}") from e
+
+
+def logical_not(x: Any) -> Tensor:
+    """Elementwise logical not (``~t``) for bool tensors; bitwise not for integers."""
+    x = as_tensor(x)
+    if x.data.dtype.kind == "f":
+        raise TypeError(f"~: not defined for floating tensors (dtype {x.dtype})")
+    return _wrap(np.invert(x.data))

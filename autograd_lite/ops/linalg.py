@@ -1,0 +1,148 @@
+"""Linear algebra: matmul (batched, NumPy's 1-d rules) and einsum."""
+from __future__ import annotations
+
+import string
+from typing import Any
+
+import numpy as np
+
+from autograd_lite.node import Op, as_tensor
+from autograd_lite.tensor import Tensor
+
+__all__ = ["matmul", "einsum"]
+
+_wrap = Tensor._wrap
+
+
+# ----------------------------------------------------------------------------- matmul
+def _mm_grad_a(g: Tensor, out: Tensor, a: Tensor, b: Tensor) -> Tensor:
+    if b.data.ndim == 1:  # out = a @ b drops the last axis: g[..., None] * b
+        if a.data.ndim == 1:
+            return g * b
+        return g.unsqueeze(-1) * b
+    bt = b.transpose(-1, -2)
+    if a.data.ndim == 1:  # a was (n,) treated as (1, n): result (..., m) -> (..., 1, m)
+        return (g.unsqueeze(-2) @ bt).squeeze(-2)
+    return g @ bt
+
+
+def _mm_grad_b(g: Tensor, out: Tensor, a: Tensor, b: Tensor) -> Tensor:
+    if a.data.ndim == 1:
+        if b.data.ndim == 1:
+            return g * a
+        return a.unsqueeze(-1) * g.unsqueeze(-2)  # (n, 1) * (..., 1, m) -> (..., n, m)
+    at = a.transpose(-1, -2)
+    if b.data.ndim == 1:  # b was (n,) treated as (n, 1)
+        return (at @ g.unsqueeze(-1)).squeeze(-1)
+    return at @ g
+
+
+MatMul = Op("MatMul", np.matmul, _mm_grad_a, _mm_grad_b)
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    """Matrix product with NumPy's rules: batched over leading dims (broadcast), a 1-d
+    operand is a vector (prepended/appended 1 removed from the result)."""
+    like = a.data if isinstance(a, Tensor) else (b.data if isinstance(b, Tensor) else None)
+    a, b = as_tensor(a, like), as_tensor(b, like)
+    sa, sb = a.data.shape, b.data.shape
+    if a.data.ndim == 0 or b.data.ndim == 0:
+        raise ValueError(f"matmul: both operands need at least 1 dim, got shapes {sa} and {sb}")
+    ka = sa[-1]
+    kb = sb[0] if len(sb) == 1 else sb[-2]
+    if ka != kb:
+        raise ValueError(f"matmul: shapes {sa} and {sb} are not aligned: {ka} (last dim of "
+                         f"the first) != {kb} ({'dim 0' if len(sb) == 1 else 'second-to-last dim'}"
+                         " of the second)")
+    return MatMul.apply((a, b), {})
+
+
+# ----------------------------------------------------------------------------- einsum
+def _parse(subscripts: str, shapes: list) -> tuple[list[str], str]:
+    """Explicit form: one letter string per operand and the output (ellipses expanded)."""
+    s = subscripts.replace(" ", "")
+    if "->" in s:
+        lhs, rhs = s.split("->")
+    else:
+        lhs, rhs = s, None
+    terms = lhs.split(",")
+    if len(terms) != len(shapes):
+        raise ValueError(f"einsum: {len(terms)} operand subscripts for {len(shapes)} operands")
+    used = set(c for c in s if c.isalpha())
+    free = [c for c in string.ascii_letters if c not in used]
+    ell_nd = max((len(shp) - (len(t) - 3) for t, shp in zip(terms, shapes) if "..." in t),
+                 default=0)
+    ell = "".join(free[:ell_nd])
+    out_terms = []
+    for t, shp in zip(terms, shapes):
+        if "..." in t:
+            k = len(shp) - (len(t) - 3)
+            t = t.replace("...", ell[ell_nd - k:] if k else "")
+        if len(t) != len(shp):
+            raise ValueError(f"einsum: subscripts {t!r} do not match an operand of shape {shp}")
+        out_terms.append(t)
+    if rhs is None:
+        counts: dict = {}
+        for t in out_terms:
+            for c in t:
+                counts[c] = counts.get(c, 0) + 1
+        rhs = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
+    else:
+        rhs = rhs.replace("...", ell)
+    return out_terms, rhs
+
+
+def _einsum_vjp(g: Tensor, out: Tensor, inputs: Any, needs: list, subscripts: str) -> list:
+    terms, rhs = subscripts.split("->")[0].split(","), subscripts.split("->")[1]
+    sizes = {}
+    for t, x in zip(terms, inputs):
+        sizes.update(zip(t, x.data.shape))
+    grads = []
+    for i, need in enumerate(needs):
+        if not need:
+            grads.append(None)
+            continue
+        ops = [g] + [x for j, x in enumerate(inputs) if j != i]
+        subs = [rhs] + [t for j, t in enumerate(terms) if j != i]
+        # Repeated letters in the target (a diagonal) become a fresh letter tied by an identity;
+        # letters only in the target (summed away) come back through a ones vector.
+        target, seen = "", set()
+        spare = iter(c for c in string.ascii_letters if c not in sizes)
+        for c in terms[i]:
+            if c in seen:
+                d = next(spare)
+                ops.append(_wrap(np.eye(sizes[c], dtype=g.data.dtype)))
+                subs.append(c + d)
+                target += d
+            else:
+                seen.add(c)
+                target += c
+        avail = set("".join(subs))
+        for c in set(terms[i]):
+            if c not in avail:
+                ops.append(_wrap(np.ones(sizes[c], dtype=g.data.dtype)))
+                subs.append(c)
+        grads.append(einsum(",".join(subs) + "->" + target, *ops))
+    return grads
+
+
+Einsum = Op("Einsum", lambda *xs, subscripts: np.einsum(subscripts, *xs, optimize=len(xs) > 2),
+            vjp_all=_einsum_vjp)
+
+
+def einsum(subscripts: str, *operands: Any) -> Tensor:
+    """Einstein summation as ``np.einsum`` (implicit/explicit form, ellipsis), differentiable
+    in every operand."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    like = next((t.data for t in operands if isinstance(t, Tensor)), None)
+    ts = [as_tensor(t, like) for t in operands]
+    terms, rhs = _parse(subscripts, [t.data.shape for t in ts])
+    explicit = ",".join(terms) + "->" + rhs
+    sizes: dict = {}
+    for t, x in zip(terms, ts):
+        for c, n in zip(t, x.data.shape):
+            if sizes.setdefault(c, n) != n and n != 1 and sizes[c] != 1:
+                raise ValueError(f"einsum: index {c!r} has sizes {sizes[c]} and {n} in "
+                                 f"{subscripts!r} (shapes {[x.shape for x in ts]})")
+    return Einsum.apply(ts, {"subscripts": explicit})

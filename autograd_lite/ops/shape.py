@@ -1,0 +1,349 @@
+"""Shape and indexing ops: reshape view flatten squeeze unsqueeze transpose permute expand
+broadcast_to getitem concatenate stack pad.
+
+All are linear, so their VJPs are shape ops again (differentiable to any order).
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from autograd_lite.node import Op, as_tensor
+from autograd_lite.tensor import Tensor
+
+__all__ = ["reshape", "view", "flatten", "squeeze", "unsqueeze", "transpose", "permute",
+           "expand", "broadcast_to", "getitem", "normalize_index", "concatenate", "cat",
+           "stack", "pad"]
+
+_wrap = Tensor._wrap
+
+
+def _shape_arg(shape: tuple) -> tuple:
+    """Accept ``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])``."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    try:
+        return tuple(int(s) for s in shape)
+    except (TypeError, ValueError):
+        raise TypeError(f"shape must be ints, got {shape!r}") from None
+
+
+# ----------------------------------------------------------------------------- reshape family
+Reshape = Op("Reshape", lambda x, shape: np.reshape(x, shape),
+             lambda g, out, x, shape: reshape(g, x.data.shape))
+
+
+def reshape(x: Any, *shape: Any) -> Tensor:
+    """Same data in a new shape (one entry may be -1)."""
+    x = as_tensor(x)
+    shape = _shape_arg(shape)
+    try:
+        new = _infer(x.data.size, shape)
+    except ValueError:
+        raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} "
+                         f"({x.size} elements) into shape {shape}") from None
+    if new == x.data.shape:
+        return x
+    return Reshape.apply((x,), {"shape": new})
+
+
+def _infer(size: int, shape: tuple) -> tuple:
+    if shape.count(-1) > 1 or any(s < -1 for s in shape):
+        raise ValueError
+    known = 1
+    for s in shape:
+        if s != -1:
+            known *= s
+    if -1 in shape:
+        if known == 0 or size % known:
+            raise ValueError
+        shape = tuple(size // known if s == -1 else s for s in shape)
+    elif known != size:
+        raise ValueError
+    return shape
+
+
+view = reshape
+
+
+def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dims ``start_dim..end_dim`` (inclusive) into one, as ``torch.flatten``."""
+    x = as_tensor(x)
+    nd = x.data.ndim
+    if nd == 0:
+        return reshape(x, 1)
+    s, e = start_dim % nd, end_dim % nd
+    if not (-nd <= start_dim < nd and -nd <= end_dim < nd) or s > e:
+        raise ValueError(f"flatten: invalid dims start_dim={start_dim}, end_dim={end_dim} for "
+                         f"a tensor of shape {x.shape}")
+    shp = x.data.shape
+    return reshape(x, shp[:s] + (int(np.prod(shp[s:e + 1], dtype=np.int64)),) + shp[e + 1:])
+
+
+def squeeze(x: Any, axis: Any = None, *, dim: Any = None) -> Tensor:
+    """Remove size-1 axes (all of them, or those in ``axis``/``dim``; others are kept as torch)."""
+    x = as_tensor(x)
+    if dim is not None:
+        axis = dim
+    shp = x.data.shape
+    if axis is None:
+        return reshape(x, tuple(n for n in shp if n != 1))
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    nd = max(len(shp), 1)
+    for a in axes:
+        if not -nd <= a < nd:
+            raise ValueError(f"squeeze: axis {a} out of range for shape {shp}")
+    axes = {a % nd for a in axes}
+    return reshape(x, tuple(n for i, n in enumerate(shp) if not (i in axes and n == 1)))
+
+
+def unsqueeze(x: Any, dim: int) -> Tensor:
+    """Insert a size-1 axis at position ``dim`` (negative counts from the end of the result)."""
+    x = as_tensor(x)
+    nd = x.data.ndim + 1
+    if not -nd <= dim < nd:
+        raise ValueError(f"unsqueeze: dim {dim} out of range for a tensor of shape {x.shape}")
+    d = dim % nd
+    shp = x.data.shape
+    return reshape(x, shp[:d] + (1,) + shp[d:])
+
+
+# ----------------------------------------------------------------------------- axis order
+Permute = Op("Permute", lambda x, axes: np.transpose(x, axes),
+             lambda g, out, x, axes: permute(g, tuple(np.argsort(axes))))
+
+
+def permute(x: Any, *dims: Any) -> Tensor:
+    """Reorder all axes: result axis i is input axis ``dims[i]``."""
+    x = as_tensor(x)
+    dims = _shape_arg(dims)
+    nd = x.data.ndim
+    if sorted(d % nd if nd else d for d in dims) != list(range(nd)) or \
+            any(not -nd <= d < nd for d in dims):
+        raise ValueError(f"permute: {dims} is not a permutation of the {nd} dims of a tensor "
+                         f"of shape {x.shape}")
+    dims = tuple(d % nd for d in dims)
+    if dims == tuple(range(nd)):
+        return x
+    return Permute.apply((x,), {"axes": dims})
+
+
+def transpose(x: Any, *dims: int) -> Tensor:
+    """``transpose(x, dim0, dim1)`` swaps two axes (PyTorch); with no dims, reverses all (.T)."""
+    x = as_tensor(x)
+    nd = x.data.ndim
+    if not dims:
+        return permute(x, tuple(range(nd))[::-1])
+    if len(dims) != 2:
+        raise TypeError(f"transpose: expected two dims to swap, got {dims}")
+    a, b = dims
+    if not (-nd <= a < nd and -nd <= b < nd):
+        raise ValueError(f"transpose: dims {dims} out of range for a tensor of shape {x.shape}")
+    p = list(range(nd))
+    p[a % nd], p[b % nd] = p[b % nd], p[a % nd]
+    return permute(x, tuple(p))
+
+
+# ----------------------------------------------------------------------------- broadcasting
+BroadcastTo = Op("BroadcastTo", lambda x, shape: np.broadcast_to(x, shape),
+                 lambda g, out, x, shape: g)  # the engine sums g back to x's shape
+
+
+def broadcast_to(x: Any, *shape: Any) -> Tensor:
+    """A read-only broadcast view with ``shape`` (NumPy rules)."""
+    x = as_tensor(x)
+    shape = _shape_arg(shape)
+    if shape == x.data.shape:
+        return x
+    try:
+        np.broadcast_shapes(x.data.shape, shape)
+        if np.broadcast_shapes(x.data.shape, shape) != shape:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"broadcast_to: cannot broadcast a tensor of shape {x.shape} to "
+                         f"{shape}") from None
+    return BroadcastTo.apply((x,), {"shape": shape})
+
+
+def expand(x: Any, *sizes: Any) -> Tensor:
+    """PyTorch's ``expand``: broadcast to ``sizes``, where -1 keeps that dim."""
+    x = as_tensor(x)
+    sizes = _shape_arg(sizes)
+    lead = len(sizes) - x.data.ndim
+    if lead < 0:
+        raise ValueError(f"expand: {len(sizes)} sizes for a tensor with {x.ndim} dims "
+                         f"(shape {x.shape})")
+    shape = tuple(x.data.shape[i - lead] if s == -1 and i >= lead else s
+                  for i, s in enumerate(sizes))
+    if any(s < 0 for s in shape):
+        raise ValueError(f"expand: -1 is not allowed for new leading dims: {sizes}")
+    return broadcast_to(x, shape)
+
+
+# ----------------------------------------------------------------------------- indexing
+def normalize_index(index: Any) -> Any:
+    """Turn Tensors inside an index into arrays (ints, slices, None, ..., arrays, masks)."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+def _is_basic(index: Any) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice))
+               and not isinstance(i, bool) for i in items)
+
+
+def _getitem_fwd(x: np.ndarray, index: Any, basic: bool) -> np.ndarray:
+    return x[index]
+
+
+GetItem = Op("GetItem", _getitem_fwd,
+             lambda g, out, x, index, basic: index_add(g, index, x.data.shape, basic))
+
+
+def _index_add_fwd(g: np.ndarray, index: Any, shape: tuple, basic: bool) -> np.ndarray:
+    z = np.zeros(shape, dtype=g.dtype)
+    if basic:
+        z[index] = g  # basic indices select each element at most once
+    else:
+        np.add.at(z, index, g)  # advanced indices may repeat: repeated entries add up
+    return z
+
+
+IndexAdd = Op("IndexAdd", _index_add_fwd,
+              lambda g, out, src, index, shape, basic: getitem(g, index))
+
+
+def index_add(src: Tensor, index: Any, shape: tuple, basic: bool = False) -> Tensor:
+    """Zeros of ``shape`` with ``src`` added at ``index`` (the adjoint of ``x[index]``)."""
+    return IndexAdd.apply((src,), {"index": index, "shape": shape, "basic": basic})
+
+
+def getitem(x: Any, index: Any) -> Tensor:
+    """NumPy indexing: ints, slices, None, ..., int arrays/Tensors, bool masks.
+
+    The gradient scatters back into the input's shape; repeated indices add up.
+    """
+    x = as_tensor(x)
+    idx = normalize_index(index)
+    try:
+        x.data[idx]
+    except IndexError as e:
+        raise IndexError(f"getitem: index {index!r} is out of bounds for a tensor of shape "
+                         f"{x.shape}: {e}") from None
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"getitem: invalid index {index!r} for a tensor of shape {x.shape}: "
+                         f"{e}") from None
+    return GetItem.apply((x,), {"index": idx, "basic": _is_basic(idx)})
+
+
+# ----------------------------------------------------------------------------- joining
+def _split_vjp(g: Tensor, out: Tensor, inputs: Sequence[Tensor], needs: list, axis: int
+               ) -> list:
+    grads, start = [], 0
+    for t, need in zip(inputs, needs):
+        n = t.data.shape[axis]
+        if need:
+            sl = (slice(None),) * axis + (slice(start, start + n),)
+            grads.append(getitem(g, sl))
+        else:
+            grads.append(None)
+        start += n
+    return grads
+
+
+Concatenate = Op("Concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis),
+                 vjp_all=_split_vjp)
+
+
+def _unstack_vjp(g: Tensor, out: Tensor, inputs: Sequence[Tensor], needs: list, axis: int
+                 ) -> list:
+    return [getitem(g, (slice(None),) * axis + (i,)) if need else None
+            for i, need in enumerate(needs)]
+
+
+Stack = Op("Stack", lambda *xs, axis: np.stack(xs, axis=axis), vjp_all=_unstack_vjp)
+
+
+def _seq(op: str, tensors: Any) -> list:
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{op}: expected a list or tuple of tensors, got "
+                        f"{type(tensors).__name__}")
+    if not tensors:
+        raise ValueError(f"{op}: needs at least one tensor")
+    like = next((t.data for t in tensors if isinstance(t, Tensor)), None)
+    return [as_tensor(t, like) for t in tensors]
+
+
+def concatenate(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join tensors along an existing ``axis``; all other dims must match."""
+    ts = _seq("concatenate", tensors)
+    axis = dim if dim is not None else axis
+    nd = ts[0].data.ndim
+    if nd == 0:
+        raise ValueError("concatenate: zero-dimensional tensors cannot be concatenated")
+    if not -nd <= axis < nd:
+        raise ValueError(f"concatenate: axis {axis} out of range for {nd}-d tensors")
+    axis %= nd
+    shapes = [t.data.shape for t in ts]
+    if any(len(s) != nd or s[:axis] + s[axis + 1:] != shapes[0][:axis] + shapes[0][axis + 1:]
+           for s in shapes):
+        raise ValueError(f"concatenate: shapes {shapes} must match except along axis {axis}")
+    return Concatenate.apply(ts, {"axis": axis})
+
+
+cat = concatenate
+
+
+def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join same-shaped tensors along a new ``axis``."""
+    ts = _seq("stack", tensors)
+    axis = dim if dim is not None else axis
+    shapes = [t.data.shape for t in ts]
+    if any(s != shapes[0] for s in shapes):
+        raise ValueError(f"stack: all tensors must have the same shape, got {shapes}")
+    nd = len(shapes[0]) + 1
+    if not -nd <= axis < nd:
+        raise ValueError(f"stack: axis {axis} out of range for {nd - 1}-d tensors")
+    return Stack.apply(ts, {"axis": axis % nd})
+
+
+# ----------------------------------------------------------------------------- padding
+def _pad_width(pad_width: Any, nd: int, shape: tuple) -> tuple:
+    try:
+        pw = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (nd, 2))
+    except ValueError:
+        raise ValueError(f"pad: pad_width {pad_width!r} does not fit a tensor of shape "
+                         f"{shape} (NumPy's pad_width: int, (before, after), or one pair "
+                         "per axis)") from None
+    if (pw < 0).any():
+        raise ValueError(f"pad: pad_width must be non-negative, got {pad_width!r}")
+    return tuple((int(a), int(b)) for a, b in pw)
+
+
+Pad = Op("Pad", lambda x, pad_width, value: np.pad(x, pad_width, constant_values=value),
+         lambda g, out, x, pad_width, value: getitem(
+             g, tuple(slice(a, a + n) for (a, _), n in zip(pad_width, x.data.shape))))
+
+
+def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0) -> Tensor:
+    """``np.pad`` with NumPy's ``pad_width``; any NumPy mode ("constant", "edge", "reflect",
+    "symmetric", "wrap", ...). Gradients of repeated (edge/reflected) entries add up."""
+    x = as_tensor(x)
+    pw = _pad_width(pad_width, x.data.ndim, x.data.shape)
+    if mode == "constant":
+        return Pad.apply((x,), {"pad_width": pw, "value": constant_values})
+    # Other modes copy input entries: pad an index map, then gather (its VJP scatter-adds).
+    ids = np.arange(x.data.size).reshape(x.data.shape)
+    try:
+        src = np.pad(ids, pw, mode=mode)
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"pad: mode {mode!r} failed for shape {x.shape} and pad_width "
+                         f"{pw}: {e}") from None
+    return getitem(reshape(x, -1), src)

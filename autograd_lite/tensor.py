@@ -1,0 +1,475 @@
+"""The Tensor: an ndarray, an optional gradient, and the node that produced it.
+
+This file holds data, metadata, conversion and the operator dunders; it contains no calculus.
+Every operator and method is a one-line delegation to ``autograd_lite.ops``.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from autograd_lite import _dtypes
+from autograd_lite.grad_mode import _state
+
+__all__ = ["Tensor", "tensor"]
+
+
+class Tensor:
+    """An n-dimensional array that records the operations applied to it.
+
+    ``Tensor(data, requires_grad=False, dtype=None)``: ``data`` is a Python scalar, nested
+    list, NumPy array or Tensor (always copied). Python floats get the default dtype
+    (float32 unless :func:`set_default_dtype`), ints int64, bools bool; arrays keep theirs.
+    Only floating tensors may require grad.
+    """
+
+    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_version", "_hooks",
+                 "name", "__weakref__")
+    __array_ufunc__ = None  # let ``ndarray + Tensor`` call Tensor.__radd__
+    __array_priority__ = 1000
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
+        if isinstance(data, Tensor):
+            data = data.data
+        self.data: np.ndarray = _dtypes.to_array(data, dtype)
+        self.grad: Tensor | None = None
+        self.grad_fn = None
+        self._version = 0
+        self._hooks: list | None = None
+        self.name: str | None = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _wrap(cls, data: np.ndarray, requires_grad: bool = False, grad_fn: Any = None) -> "Tensor":
+        """Fast internal constructor: no copy, no checks (``data`` must be an ndarray)."""
+        t = object.__new__(cls)
+        t.data = data
+        t.requires_grad = requires_grad
+        t.grad = None
+        t.grad_fn = grad_fn
+        t._version = 0
+        t._hooks = None
+        t.name = None
+        return t
+
+    # ------------------------------------------------------------------ metadata
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not produced by a recorded op (user-made tensors, parameters)."""
+        return self.grad_fn is None
+
+    @property
+    def T(self) -> "Tensor":
+        """All axes reversed (``permute(*reversed(range(ndim)))``)."""
+        return _ops.transpose(self)
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __iter__(self) -> Iterator["Tensor"]:
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
+
+    # ------------------------------------------------------------------ conversion
+    def numpy(self) -> np.ndarray:
+        """The underlying ndarray (shared memory, like ``torch.Tensor.numpy``)."""
+        return self.data
+
+    def item(self) -> Any:
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item: only one-element tensors can be converted to a Python "
+                             f"scalar, got shape {self.data.shape}")
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if dtype is not None and np.dtype(dtype) != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(f"bool: the truth value of a tensor with shape {self.data.shape} "
+                             "is ambiguous; use .any() or .all()")
+        return bool(self.data.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be used as an index")
+        return int(self.data.item())
+
+    def astype(self, dtype: Any) -> "Tensor":
+        """A copy cast to ``dtype`` (differentiable between float dtypes)."""
+        return _ops.astype(self, dtype)
+
+    def float(self) -> "Tensor":
+        return _ops.astype(self, np.float32)
+
+    def double(self) -> "Tensor":
+        return _ops.astype(self, np.float64)
+
+    # ------------------------------------------------------------------ repr
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", precision=4, prefix="tensor(")
+        extras = []
+        if self.data.dtype != _dtypes.get_default_dtype() and self.data.dtype != np.int64 \
+                and self.data.dtype != np.bool_:
+            extras.append(f"dtype={self.data.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn=<{self.grad_fn}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    # ------------------------------------------------------------------ graph control
+    def requires_grad_(self, flag: bool = True) -> "Tensor":
+        """Set ``requires_grad`` on a leaf (floating dtypes only); returns self."""
+        if flag and self.data.dtype.kind not in "fc":
+            raise TypeError(f"requires_grad: only floating tensors can require gradients, "
+                            f"got dtype {self.data.dtype}; convert with .astype(np.float32)")
+        if not flag and self.grad_fn is not None:
+            raise RuntimeError("requires_grad_(False): only leaf tensors can stop requiring "
+                               "grad; use .detach() for a non-leaf")
+        self.requires_grad = bool(flag)
+        return self
+
+    def detach(self) -> "Tensor":
+        """A new leaf sharing this tensor's data, cut from the graph."""
+        return Tensor._wrap(self.data)
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` on this non-leaf tensor after backward (no-op on leaves)."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: can't retain_grad on a tensor that does not "
+                               "require grad")
+        if self.grad_fn is not None:
+            self.grad_fn.retain(self)
+
+    def register_hook(self, fn: Callable[["Tensor"], "Tensor | None"]) -> Callable[[], None]:
+        """Call ``fn(grad)`` when this tensor's gradient is computed; a returned Tensor
+        replaces the gradient. Returns a function that removes the hook."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that does "
+                               "not require grad")
+        if self.grad_fn is not None:
+            return self.grad_fn.add_hook(fn)
+        if self._hooks is None:
+            self._hooks = []
+        hooks = self._hooks
+        hooks.append(fn)
+        return lambda: hooks.remove(fn) if fn in hooks else None
+
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into ``.grad`` of every leaf that requires grad.
+
+        ``gradient`` (same shape as self) is required unless self has one element. The graph's
+        saved values are freed afterwards unless ``retain_graph`` (default ``create_graph``).
+        ``create_graph=True`` records the backward pass so gradients can be differentiated.
+        """
+        from autograd_lite.backward import backward
+        backward((self,), None if gradient is None else (gradient,), retain_graph, create_graph)
+
+    # ------------------------------------------------------------------ in-place (no_grad)
+    def _check_inplace(self, op: str) -> None:
+        if self.requires_grad and _state.enabled:
+            raise RuntimeError(f"{op}: in-place operation on a tensor that requires grad; "
+                               "wrap it in `with ag.no_grad():` or use an out-of-place op")
+
+    def _set_inplace(self, op: str, value: Any) -> "Tensor":
+        self._check_inplace(op)
+        value = value.data if isinstance(value, Tensor) else value
+        try:
+            np.copyto(self.data, value, casting="same_kind")
+        except (ValueError, TypeError) as e:
+            raise ValueError(f"{op}: cannot write a value of shape {np.shape(value)} into a "
+                             f"tensor of shape {self.data.shape} and dtype {self.data.dtype}: "
+                             f"{e}") from None
+        self._version += 1
+        return self
+
+    def copy_(self, src: Any) -> "Tensor":
+        """Overwrite the values in place with ``src`` (broadcast); bumps the version."""
+        return self._set_inplace("copy_", src)
+
+    def fill_(self, value: float) -> "Tensor":
+        return self._set_inplace("fill_", value)
+
+    def zero_(self) -> "Tensor":
+        return self._set_inplace("zero_", 0)
+
+    def add_(self, other: Any, alpha: float = 1.0) -> "Tensor":
+        o = other.data if isinstance(other, Tensor) else other
+        return self._set_inplace("add_", self.data + (o if alpha == 1 else alpha * o))
+
+    def sub_(self, other: Any, alpha: float = 1.0) -> "Tensor":
+        o = other.data if isinstance(other, Tensor) else other
+        return self._set_inplace("sub_", self.data - (o if alpha == 1 else alpha * o))
+
+    def mul_(self, other: Any) -> "Tensor":
+        o = other.data if isinstance(other, Tensor) else other
+        return self._set_inplace("mul_", self.data * o)
+
+    def div_(self, other: Any) -> "Tensor":
+        o = other.data if isinstance(other, Tensor) else other
+        return self._set_inplace("div_", self.data / o)
+
+    def clamp_(self, min: Any = None, max: Any = None) -> "Tensor":
+        return self._set_inplace("clamp_", np.clip(self.data, min, max))
+
+    def __iadd__(self, other: Any) -> "Tensor":
+        return self.add_(other)
+
+    def __isub__(self, other: Any) -> "Tensor":
+        return self.sub_(other)
+
+    def __imul__(self, other: Any) -> "Tensor":
+        return self.mul_(other)
+
+    def __itruediv__(self, other: Any) -> "Tensor":
+        return self.div_(other)
+
+    def __ipow__(self, other: Any) -> "Tensor":
+        o = other.data if isinstance(other, Tensor) else other
+        return self._set_inplace("__ipow__", self.data ** o)
+
+    def __imatmul__(self, other: Any) -> "Tensor":
+        o = other.data if isinstance(other, Tensor) else other
+        return self._set_inplace("__imatmul__", self.data @ o)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self._check_inplace("__setitem__")
+        idx = _ops.normalize_index(index)
+        value = value.data if isinstance(value, Tensor) else value
+        try:
+            self.data[idx] = value
+        except (ValueError, IndexError, TypeError) as e:
+            raise ValueError(f"__setitem__: cannot assign a value of shape {np.shape(value)} "
+                             f"into a tensor of shape {self.data.shape}: {e}") from None
+        self._version += 1
+
+    # ------------------------------------------------------------------ operators
+    def __add__(self, other: Any) -> "Tensor":
+        return _ops.add(self, other)
+
+    def __radd__(self, other: Any) -> "Tensor":
+        return _ops.add(other, self)
+
+    def __sub__(self, other: Any) -> "Tensor":
+        return _ops.sub(self, other)
+
+    def __rsub__(self, other: Any) -> "Tensor":
+        return _ops.sub(other, self)
+
+    def __mul__(self, other: Any) -> "Tensor":
+        return _ops.mul(self, other)
+
+    def __rmul__(self, other: Any) -> "Tensor":
+        return _ops.mul(other, self)
+
+    def __truediv__(self, other: Any) -> "Tensor":
+        return _ops.div(self, other)
+
+    def __rtruediv__(self, other: Any) -> "Tensor":
+        return _ops.div(other, self)
+
+    def __pow__(self, other: Any) -> "Tensor":
+        return _ops.pow(self, other)
+
+    def __rpow__(self, other: Any) -> "Tensor":
+        return _ops.pow(other, self)
+
+    def __matmul__(self, other: Any) -> "Tensor":
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> "Tensor":
+        return _ops.matmul(other, self)
+
+    def __neg__(self) -> "Tensor":
+        return _ops.neg(self)
+
+    def __pos__(self) -> "Tensor":
+        return self
+
+    def __abs__(self) -> "Tensor":
+        return _ops.abs(self)
+
+    def __getitem__(self, index: Any) -> "Tensor":
+        return _ops.getitem(self, index)
+
+    def __lt__(self, other: Any) -> "Tensor":
+        return _ops.compare("<", self, other)
+
+    def __le__(self, other: Any) -> "Tensor":
+        return _ops.compare("<=", self, other)
+
+    def __gt__(self, other: Any) -> "Tensor":
+        return _ops.compare(">", self, other)
+
+    def __ge__(self, other: Any) -> "Tensor":
+        return _ops.compare(">=", self, other)
+
+    def __eq__(self, other: Any) -> "Tensor":  # type: ignore[override]
+        return _ops.compare("==", self, other)
+
+    def __ne__(self, other: Any) -> "Tensor":  # type: ignore[override]
+        return _ops.compare("!=", self, other)
+
+    def __invert__(self) -> "Tensor":
+        return _ops.logical_not(self)
+
+    def __and__(self, other: Any) -> "Tensor":
+        return _ops.compare("&", self, other)
+
+    def __or__(self, other: Any) -> "Tensor":
+        return _ops.compare("|", self, other)
+
+    def __xor__(self, other: Any) -> "Tensor":
+        return _ops.compare("^", self, other)
+
+    # ------------------------------------------------------------------ methods
+    def exp(self) -> "Tensor":
+        return _ops.exp(self)
+
+    def log(self) -> "Tensor":
+        return _ops.log(self)
+
+    def sqrt(self) -> "Tensor":
+        return _ops.sqrt(self)
+
+    def sin(self) -> "Tensor":
+        return _ops.sin(self)
+
+    def cos(self) -> "Tensor":
+        return _ops.cos(self)
+
+    def tanh(self) -> "Tensor":
+        return _ops.tanh(self)
+
+    def sigmoid(self) -> "Tensor":
+        return _ops.sigmoid(self)
+
+    def relu(self) -> "Tensor":
+        return _ops.relu(self)
+
+    def abs(self) -> "Tensor":
+        return _ops.abs(self)
+
+    def pow(self, exponent: Any) -> "Tensor":
+        return _ops.pow(self, exponent)
+
+    def clip(self, min: Any = None, max: Any = None) -> "Tensor":
+        return _ops.clip(self, min, max)
+
+    clamp = clip
+
+    def sum(self, axis: Any = None, keepdims: bool = False, **kw: Any) -> "Tensor":
+        return _ops.sum(self, axis, keepdims, **kw)
+
+    def mean(self, axis: Any = None, keepdims: bool = False, **kw: Any) -> "Tensor":
+        return _ops.mean(self, axis, keepdims, **kw)
+
+    def max(self, axis: Any = None, keepdims: bool = False, **kw: Any) -> "Tensor":
+        return _ops.max(self, axis, keepdims, **kw)
+
+    def min(self, axis: Any = None, keepdims: bool = False, **kw: Any) -> "Tensor":
+        return _ops.min(self, axis, keepdims, **kw)
+
+    def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0, **kw: Any) -> "Tensor":
+        return _ops.var(self, axis, keepdims, ddof, **kw)
+
+    def std(self, axis: Any = None, keepdims: bool = False, ddof: int = 0, **kw: Any) -> "Tensor":
+        return _ops.std(self, axis, keepdims, ddof, **kw)
+
+    def logsumexp(self, axis: Any = None, keepdims: bool = False, **kw: Any) -> "Tensor":
+        return _ops.logsumexp(self, axis, keepdims, **kw)
+
+    def argmax(self, axis: Any = None, keepdims: bool = False, **kw: Any) -> "Tensor":
+        return _ops.argmax(self, axis, keepdims, **kw)
+
+    def argmin(self, axis: Any = None, keepdims: bool = False, **kw: Any) -> "Tensor":
+        return _ops.argmin(self, axis, keepdims, **kw)
+
+    def softmax(self, axis: int = -1, **kw: Any) -> "Tensor":
+        return _ops.softmax(self, axis, **kw)
+
+    def log_softmax(self, axis: int = -1, **kw: Any) -> "Tensor":
+        return _ops.log_softmax(self, axis, **kw)
+
+    def any(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
+        return Tensor._wrap(np.asarray(self.data.any(axis=axis, keepdims=keepdims)))
+
+    def all(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
+        return Tensor._wrap(np.asarray(self.data.all(axis=axis, keepdims=keepdims)))
+
+    def reshape(self, *shape: Any) -> "Tensor":
+        return _ops.reshape(self, *shape)
+
+    def view(self, *shape: Any) -> "Tensor":
+        return _ops.view(self, *shape)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
+        return _ops.flatten(self, start_dim, end_dim)
+
+    def squeeze(self, axis: Any = None, **kw: Any) -> "Tensor":
+        return _ops.squeeze(self, axis, **kw)
+
+    def unsqueeze(self, dim: int) -> "Tensor":
+        return _ops.unsqueeze(self, dim)
+
+    def transpose(self, *dims: int) -> "Tensor":
+        return _ops.transpose(self, *dims)
+
+    def permute(self, *dims: Any) -> "Tensor":
+        return _ops.permute(self, *dims)
+
+    def expand(self, *sizes: Any) -> "Tensor":
+        return _ops.expand(self, *sizes)
+
+    def broadcast_to(self, *shape: Any) -> "Tensor":
+        return _ops.broadcast_to(self, *shape)
+
+    def matmul(self, other: Any) -> "Tensor":
+        return _ops.matmul(self, other)
+
+
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+    """Same as ``Tensor(data, requires_grad, dtype)``."""
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+from autograd_lite import ops as _ops  # noqa: E402  (ops import Tensor: break the cycle here)
