@@ -115,6 +115,13 @@ class Node:
                     f"{self}: one of the tensors needed for the gradient (shape {t.shape}) was "
                     f"modified by an in-place operation after it was saved (version {v} -> "
                     f"{t._version}). Clone it before changing it, or change it out of place.")
+        if self._out_data is not None:  # a saved output (exp, tanh, ...) is checked too
+            o = self._out()
+            if o is not None and o._version:
+                raise RuntimeError(
+                    f"{self}: its output (shape {o.shape}), saved for the gradient, was "
+                    f"modified by an in-place operation (version 0 -> {o._version}). Clone it "
+                    "before changing it, or change it out of place.")
         return self.op.vjp(self, grad)
 
     def free(self) -> None:
