@@ -1,0 +1,346 @@
+"""One catalog row per differentiable op: it drives the forward, gradcheck and gradgradcheck tests.
+
+A row gives the op's name, the function under test (on Tensors), its NumPy reference (on
+arrays), how to draw inputs (the domain, chosen away from kinks, ties and singularities), the
+shape cases (including broadcast pairs and axis/keepdims variants), the differentiable order
+(2 means gradgradcheck applies too) and, optionally, the Tensor method with the same meaning.
+
+Each case is ``(shapes, kwargs)``: ``shapes`` holds one shape per input and ``kwargs`` are
+passed to both the function and the reference.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+import autograd_lite as ag
+
+Shape = tuple
+Case = tuple  # (tuple of shapes, kwargs dict)
+
+
+# ----------------------------------------------------------------------------- input domains
+def real(rng: np.random.Generator, shape: Shape) -> np.ndarray:
+    return rng.uniform(-2.0, 2.0, shape)
+
+
+def positive(rng: np.random.Generator, shape: Shape) -> np.ndarray:
+    return rng.uniform(0.5, 2.0, shape)
+
+
+def nonzero(rng: np.random.Generator, shape: Shape) -> np.ndarray:
+    """Away from 0 (the kink of abs/relu and the pole of 1/x)."""
+    return rng.choice([-1.0, 1.0], shape) * rng.uniform(0.3, 2.0, shape)
+
+
+def distinct(rng: np.random.Generator, shape: Shape) -> np.ndarray:
+    """All values at least 0.1 apart (no ties for max/min)."""
+    n = int(np.prod(shape, dtype=np.int64))
+    vals = (rng.permutation(n) - n / 2) * 0.25 + rng.uniform(-0.05, 0.05, n)
+    return vals.reshape(shape)
+
+
+def boolean(rng: np.random.Generator, shape: Shape) -> np.ndarray:
+    return rng.random(shape) < 0.5
+
+
+@dataclass
+class OpRow:
+    """One op: ``fn(*tensors, **kw)`` is checked against ``ref(*arrays, **kw)``."""
+
+    name: str
+    fn: Callable
+    ref: Callable
+    cases: list
+    domain: Any = real  # a sampler, or a list with one sampler per input
+    order: int = 2  # 2: twice differentiable (gradgradcheck), 1: gradcheck only
+    method: str | None = None  # Tensor method with the same meaning as fn
+    family: str | None = None  # "unary" / "binary" / "reduction": hypothesis drives shapes
+    gen: Callable | None = None  # gen(rng, shapes) -> arrays, overrides ``domain``
+
+    def inputs(self, rng: np.random.Generator, shapes: tuple) -> list:
+        if self.gen is not None:
+            return list(self.gen(rng, shapes))
+        doms = self.domain if isinstance(self.domain, list) else [self.domain] * len(shapes)
+        return [d(rng, s) for d, s in zip(doms, shapes)]
+
+    def ids(self) -> list:
+        return [f"{self.name}-{i}" for i in range(len(self.cases))]
+
+
+def tensors(arrays: list, dtype: Any = np.float64, requires_grad: bool = True) -> list:
+    """Float arrays become float Tensors (requiring grad); others (bools, ints) constants."""
+    out = []
+    for a in arrays:
+        a = np.asarray(a)
+        if a.dtype.kind == "f":
+            out.append(ag.tensor(a, dtype=dtype, requires_grad=requires_grad))
+        else:
+            out.append(ag.tensor(a))
+    return out
+
+
+def C(*shapes: Shape, **kw: Any) -> Case:
+    return (tuple(shapes), kw)
+
+
+def _sep_pair(rng: np.random.Generator, shapes: tuple) -> list:
+    """a near odd multiples of 0.5, b near even ones: |a - b| >= 0.3 wherever they meet, so
+    maximum/minimum never see a tie, and either may win."""
+    a = (2 * rng.integers(-2, 2, shapes[0]) + 1) * 0.5 + rng.uniform(-0.1, 0.1, shapes[0])
+    b = 2 * rng.integers(-2, 3, shapes[1]) * 0.5 + rng.uniform(-0.1, 0.1, shapes[1])
+    return [a, b]
+
+
+def _clip_input(rng: np.random.Generator, shapes: tuple) -> list:
+    """Values at least 0.1 away from the clip bounds -0.5 and 0.7."""
+    x = real(rng, shapes[0])
+    for bound in (-0.5, 0.7):
+        near = np.abs(x - bound) < 0.1
+        x = np.where(near, x + 0.25, x)
+    return [x]
+
+
+def _where_inputs(rng: np.random.Generator, shapes: tuple) -> list:
+    return [boolean(rng, shapes[0]), real(rng, shapes[1]), real(rng, shapes[2])]
+
+
+# ----------------------------------------------------------------------------- shape cases
+UNARY = [C(()), C((4,)), C((2, 3)), C((2, 1, 3))]
+BINARY = [C((3,), (3,)), C((2, 3), (3,)), C((2, 1), (1, 3)), C((), (2, 2)),
+          C((2, 1, 3), (4, 1))]
+REDUCE = [C((5,)), C((2, 3)), C((2, 3), axis=0), C((2, 3), axis=1, keepdims=True),
+          C((2, 3, 2), axis=(0, 2)), C((2, 3, 2), axis=-1, keepdims=True),
+          C((2, 3), keepdims=True)]
+SOFT = [C((4,)), C((2, 3)), C((2, 3), axis=0), C((2, 3, 2), axis=1)]
+
+# Indices for getitem cases (kept here so both fn and ref see the same object).
+_IDX = {
+    "int": 1,
+    "neg_int": -1,
+    "slice": slice(1, None),
+    "step": slice(None, None, -2),
+    "tuple": (slice(None), 1),
+    "none_ellipsis": (None, Ellipsis, 0),
+    "int_array": np.array([2, 0]),
+    "repeated": np.array([0, 2, 0, 0]),
+    "mask": np.array([True, False, True, True]),
+    "mask2d": np.array([[True, False, True], [False, False, True]]),
+    "pair": (np.array([0, 1, 1]), np.array([2, 2, 0])),
+    "mixed": (slice(None), np.array([1, 1, 0])),
+    "tensor": ag.tensor([3, 1, 3]),
+}
+
+
+def _gi(x: Any, key: str) -> Any:
+    idx = _IDX[key]
+    if isinstance(x, np.ndarray) and isinstance(idx, ag.Tensor):
+        idx = idx.data
+    return x[idx]
+
+
+def _pad_ref(x: np.ndarray, pad_width: Any, mode: str = "constant", **kw: Any) -> np.ndarray:
+    return np.pad(x, pad_width, mode=mode, **kw)
+
+
+def _unsq_ref(x: np.ndarray, dim: int) -> np.ndarray:
+    return np.expand_dims(x, dim)
+
+
+def _expand_ref(x: np.ndarray, sizes: tuple) -> np.ndarray:
+    lead = len(sizes) - x.ndim
+    shape = tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+    return np.broadcast_to(x, shape)
+
+
+def _flatten_ref(x: np.ndarray, start_dim: int = 0, end_dim: int = -1) -> np.ndarray:
+    if x.ndim == 0:
+        return x.reshape(1)
+    s, e = start_dim % x.ndim, end_dim % x.ndim
+    return x.reshape(x.shape[:s] + (-1,) + x.shape[e + 1:])
+
+
+def _squeeze_ref(x: np.ndarray, axis: Any = None) -> np.ndarray:
+    if axis is None:
+        return np.squeeze(x)
+    axes = (axis,) if isinstance(axis, int) else axis
+    axes = tuple(a % x.ndim for a in axes if x.shape[a] == 1)
+    return np.squeeze(x, axes)
+
+
+def _swap_ref(x: np.ndarray, dim0: int, dim1: int) -> np.ndarray:
+    return np.swapaxes(x, dim0, dim1)
+
+
+def _softmax_ref(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _log_softmax_ref(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    return np.log(_softmax_ref(x, axis))
+
+
+def _lse_ref(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+    m = np.max(x, axis=axis, keepdims=True)
+    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def _sigmoid_ref(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _scalar_pow(p: float) -> Callable:
+    return lambda x: ag.pow(x, p)
+
+
+ROWS: list[OpRow] = [
+    # ---------------------------------------------------------------- elementwise, binary
+    OpRow("add", ag.Tensor.__add__, np.add, BINARY, family="binary"),
+    OpRow("sub", ag.Tensor.__sub__, np.subtract, BINARY, family="binary"),
+    OpRow("mul", ag.Tensor.__mul__, np.multiply, BINARY, family="binary"),
+    OpRow("div", ag.Tensor.__truediv__, np.divide, BINARY, domain=[real, nonzero],
+          family="binary"),
+    OpRow("pow", ag.pow, np.power, BINARY, domain=[positive, real], method="pow",
+          family="binary"),
+    OpRow("rpow_number", lambda x: 2.0 ** x, lambda x: 2.0 ** x, UNARY),
+    OpRow("pow_square", _scalar_pow(2), lambda x: x ** 2, UNARY, family="unary"),
+    OpRow("pow_cube_negative_base", _scalar_pow(3), lambda x: x ** 3, UNARY, family="unary"),
+    OpRow("pow_half", _scalar_pow(0.5), np.sqrt, UNARY, domain=positive),
+    OpRow("pow_negative", _scalar_pow(-1.5), lambda x: x ** -1.5, UNARY, domain=positive),
+    OpRow("maximum", ag.maximum, np.maximum, BINARY, gen=_sep_pair, family="binary"),
+    OpRow("minimum", ag.minimum, np.minimum, BINARY, gen=_sep_pair, family="binary"),
+    OpRow("where", ag.where, np.where,
+          [C((3,), (3,), (3,)), C((2, 3), (3,), (2, 1)), C((2, 1), (2, 3), ()),
+           C((2, 2, 3), (3,), (2, 1, 1))], gen=_where_inputs),
+    # ---------------------------------------------------------------- elementwise, unary
+    OpRow("neg", ag.Tensor.__neg__, np.negative, UNARY, family="unary"),
+    OpRow("exp", ag.exp, np.exp, UNARY, method="exp", family="unary"),
+    OpRow("log", ag.log, np.log, UNARY, domain=positive, method="log", family="unary"),
+    OpRow("sqrt", ag.sqrt, np.sqrt, UNARY, domain=positive, method="sqrt", family="unary"),
+    OpRow("sin", ag.sin, np.sin, UNARY, method="sin", family="unary"),
+    OpRow("cos", ag.cos, np.cos, UNARY, method="cos", family="unary"),
+    OpRow("tanh", ag.tanh, np.tanh, UNARY, method="tanh", family="unary"),
+    OpRow("sigmoid", ag.sigmoid, _sigmoid_ref, UNARY, method="sigmoid", family="unary"),
+    OpRow("relu", ag.relu, lambda x: np.maximum(x, 0), UNARY, domain=nonzero, method="relu",
+          family="unary"),
+    OpRow("abs", ag.abs, np.abs, UNARY, domain=nonzero, method="abs", family="unary"),
+    OpRow("clip", ag.clip, np.clip,
+          [C((5,), min=-0.5, max=0.7), C((2, 3), min=-0.5), C((2, 3), max=0.7),
+           C((), min=-0.5, max=0.7)], gen=_clip_input, method="clip"),
+    OpRow("astype_longdouble", lambda x: ag.astype(x, np.longdouble).exp(),
+          lambda x: np.exp(x.astype(np.longdouble)), UNARY[:3]),
+    OpRow("astype_same", lambda x: x.astype(np.float64) * x,
+          lambda x: x * x, UNARY[:3]),
+    # ---------------------------------------------------------------- reductions
+    OpRow("sum", ag.sum, np.sum, REDUCE, method="sum", family="reduction"),
+    OpRow("mean", ag.mean, np.mean, REDUCE, method="mean", family="reduction"),
+    OpRow("max", ag.max, np.max, REDUCE, domain=distinct, method="max", family="reduction"),
+    OpRow("min", ag.min, np.min, REDUCE, domain=distinct, method="min", family="reduction"),
+    OpRow("var", ag.var, np.var,
+          REDUCE + [C((2, 3), axis=1, ddof=1), C((6,), ddof=1), C((2, 3, 2), axis=(0, 1),
+                                                                 ddof=1, keepdims=True)],
+          method="var", family="reduction"),
+    OpRow("std", ag.std, np.std,
+          REDUCE + [C((2, 3), axis=1, ddof=1), C((6,), ddof=1)],
+          domain=distinct, method="std", family="reduction"),
+    OpRow("logsumexp", ag.logsumexp, _lse_ref, REDUCE, method="logsumexp",
+          family="reduction"),
+    OpRow("softmax", ag.softmax, _softmax_ref, SOFT, method="softmax"),
+    OpRow("log_softmax", ag.log_softmax, _log_softmax_ref, SOFT, method="log_softmax"),
+    # ---------------------------------------------------------------- shape
+    OpRow("reshape", lambda x, shape: ag.reshape(x, shape), np.reshape,
+          [C((2, 3), shape=(3, 2)), C((6,), shape=(2, -1)), C((2, 3, 2), shape=(4, 3)),
+           C((), shape=(1, 1)), C((1, 4), shape=(4,))]),
+    OpRow("view", lambda x, shape: x.view(*shape), np.reshape, [C((2, 3), shape=(6,)), C((4,), shape=(2, 2)),
+                                        C((2, 2, 2), shape=(-1, 4))]),
+    OpRow("flatten", ag.flatten, _flatten_ref,
+          [C((2, 3)), C((2, 3, 2), start_dim=1), C((2, 3, 2, 2), start_dim=1, end_dim=2),
+           C(())], method="flatten"),
+    OpRow("squeeze", ag.squeeze, _squeeze_ref,
+          [C((1, 3, 1)), C((1, 3, 1), axis=0), C((2, 1, 3), axis=-2), C((1, 1), axis=(0, 1)),
+           C((2, 3), axis=1)], method="squeeze"),
+    OpRow("unsqueeze", lambda x, dim: ag.unsqueeze(x, dim), _unsq_ref,
+          [C((3,), dim=0), C((2, 3), dim=-1), C((2, 3), dim=1), C((), dim=0)],
+          method="unsqueeze"),
+    OpRow("transpose", lambda x, dim0, dim1: ag.transpose(x, dim0, dim1), _swap_ref,
+          [C((2, 3), dim0=0, dim1=1), C((2, 3, 4), dim0=0, dim1=2), C((2, 3, 2), dim0=-1,
+                                                                         dim1=1)]),
+    OpRow("T", lambda x: x.T, np.transpose, [C((2, 3)), C((2, 3, 4)), C((3,))]),
+    OpRow("permute", lambda x, dims: ag.permute(x, *dims), lambda x, dims: np.transpose(x, dims),
+          [C((2, 3), dims=(1, 0)), C((2, 3, 4), dims=(2, 0, 1)), C((2, 1, 3), dims=(1, 2, 0))]),
+    OpRow("expand", lambda x, sizes: ag.expand(x, *sizes), _expand_ref,
+          [C((3, 1), sizes=(3, 4)), C((1, 3), sizes=(2, -1)), C((3,), sizes=(2, 2, -1)),
+           C((), sizes=(2, 3))]),
+    OpRow("broadcast_to", lambda x, shape: ag.broadcast_to(x, shape), np.broadcast_to,
+          [C((3,), shape=(2, 3)), C((2, 1), shape=(2, 4)), C((1, 2, 1), shape=(3, 2, 2)),
+           C((), shape=(3,))]),
+    OpRow("getitem", _gi, _gi,
+          [C((4,), key="int"), C((4, 3), key="neg_int"), C((4, 3), key="slice"),
+           C((5,), key="step"), C((4, 3), key="tuple"), C((4, 3), key="none_ellipsis"),
+           C((4, 3), key="int_array"), C((4,), key="repeated"), C((4, 2), key="mask"),
+           C((2, 3), key="mask2d"), C((2, 3), key="pair"), C((3, 2), key="mixed"),
+           C((4, 2), key="tensor")]),
+    OpRow("concatenate", lambda *xs, axis=0: ag.concatenate(list(xs), axis=axis),
+          lambda *xs, axis=0: np.concatenate(xs, axis=axis),
+          [C((2,), (3,)), C((2, 3), (1, 3), (2, 3)), C((2, 3), (2, 1), axis=1),
+           C((2, 1, 2), (2, 3, 2), axis=-2)]),
+    OpRow("cat", lambda *xs, dim=0: ag.cat(list(xs), dim=dim),
+          lambda *xs, dim=0: np.concatenate(xs, axis=dim), [C((2, 2), (2, 1), dim=1)]),
+    OpRow("stack", lambda *xs, axis=0: ag.stack(list(xs), axis=axis),
+          lambda *xs, axis=0: np.stack(xs, axis=axis),
+          [C((3,), (3,)), C((2, 3), (2, 3), (2, 3), axis=1), C((), (), ()),
+           C((2, 2), (2, 2), axis=-1)]),
+    OpRow("pad_constant", ag.pad, _pad_ref,
+          [C((3,), pad_width=1), C((2, 3), pad_width=((1, 0), (0, 2))),
+           C((2, 2), pad_width=(1, 2), constant_values=3.0),
+           C((2, 1, 2), pad_width=((0, 0), (1, 1), (2, 0)))]),
+    OpRow("pad_modes", ag.pad, _pad_ref,
+          [C((4,), pad_width=2, mode="edge"), C((3, 3), pad_width=((1, 2), (2, 1)),
+                                                mode="reflect"),
+           C((2, 3), pad_width=1, mode="symmetric"), C((3,), pad_width=(2, 4), mode="wrap"),
+           C((4,), pad_width=3, mode="reflect")]),
+    # ---------------------------------------------------------------- linalg
+    OpRow("matmul", ag.matmul, np.matmul,
+          [C((3,), (3,)), C((3,), (3, 4)), C((2, 3), (3,)), C((2, 3), (3, 4)),
+           C((2, 2, 3), (3, 4)), C((3,), (2, 3, 4)), C((2, 3, 4), (4,)),
+           C((2, 1, 2, 3), (3, 3, 2)), C((2, 2, 3), (2, 3, 2))], method="matmul"),
+    OpRow("matmul_operator", ag.Tensor.__matmul__, np.matmul,
+          [C((2, 3), (3, 2)), C((3,), (3, 2)), C((2, 2, 3), (3,))]),
+    OpRow("einsum_trace", lambda a: ag.einsum("ii->", a), lambda a: np.einsum("ii->", a),
+          [C((3, 3)), C((1, 1)), C((4, 4))]),
+    OpRow("einsum_diagonal", lambda a: ag.einsum("ii->i", a), lambda a: np.einsum("ii->i", a),
+          [C((3, 3)), C((2, 2)), C((1, 1))]),
+    OpRow("einsum_outer", lambda a, b: ag.einsum("i,j->ij", a, b),
+          lambda a, b: np.einsum("i,j->ij", a, b), [C((3,), (2,)), C((1,), (4,)),
+                                                    C((2,), (2,))]),
+    OpRow("einsum_batched", lambda a, b: ag.einsum("bij,bjk->bik", a, b),
+          lambda a, b: np.einsum("bij,bjk->bik", a, b),
+          [C((2, 2, 3), (2, 3, 4)), C((1, 3, 2), (1, 2, 2)), C((3, 1, 2), (3, 2, 1))]),
+    OpRow("einsum_ellipsis", lambda a, b: ag.einsum("...ij,jk->...ik", a, b),
+          lambda a, b: np.einsum("...ij,jk->...ik", a, b),
+          [C((2, 3), (3, 2)), C((2, 2, 3), (3, 2)), C((2, 1, 2, 3), (3, 1))]),
+    OpRow("einsum_implicit", lambda a, b: ag.einsum("ij,jk", a, b),
+          lambda a, b: np.einsum("ij,jk", a, b), [C((2, 3), (3, 4)), C((1, 2), (2, 2)),
+                                                  C((3, 3), (3, 1))]),
+    OpRow("einsum_three_operands", lambda a, b, c: ag.einsum("ij,jk,k->i", a, b, c),
+          lambda a, b, c: np.einsum("ij,jk,k->i", a, b, c),
+          [C((2, 3), (3, 4), (4,)), C((1, 2), (2, 2), (2,)), C((3, 1), (1, 3), (3,))]),
+    OpRow("einsum_sum_and_transpose", lambda a: ag.einsum("ijk->kj", a),
+          lambda a: np.einsum("ijk->kj", a), [C((2, 3, 4)), C((1, 2, 2)), C((3, 1, 2))]),
+]
+
+BY_NAME = {r.name: r for r in ROWS}
+
+
+def all_cases(order: int = 1) -> list:
+    """``(row, case_index)`` pairs for every row with differentiable order >= ``order``."""
+    return [(r, i) for r in ROWS if r.order >= order for i in range(len(r.cases))]
+
+
+def case_ids(pairs: list) -> list:
+    return [f"{r.name}-{i}" for r, i in pairs]
+
