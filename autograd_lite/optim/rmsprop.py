@@ -1,0 +1,106 @@
+"""RMSprop: divide by a running root-mean-square of the gradients."""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
+import numpy as np
+
+from autograd_lite.grad_mode import no_grad
+from autograd_lite.optim.optimizer import Optimizer
+
+__all__ = ["RMSprop"]
+
+
+def _lerp(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
+    """``start + weight * (end - start)``, evaluated as PyTorch's ``lerp`` does."""
+    if weight < 0.5:
+        return start + weight * (end - start)
+    return end - (end - start) * (1 - weight)
+
+
+class RMSprop(Optimizer):
+    r"""RMSprop, PyTorch's update rule exactly.
+
+    For each parameter ``p`` with gradient ``g``::
+
+        g = -g                                       if maximize
+        g = g + weight_decay * p                     if weight_decay != 0
+        v = alpha * v + (1 - alpha) * g * g          (v starts at 0)
+        if centered:
+            m = m + (1 - alpha) * (g - m)            (running mean of g, starts at 0)
+            avg = sqrt(v - m * m) + eps
+        else:
+            avg = sqrt(v) + eps
+        if momentum > 0:
+            b = momentum * b + g / avg               (b starts at 0)
+            p = p - lr * b
+        else:
+            p = p - lr * g / avg
+
+    The lectures' RMSProp (``n = gamma n + (1 - gamma) g^2``) is ``alpha = gamma``; PyTorch,
+    like Hinton's original, divides by the square root of ``n``.
+
+    Args:
+        lr (1e-2), alpha (0.99), eps (1e-8), weight_decay (0), momentum (0),
+        centered (False), maximize (False).
+    """
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99,
+                 eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
+                 centered: bool = False, *, maximize: bool = False) -> None:
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= momentum:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not 0.0 <= alpha:
+            raise ValueError(f"Invalid alpha value: {alpha}")
+        defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
+                        weight_decay=weight_decay, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        if group["lr"] < 0.0:
+            raise ValueError(f"Invalid learning rate: {group['lr']}")
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One RMSprop update of every parameter with a gradient; returns the closure's loss."""
+        loss = self._call_closure(closure)
+        with no_grad():
+            for group in self.param_groups:
+                lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
+                wd, momentum = group["weight_decay"], group["momentum"]
+                for p in self._params_with_grad(group):
+                    g = p.grad.data
+                    if group["maximize"]:
+                        g = -g
+                    if wd != 0:
+                        g = g + wd * p.data
+                    state = self.state.setdefault(p, {})
+                    if not state:
+                        state["step"] = 0
+                        state["square_avg"] = np.zeros_like(p.data)
+                        if momentum > 0:
+                            state["momentum_buffer"] = np.zeros_like(p.data)
+                        if group["centered"]:
+                            state["grad_avg"] = np.zeros_like(p.data)
+                    state["step"] += 1
+                    v = state["square_avg"] * alpha + (1 - alpha) * (g * g)
+                    state["square_avg"] = v
+                    if group["centered"]:
+                        m = _lerp(state.get("grad_avg", np.zeros_like(p.data)), g, 1 - alpha)
+                        state["grad_avg"] = m
+                        avg = np.sqrt(v - m * m) + eps
+                    else:
+                        avg = np.sqrt(v) + eps
+                    if momentum > 0:
+                        buf = state.get("momentum_buffer", np.zeros_like(p.data))
+                        buf = buf * momentum + g / avg
+                        state["momentum_buffer"] = buf
+                        p.copy_(p.data - lr * buf)
+                    else:
+                        p.copy_(p.data - lr * (g / avg))
+        return loss
