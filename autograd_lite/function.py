@@ -11,9 +11,29 @@
 ...         (x,) = ctx.saved_tensors
 ...         return g * 3 * x * x
 >>> x = ag.tensor(2.0, requires_grad=True)
->>> Cube.apply(x).backward()
+>>> y = Cube.apply(x)
+>>> str(y.grad_fn)
+'CubeBackward'
+>>> y.backward()
 >>> x.grad.item()
 12.0
+
+How a call is recorded. ``MyOp.apply(*args, **kwargs)`` runs ``forward`` with grad mode off
+(so it records nothing), then, if grad mode is on and some Tensor argument requires grad,
+records one graph :class:`~autograd_lite.node.Node` per differentiable output, named after the
+class (``str(out.grad_fn) == "MyOpBackward"``). The node's inputs are the Tensor arguments
+(in order); other arguments are passed to ``forward`` but are not part of the graph. From then
+on the node is handled by the engine exactly like a built-in op: hooks, ``retain_graph``,
+``create_graph``, anomaly mode, ``iter_backward`` and ``viz`` see no difference.
+
+When the engine reaches the node it calls ``MyOp.backward(ctx, *grad_outputs)`` and checks the
+result: one gradient per positional argument of ``forward`` (``None`` for arguments that are
+not Tensors or need no gradient), each shaped exactly like its input. Anything else is a
+``RuntimeError`` naming the function, the input index and both shapes.
+
+A multi-output Function records one node per output. By linearity of the VJP, each node calls
+``backward`` with the gradient of its own output and zeros for the others, and the engine sums
+the results; so ``backward`` runs once per output that receives a gradient.
 """
 from __future__ import annotations
 
@@ -23,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from autograd_lite.grad_mode import _state, no_grad
-from autograd_lite.node import Node
+from autograd_lite.node import Node, _check_forward
 from autograd_lite.tensor import Tensor
 
 __all__ = ["Function", "FunctionCtx"]
@@ -31,67 +51,84 @@ __all__ = ["Function", "FunctionCtx"]
 _wrap = Tensor._wrap
 
 
-class FunctionCtx:
-    """The ``ctx`` of a custom Function: ``save_for_backward``, ``saved_tensors``,
-    ``needs_input_grad``; any other attribute may be set to keep non-tensor state."""
+class _OutputSlot:
+    """Stands in ``ctx``'s saved tuple for output ``k`` of the forward (no reference cycle)."""
 
-    def __init__(self, needs_input_grad: tuple) -> None:
+    __slots__ = ("k",)
+
+    def __init__(self, k: int) -> None:
+        self.k = k
+
+
+class FunctionCtx:
+    """The ``ctx`` of a custom Function.
+
+    - ``ctx.save_for_backward(*tensors)`` keeps Tensors (inputs, outputs or intermediates) for
+      ``backward``; read them back with ``ctx.saved_tensors``. Changing a saved tensor in place
+      afterwards makes ``saved_tensors`` raise (the gradient would silently be wrong).
+    - ``ctx.needs_input_grad``: one bool per positional argument of ``forward``, True where the
+      argument is a Tensor that requires grad (skip work in ``backward`` where it is False).
+    - ``ctx.mark_non_differentiable(*outputs)``: outputs that get no gradient (e.g. indices).
+    - Any other attribute (``ctx.alpha = 2.0``) keeps non-tensor state for ``backward``.
+    """
+
+    def __init__(self, needs_input_grad: tuple, name: str = "Function") -> None:
         self.needs_input_grad = needs_input_grad
+        self._name = name
         self._saved: tuple = ()
         self._versions: tuple = ()
-        self._outs: list = []
-        self._name = "Function"
+        self._outs: list = []  # per output: (weakref to the result, data, weakref to its node)
+        self._non_diff: list = []
 
     def save_for_backward(self, *tensors: Any) -> None:
         """Keep tensors (or None) for ``backward``; changing them in place later is an error."""
-        for t in tensors:
+        for i, t in enumerate(tensors):
             if t is not None and not isinstance(t, Tensor):
-                raise TypeError(f"save_for_backward: expected Tensors or None, got "
-                                f"{type(t).__name__}; keep other values as ctx attributes")
+                raise TypeError(f"{self._name}: save_for_backward expects Tensors or None, got "
+                                f"{type(t).__name__} at position {i}; keep other values as "
+                                f"ctx attributes (ctx.name = value)")
         self._saved = tensors
         self._versions = tuple(None if t is None else t._version for t in tensors)
 
+    def mark_non_differentiable(self, *outputs: Tensor) -> None:
+        """Declare outputs of ``forward`` that have no gradient (they get no ``grad_fn``)."""
+        self._non_diff.extend(outputs)
+
     @property
     def saved_tensors(self) -> tuple:
-        """The tensors given to ``save_for_backward`` (outputs come back attached to the graph)."""
-        if self._saved is None:
-            raise RuntimeError(f"{self._name}Backward: saved tensors were freed by a previous "
-                               "backward; pass retain_graph=True to backward twice")
+        """The tensors given to ``save_for_backward``, in order. A saved output comes back
+        attached to the graph (its ``grad_fn`` is this Function's node), so a ``backward``
+        that uses it is still differentiable."""
         out = []
-        for t, v in zip(self._saved, self._versions):
-            if isinstance(t, int):  # index of one of the outputs: the live one, or rebuilt
-                ref, data, node_ref = self._outs[t]
-                t = ref()
-                if t is None:
+        for t, v in zip(self._saved, self._versions, strict=True):
+            if isinstance(t, _OutputSlot):
+                ref, data, node_ref = self._outs[t.k]
+                live = ref()
+                if live is None:  # rebuilt from the saved array, still attached to its node
                     node = node_ref()
-                    t = _wrap(data, node is not None, node)
+                    live = _wrap(data, node is not None, node)
+                elif live._version != v:
+                    raise RuntimeError(
+                        f"{self._name}Backward: output {t.k} of {self._name}.forward (shape "
+                        f"{live.shape}) was saved for backward and then modified in place "
+                        f"(version {v} -> {live._version}); clone it before changing it")
+                t = live
             elif t is not None and t._version != v:
                 raise RuntimeError(
                     f"{self._name}Backward: a tensor saved for backward (shape {t.shape}) was "
-                    f"modified in place after it was saved (version {v} -> {t._version})")
+                    f"modified in place after it was saved (version {v} -> {t._version}); "
+                    "clone it before changing it, or change it out of place")
             out.append(t)
         return tuple(out)
 
 
-class _GradTuple:
-    """Gradients of a multi-output Function, one slot per output; ``+`` adds slot-wise."""
-
-    __slots__ = ("grads",)
-
-    def __init__(self, grads: list) -> None:
-        self.grads = grads
-
-    def __add__(self, other: "_GradTuple") -> "_GradTuple":
-        return _GradTuple([b if a is None else a if b is None else a + b
-                           for a, b in zip(self.grads, other.grads)])
-
-    @property
-    def shape(self) -> tuple:
-        return tuple(None if g is None else g.shape for g in self.grads)
-
-
 class _FunctionOp:
-    """The op behind every node a custom Function records (state lives in ``node.saved``)."""
+    """The op behind every node a custom Function class records (``node.name`` = class name).
+
+    ``node.saved`` holds ``(ctx, k, out_specs, arg_specs)``: the shared ctx, which output the
+    node stands for, (shape, dtype) of every output, and per positional argument of ``forward``
+    either ``(position among the node's inputs, shape)`` or, for a non-Tensor, its type name.
+    """
 
     save_out = False
 
@@ -99,66 +136,67 @@ class _FunctionOp:
         self.cls = cls
         self.name = cls.__name__
 
-    def vjp(self, node: Node, g: Any) -> list:
-        ctx, shapes, outs = node.saved
+    def __repr__(self) -> str:
+        return f"FunctionOp({self.name})"
+
+    def vjp(self, node: Node, g: Tensor) -> list:
+        ctx, k, out_specs, arg_specs = node.saved
         name = self.name
-        if isinstance(g, _GradTuple):
-            gs = []
-            for gi, ref in zip(g.grads, outs):
-                if gi is None:
-                    o = ref()
-                    gi = _wrap(np.zeros(o.shape if o is not None else (), dtype=node.kwargs[
-                        "dtype"]))
-                gs.append(gi)
-        else:
+        if len(out_specs) == 1:
             gs = [g]
+        else:  # this node's output gets g, the others zeros; the engine sums over outputs
+            gs = [g if j == k else _wrap(np.zeros(shape, dtype=dtype))
+                  for j, (shape, dtype) in enumerate(out_specs)]
         res = self.cls.backward(ctx, *gs)
-        if not isinstance(res, tuple):
+        if not isinstance(res, (tuple, list)):
             res = (res,)
-        if len(res) != len(shapes):
-            raise RuntimeError(f"{name}.backward returned {len(res)} gradient(s) but forward "
-                               f"took {len(shapes)} input(s); return one per input (None for "
-                               "non-differentiable ones)")
-        grads: list = []
-        for i, (r, nx, shp) in enumerate(zip(res, node.next_functions, shapes)):
-            if r is None or nx is None:
-                if r is not None and shp is None:
-                    raise RuntimeError(f"{name}.backward returned a gradient for input {i}, "
-                                       "which is not a Tensor; return None there")
-                grads.append(None)
+        n_args = len(arg_specs)
+        if len(res) != n_args and not (len(res) > n_args and
+                                       all(r is None for r in res[n_args:])):
+            raise RuntimeError(
+                f"{name}.backward returned {len(res)} gradient(s), but {name}.forward took "
+                f"{n_args} input(s); return exactly one per input, None for inputs that are "
+                "not Tensors or need no gradient")
+        grads: list = [None] * len(node.next_functions)
+        for i, (r, spec) in enumerate(zip(res, arg_specs, strict=False)):
+            if r is None:
                 continue
+            if isinstance(spec, str):
+                raise RuntimeError(
+                    f"{name}.backward returned a gradient for input {i}, which is not a Tensor "
+                    f"(forward got a {spec}); return None in that position")
+            pos, shape = spec
             if not isinstance(r, Tensor):
-                r = _wrap(np.asarray(r))
-            if r.shape != shp:
-                raise RuntimeError(f"{name}.backward returned a gradient of shape {r.shape} "
-                                   f"for input {i}, whose shape is {shp}")
-            grads.append(r)
+                if not isinstance(r, (np.ndarray, np.generic, int, float)):
+                    raise TypeError(f"{name}.backward returned a {type(r).__name__} as the "
+                                    f"gradient for input {i}; return a Tensor (or None)")
+                r = _wrap(np.asarray(r, dtype=out_specs[k][1]))
+            if r.shape != shape:
+                raise RuntimeError(
+                    f"{name}.backward returned a gradient of shape {r.shape} for input {i}, "
+                    f"but that input has shape {shape}; the gradient must have the input's "
+                    "shape exactly")
+            if node.next_functions[pos] is not None:
+                grads[pos] = r
         return grads
 
 
-class _SelectOp:
-    """Routes the gradient of output ``k`` of a multi-output Function into its slot."""
-
-    save_out = False
-    name = "Select"
-
-    def vjp(self, node: Node, g: Tensor) -> list:
-        k, n = node.kwargs["k"], node.kwargs["n"]
-        slots: list = [None] * n
-        slots[k] = g
-        return [_GradTuple(slots)]
-
-
-_SELECT = _SelectOp()
-
-
 class Function:
-    """Base class of user-defined ops. Subclass with static ``forward(ctx, *args, **kwargs)``
-    (returns a Tensor or a tuple of Tensors) and ``backward(ctx, *grad_outputs)`` (returns one
-    gradient per forward input, None where there is none); call ``MyOp.apply(*args)``.
+    """Base class of user-defined differentiable ops (PyTorch's ``torch.autograd.Function``).
 
-    ``forward`` runs with grad mode off. A ``backward`` written with Tensor ops is itself
-    differentiable, so double backward (``create_graph=True``) works.
+    Subclass with two static methods and call ``MyOp.apply(*args, **kwargs)``:
+
+    - ``forward(ctx, *args, **kwargs)`` computes the result from Tensors (or arrays and other
+      values) and returns a Tensor, an array, or a tuple of them. It runs with grad mode off.
+    - ``backward(ctx, *grad_outputs)`` gets one gradient per output (shaped like it) and
+      returns one gradient per positional argument of ``forward``, shaped exactly like that
+      argument, ``None`` for arguments that are not Tensors or need no gradient. Keyword
+      arguments of ``forward`` get no gradient.
+
+    A ``backward`` written with Tensor ops is itself differentiable, so ``create_graph=True``
+    (double backward, ``gradgradcheck``, Hessians) works; one written on ``.data`` arrays
+    gives first derivatives only. Check a new op with ``ag.testing.gradcheck`` and
+    ``ag.testing.taylor_test``.
     """
 
     @staticmethod
@@ -169,47 +207,86 @@ class Function:
     def backward(ctx: FunctionCtx, *grad_outputs: Any) -> Any:
         raise NotImplementedError("Function subclasses must define a static backward(ctx, ...)")
 
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        name = type(self).__name__
+        raise TypeError(f"call a custom Function through its class: {name}.apply(...), not "
+                        f"{name}()(...)")
+
+    @classmethod
+    def _op(cls) -> _FunctionOp:
+        op = cls.__dict__.get("_op_")
+        if op is None:
+            op = _FunctionOp(cls)
+            cls._op_ = op
+        return op
+
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        """Run ``forward`` and, when gradients are needed, record it in the graph.
+
+        Returns what ``forward`` returned (a Tensor or a tuple of Tensors), as new Tensors that
+        require grad when grad mode is on and some Tensor argument requires grad.
+        """
+        name = cls.__name__
         needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        ctx = FunctionCtx(needs)
-        ctx._name = cls.__name__
+        ctx = FunctionCtx(needs, name)
         with no_grad():
             result = cls.forward(ctx, *args, **kwargs)
         single = not isinstance(result, tuple)
-        outs = (result,) if single else result
-        outs = tuple(o if isinstance(o, Tensor) else _wrap(np.asarray(o)) for o in outs)
-        record = _state.enabled and any(needs)
-        if not record:
+        raw = (result,) if single else result
+        outs = []
+        for j, o in enumerate(raw):
+            if not isinstance(o, Tensor):
+                if not isinstance(o, (np.ndarray, np.generic, int, float, bool)):
+                    raise TypeError(f"{name}.forward returned a {type(o).__name__} as output "
+                                    f"{j}; return Tensors (or arrays)")
+                o = _wrap(np.asarray(o))
+            outs.append(o)
+        if not (_state.enabled and any(needs)):
             res = tuple(_wrap(o.data) for o in outs)
             return res[0] if single else res
-        op = cls.__dict__.get("_op_") or _FunctionOp(cls)
-        cls._op_ = op
-        shapes = tuple(a.shape if isinstance(a, Tensor) else None for a in args)
-        nexts = tuple((a.grad_fn or a) if n else None for a, n in zip(args, needs))
+
+        op = cls._op()
         tensors = tuple(a for a in args if isinstance(a, Tensor))
-        node = Node(op, tensors, nexts, {"dtype": outs[0].dtype})
-        node._versions = ()  # a Function checks only what it saved (in ctx.saved_tensors)
-        results = []
-        if single:
-            results.append(_wrap(outs[0].data, outs[0].dtype.kind in "fc", node))
-            node._out = weakref.ref(results[0])
-        else:
-            for k, o in enumerate(outs):
-                if o.dtype.kind not in "fc":
-                    results.append(_wrap(o.data))
+        nexts = tuple((t.grad_fn or t) if t.requires_grad else None for t in tensors)
+        arg_specs, pos = [], 0
+        for a in args:
+            if isinstance(a, Tensor):
+                arg_specs.append((pos, a.shape))
+                pos += 1
+            else:
+                arg_specs.append(type(a).__name__)
+        out_specs = tuple((o.shape, o.dtype) for o in outs)
+        non_diff = ctx._non_diff
+        results: list = []
+        nodes: list = []
+        for k, o in enumerate(outs):
+            if o.dtype.kind not in "fc" or any(o is nd for nd in non_diff):
+                results.append(_wrap(o.data))
+                nodes.append(None)
+                continue
+            node = Node(op, tensors, nexts, {})
+            node._versions = ()  # a Function checks what it saved (in ctx.saved_tensors)
+            node.saved = (ctx, k, out_specs, arg_specs)
+            r = _wrap(o.data, True, node)
+            node._out = weakref.ref(r)
+            if _state.anomaly:
+                _check_forward(node, o.data)
+            results.append(r)
+            nodes.append(node)
+        # A saved output becomes a slot index: the node does not keep its own output alive
+        # (no reference cycle), and the output comes back attached to the graph in backward.
+        if ctx._saved:
+            saved, versions = list(ctx._saved), list(ctx._versions)
+            for i, t in enumerate(saved):
+                if t is None or any(t is a for a in tensors):
                     continue
-                sel = Node(_SELECT, (), (node,), {"k": k, "n": len(outs)})
-                r = _wrap(o.data, True, sel)
-                sel._out = weakref.ref(r)
-                results.append(r)
-        refs = tuple(weakref.ref(r) for r in results)
-        # Saved outputs become indices of the recorded outputs: no reference cycle, and they
-        # come back attached to the graph (double backward flows through this node).
-        if any(t is o for t in ctx._saved for o in outs):
-            ctx._saved = tuple(next((k for k, o in enumerate(outs) if o is t), t)
-                               if isinstance(t, Tensor) else t for t in ctx._saved)
-            ctx._outs = [(ref, r.data, weakref.ref(r.grad_fn) if r.grad_fn else lambda: None)
-                         for ref, r in zip(refs, results)]
-        node.saved = (ctx, shapes, refs)
+                for k, o in enumerate(outs):
+                    if t is o:
+                        saved[i], versions[i] = _OutputSlot(k), 0  # results start at 0
+                        break
+            ctx._saved, ctx._versions = tuple(saved), tuple(versions)
+            ctx._outs = [(weakref.ref(r), r.data,
+                          weakref.ref(n) if n is not None else (lambda: None))
+                         for r, n in zip(results, nodes, strict=True)]
         return results[0] if single else tuple(results)

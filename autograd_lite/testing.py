@@ -7,10 +7,10 @@ from typing import Any, Callable
 import numpy as np
 
 from autograd_lite.backward import grad
-from autograd_lite.grad_mode import enable_grad
+from autograd_lite.grad_mode import enable_grad, no_grad
 from autograd_lite.tensor import Tensor
 
-__all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
+__all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "taylor_test", "TaylorReport"]
 
 
 class GradcheckError(RuntimeError):
@@ -149,3 +149,242 @@ def gradgradcheck(f: Callable, inputs: Any, grad_outputs: Any = None, eps: float
 
     return gradcheck(first_grads, tuple(ins) + tuple(vs), eps=eps, atol=atol, rtol=rtol,
                      raise_exception=raise_exception)
+
+
+# ---------------------------------------------------------------------------- Taylor test
+_EPS64 = float(np.finfo(np.float64).eps)
+
+
+class TaylorReport:
+    """The result of :func:`taylor_test`: a table of step sizes and Taylor errors.
+
+    Attributes (NumPy arrays of length ``steps`` unless said otherwise):
+
+    - ``h``: step sizes ``h0 / 2**k``; ``E0``: ``|f(x + h p) - f(x)|``;
+      ``E1``: ``|f(x + h p) - f(x) - h <grad f(x), p>|``;
+      ``table``: the three as columns, shape ``(steps, 3)``.
+    - ``orders0``, ``orders1``: observed orders ``log2(E[k-1] / E[k])``, length ``steps - 1``
+      (row ``k`` of the table compared with row ``k - 1``); NaN where an error is zero or, for
+      E1, at round-off level (``roundoff[k]`` True).
+    - ``order``: the observed order of E1 used for the verdict (median of the last three
+      valid orders; NaN when none is valid); ``passed``: True when it is at least
+      ``min_order`` (E1 falls at second order), or when E1 sits at round-off level at the
+      smallest h (f is linear along p, so the first-order model is exact).
+    - ``f0`` (the projected value f(x)), ``slope`` (``<grad f(x), p>``) and ``direction``
+      (the p used, one array per input, None for inputs not perturbed).
+
+    ``str(report)`` is a readable table; notebooks render ``_repr_html_``. ``bool(report)``
+    is ``report.passed``.
+    """
+
+    def __init__(self, h: np.ndarray, E0: np.ndarray, E1: np.ndarray, roundoff: np.ndarray,
+                 f0: float, slope: float, direction: tuple, min_order: float) -> None:
+        self.h, self.E0, self.E1 = h, E0, E1
+        self.roundoff = roundoff
+        self.f0, self.slope, self.direction = f0, slope, direction
+        self.min_order = min_order
+        self.orders0 = _orders(E0, E0 == 0)
+        self.orders1 = _orders(E1, roundoff | (E1 == 0))
+        valid = self.orders1[np.isfinite(self.orders1)]
+        self.order = float(np.median(valid[-3:])) if valid.size else float("nan")
+        valid0 = self.orders0[np.isfinite(self.orders0)]
+        self.order0 = float(np.median(valid0[-3:])) if valid0.size else float("nan")
+        if valid.size:
+            self.passed = bool(self.order >= min_order)
+        else:  # no two consecutive E1 above round-off: pass only if it ends at round-off
+            self.passed = bool(roundoff[-1] or E1[-1] == 0)
+
+    @property
+    def table(self) -> np.ndarray:
+        """Columns ``h, E0, E1``, one row per step size."""
+        return np.stack([self.h, self.E0, self.E1], axis=1)
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def summary(self) -> str:
+        """One line: the verdict and the observed orders."""
+        verdict = "passed" if self.passed else "FAILED"
+        if np.isfinite(self.order):
+            why = f"E1 falls at order {self.order:.2f}"
+            if not self.passed:
+                why += (f" (< {self.min_order:g}: the gradient is wrong along p"
+                        + (", E1 falls like E0" if self.order < 1.5 else "") + ")")
+        elif self.passed:
+            why = "E1 is at round-off level: f is linear along p, the first-order model is exact"
+        else:
+            why = "E1 never falls below round-off consistently; no order could be observed"
+        o0 = f", E0 order {self.order0:.2f}" if np.isfinite(self.order0) else ""
+        return f"Taylor test {verdict}: {why}{o0}"
+
+    def _rows(self) -> list:
+        rows = []
+        for k in range(len(self.h)):
+            o0 = "" if k == 0 else _fmt_order(self.orders0[k - 1])
+            o1 = "" if k == 0 else _fmt_order(self.orders1[k - 1])
+            if self.roundoff[k]:
+                o1 = "round-off"
+            rows.append((f"{self.h[k]:.3e}", f"{self.E0[k]:.3e}", f"{self.E1[k]:.3e}", o0, o1))
+        return rows
+
+    def __str__(self) -> str:
+        head = ("h", "E0", "E1", "order E0", "order E1")
+        rows = self._rows()
+        widths = [max(len(head[j]), *(len(r[j]) for r in rows)) for j in range(5)]
+        lines = [self.summary(), "  ".join(s.rjust(w) for s, w in zip(head, widths,
+                                                                        strict=True))]
+        lines += ["  ".join(s.rjust(w) for s, w in zip(r, widths, strict=True)) for r in rows]
+        lines.append("E0 = |f(x+hp) - f(x)| should fall at order 1, E1 = |f(x+hp) - f(x) - "
+                     "h <grad f(x), p>| at order 2")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        import html
+        color = "#1a7f37" if self.passed else "#cf222e"
+        cells = "".join(
+            "<tr>" + "".join(f"<td style='text-align:right'>{html.escape(c)}</td>" for c in r)
+            + "</tr>" for r in self._rows())
+        head = "".join(f"<th>{h}</th>" for h in ("h", "E<sub>0</sub>", "E<sub>1</sub>",
+                                                 "order E<sub>0</sub>", "order E<sub>1</sub>"))
+        return (f"<table><caption style='color:{color};font-weight:bold'>"
+                f"{html.escape(self.summary())}</caption><thead><tr>{head}</tr></thead>"
+                f"<tbody>{cells}</tbody></table>"
+                "<p>E<sub>0</sub> = |f(x+hp) &minus; f(x)| should fall at order 1, "
+                "E<sub>1</sub> = |f(x+hp) &minus; f(x) &minus; h &lang;&nabla;f(x), p&rang;| "
+                "at order 2.</p>")
+
+
+def _orders(E: np.ndarray, invalid: np.ndarray) -> np.ndarray:
+    out = np.full(len(E) - 1, np.nan)
+    for k in range(1, len(E)):
+        if not (invalid[k - 1] or invalid[k]):
+            out[k - 1] = np.log2(E[k - 1] / E[k])
+    return out
+
+
+def _fmt_order(o: float) -> str:
+    return "-" if not np.isfinite(o) else f"{o:.2f}"
+
+
+def _taylor_inputs(inputs: Any, direction: Any, rng: np.random.Generator) -> tuple:
+    """float64 copies of the inputs, the indices to perturb, and the direction per input."""
+    single = isinstance(inputs, Tensor)
+    ins = (inputs,) if single else tuple(inputs)
+    if direction is None:
+        wrt = [i for i, x in enumerate(ins) if isinstance(x, Tensor) and x.requires_grad]
+        if not wrt:
+            wrt = [i for i, x in enumerate(ins) if isinstance(x, Tensor) and x.dtype.kind == "f"]
+        if not wrt:
+            raise ValueError("taylor_test: no floating Tensor inputs to perturb")
+        ps: list = [rng.standard_normal(ins[i].shape) if i in wrt else None
+                    for i in range(len(ins))]
+        norm = np.sqrt(sum(float(np.sum(p * p)) for p in ps if p is not None))
+        ps = [None if p is None else p / norm for p in ps] if norm > 0 else ps
+    else:
+        ds = (direction,) if single else tuple(direction)
+        if len(ds) != len(ins):
+            raise ValueError(f"taylor_test: direction has {len(ds)} entries for {len(ins)} "
+                             "inputs; give one per input (None for inputs not perturbed)")
+        ps = []
+        for i, (x, d) in enumerate(zip(ins, ds, strict=True)):
+            if d is None:
+                ps.append(None)
+                continue
+            if not (isinstance(x, Tensor) and x.dtype.kind == "f"):
+                raise ValueError(f"taylor_test: direction given for input {i}, which is not a "
+                                 "floating Tensor")
+            p = np.array(d.data if isinstance(d, Tensor) else d, dtype=np.float64)
+            if p.shape != x.shape:
+                raise ValueError(f"taylor_test: direction for input {i} has shape {p.shape}, "
+                                 f"but the input has shape {x.shape}")
+            ps.append(p)
+        wrt = [i for i, p in enumerate(ps) if p is not None]
+        if not wrt:
+            raise ValueError("taylor_test: direction is None for every input")
+    xs = [np.array(x.data, dtype=np.float64) if i in wrt else x for i, x in enumerate(ins)]
+    return xs, wrt, ps
+
+
+def taylor_test(f: Callable, inputs: Any, direction: Any = None, h0: float = 1.0,
+                steps: int = 8, *, seed: int = 0, min_order: float = 1.75) -> TaylorReport:
+    """The lectures' derivative check: do the engine's gradients of ``f`` predict ``f``?
+
+    Along a direction p, for h = h0 / 2**k (k = 0 .. steps-1), it computes in float64
+
+        E0(h) = |f(x + h p) - f(x)|                      (falls like h:   order 1)
+        E1(h) = |f(x + h p) - f(x) - h <grad f(x), p>|   (falls like h^2: order 2)
+
+    If the gradient is right, halving h divides E1 by about 4 (observed order
+    log2(E1(2h) / E1(h)) near 2); if it is wrong along p, E1 falls only like E0 (order 1).
+
+    ``inputs`` is a Tensor or a tuple of Tensors and other arguments, called as ``f(*inputs)``.
+    The float Tensors that require grad (all float Tensors if none does) are copied to float64
+    and perturbed together. ``f`` returns a Tensor or a tuple of Tensors; a non-scalar output
+    is reduced to a number by a fixed random projection <w, f(x)> first.
+
+    ``direction``: p, shaped like the input (for a tuple of inputs, a tuple with one entry per
+    input, None for inputs not perturbed); by default a random direction of unit norm. The
+    random p and w come from a local ``numpy.random.default_rng(seed)``, so the test is
+    reproducible and does not consume the library's generator (``ag.manual_seed``).
+
+    Rows where E1 is at floating-point round-off level (about 1e3 * machine epsilon times the
+    size of the terms) are shown as such and left out of the orders. ``passed`` is true when the
+    median of the last three valid orders of E1 is at least ``min_order``. Returns a
+    :class:`TaylorReport`; it prints as a table and renders as HTML in notebooks.
+    """
+    if steps < 2:
+        raise ValueError(f"taylor_test: steps must be at least 2 to observe an order, got {steps}")
+    if not h0 > 0:
+        raise ValueError(f"taylor_test: h0 must be positive, got {h0}")
+    rng = np.random.default_rng(seed)
+    xs, wrt, ps = _taylor_inputs(inputs, direction, rng)
+
+    def call(arrays: list, requires_grad: bool) -> tuple[list, list]:
+        args = [Tensor._wrap(a, requires_grad) if i in wrt else a
+                for i, a in enumerate(arrays)]
+        y = f(*args)
+        ys = [y] if isinstance(y, Tensor) else list(y)
+        for k, t in enumerate(ys):
+            if not isinstance(t, Tensor):
+                raise TypeError(f"taylor_test: output {k} of f is a {type(t).__name__}, "
+                                "not a Tensor")
+        return args, ys
+
+    with enable_grad():
+        args, ys = call(xs, True)
+        if len(ys) == 1 and ys[0].size == 1:
+            ws = [np.ones(ys[0].shape)]
+        else:
+            ws = [rng.standard_normal(t.shape) for t in ys]
+        terms = [(t * Tensor._wrap(w)).sum() for t, w in zip(ys, ws, strict=True)
+                 if t.requires_grad]
+        slope = 0.0
+        if terms:
+            phi = terms[0]
+            for t in terms[1:]:
+                phi = phi + t
+            gs = grad(phi, [args[i] for i in wrt], allow_unused=True)
+            slope = sum(float(np.sum(np.asarray(g.data, np.float64) * ps[i]))
+                        for g, i in zip(gs, wrt, strict=True) if g is not None)
+
+    def project(outs: list) -> tuple[float, float]:
+        vals = [np.asarray(t.data, np.float64) * w for t, w in zip(outs, ws, strict=True)]
+        return (float(sum(np.sum(v) for v in vals)),
+                float(sum(np.sum(np.abs(v)) for v in vals)))
+
+    f0, scale0 = project(ys)
+    h = h0 / 2.0 ** np.arange(steps)
+    E0, E1, roundoff = np.empty(steps), np.empty(steps), np.zeros(steps, dtype=bool)
+    with no_grad():
+        for k, hk in enumerate(h):
+            moved = [a + hk * ps[i] if i in wrt else a for i, a in enumerate(xs)]
+            fk, scale = project(call(moved, False)[1])
+            E0[k] = abs(fk - f0)
+            E1[k] = abs(fk - f0 - hk * slope)
+            roundoff[k] = E1[k] <= 1e3 * _EPS64 * (scale + scale0 + abs(hk * slope))
+    direction_used = tuple(ps)
+    return TaylorReport(h, E0, E1, roundoff, f0, slope,
+                        direction_used[0] if isinstance(inputs, Tensor) else direction_used,
+                        min_order)
