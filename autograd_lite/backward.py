@@ -84,35 +84,48 @@ def _dependencies(keys: list) -> dict:
     return deps
 
 
-def _run_hooks(hooks: list, g: Tensor) -> Tensor:
+def _run_hooks(hooks: list, g: Any, create_graph: bool) -> Any:
+    """Call tensor hooks with the gradient as a Tensor; a returned Tensor replaces it."""
+    gt = _as_tensor_grad(g)
     for h in list(hooks):
-        r = h(g)
+        r = h(gt)
         if r is not None:
-            if not isinstance(r, Tensor) or r.shape != g.shape:
+            if not isinstance(r, Tensor) or r.shape != gt.shape:
                 raise RuntimeError(f"hook {getattr(h, '__name__', h)} returned "
                                    f"{type(r).__name__} {getattr(r, 'shape', '')}; a hook must "
-                                   f"return None or a Tensor of shape {g.shape}")
-            g = r
-    return g
+                                   f"return None or a Tensor of shape {gt.shape}")
+            gt = r
+    return gt if create_graph else gt.data
 
 
 def _check_anomaly(node: Node, grads: list) -> None:
     for i, gi in enumerate(grads):
-        if gi is not None and gi.data.dtype.kind == "f" and not np.all(np.isfinite(gi.data)):
-            bad = "NaN" if np.isnan(gi.data).any() else "Inf"
+        a = gi.data if isinstance(gi, Tensor) else gi
+        if a is not None and a.dtype.kind == "f" and not np.all(np.isfinite(a)):
+            bad = "NaN" if np.isnan(a).any() else "Inf"
             raise RuntimeError(
                 f"detect_anomaly: {node} returned {bad} values in its gradient for input {i} "
                 f"(shape {gi.shape}).\nThe op was created at:\n{format_trace(node)}")
 
 
+def _as_tensor_grad(g: Any) -> Any:
+    return _wrap(np.asarray(g)) if isinstance(g, (np.ndarray, np.generic)) else g
+
+
 def _run(roots: list, grads: list, retain_graph: bool, create_graph: bool,
-         capture: dict | None = None) -> Iterator[Step]:
-    """The backward loop. Yields a :class:`Step` after each node it processes."""
+         capture: dict | None = None) -> Iterator[tuple]:
+    """The backward loop. Yields ``(node, grad_output, grad_inputs)`` after each node.
+
+    Without ``create_graph`` gradients travel as plain ndarrays (wrapped into Tensors only for
+    hooks, ``.grad`` and captures); with it they are Tensors and every rule is recorded.
+    """
     pending: dict = {}
     keys = []
     for r, g in zip(roots, grads):
         k = r.grad_fn or r
         keys.append(k)
+        if not create_graph:
+            g = g.data
         pending[k] = pending[k] + g if k in pending else g
     deps = _dependencies(keys)
     ready = [k for k in dict.fromkeys(keys) if k not in deps]
@@ -127,30 +140,32 @@ def _run(roots: list, grads: list, retain_graph: bool, create_graph: bool,
                 if g is None:
                     continue
                 if k._hooks:
-                    g = _run_hooks(k._hooks, g)
+                    g = _run_hooks(k._hooks, g, create_graph)
                 if capture is not None:
                     if k in capture:
-                        capture[k] = g
+                        capture[k] = _as_tensor_grad(g)
                     continue
-                if g.data.dtype != k.data.dtype:
-                    g = g.astype(k.data.dtype) if create_graph else _wrap(g.data.astype(k.data.dtype))
-                if k.grad is None:
-                    k.grad = g if create_graph else _wrap(np.array(g.data, copy=True))
+                if create_graph:
+                    if g.data.dtype != k.data.dtype:
+                        g = g.astype(k.data.dtype)
                 else:
-                    k.grad = k.grad + g
+                    g = _wrap(g.astype(k.data.dtype) if g.dtype != k.data.dtype else
+                              np.array(g, copy=True))
+                k.grad = g if k.grad is None else k.grad + g
                 continue
             nexts = k.next_functions
             if g is None:
                 grads_in: list = [None] * len(nexts)
             else:
                 if k._hooks:
-                    g = _run_hooks(k._hooks, g)
+                    g = _run_hooks(k._hooks, g, create_graph)
                 if k._retain is not None:
                     t = k._retain()
                     if t is not None:
-                        t.grad = g if t.grad is None else t.grad + g
+                        gt = _as_tensor_grad(g)
+                        t.grad = gt if t.grad is None else t.grad + gt
                 if capture is not None and k in capture:
-                    capture[k] = g
+                    capture[k] = _as_tensor_grad(g)
                 grads_in = k.apply(g)
                 if anomaly:
                     _check_anomaly(k, grads_in)
@@ -169,7 +184,7 @@ def _run(roots: list, grads: list, retain_graph: bool, create_graph: bool,
         finally:
             _state.enabled = prev_mode
         if g is not None:
-            yield Step(k, g, tuple(grads_in))
+            yield k, g, grads_in
 
 
 def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,
@@ -228,4 +243,6 @@ def iter_backward(root: Tensor, gradient: Any = None,
     in the order backward processes them (reverse topological). Exhausting it leaves exactly
     the ``.grad`` values ``root.backward()`` would."""
     grads = _root_grads([root], None if gradient is None else [gradient], "backward")
-    return _run([root], grads, retain_graph, False)
+    for node, g, gins in _run([root], grads, retain_graph, False):
+        yield Step(node, _as_tensor_grad(g),
+                   tuple(None if gi is None else _as_tensor_grad(gi) for gi in gins))

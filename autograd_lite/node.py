@@ -28,10 +28,23 @@ from autograd_lite import scope as _scope
 from autograd_lite.grad_mode import _state
 from autograd_lite.tensor import Tensor
 
-__all__ = ["Op", "Node", "as_tensor"]
+__all__ = ["Op", "Node", "as_tensor", "arr", "dual", "unbroadcast"]
 
 _wrap = Tensor._wrap
 _current_scope = _scope.current_scope
+
+
+def arr(x: Any) -> np.ndarray:
+    """The ndarray behind ``x`` (a Tensor or already an ndarray): for masks in VJP rules."""
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
+
+
+def dual(np_fn: Callable, op: "Op") -> Callable:
+    """A rule-vocabulary function: ``np_fn`` on an ndarray, the recorded ``op`` on a Tensor."""
+    def f(x: Any) -> Any:
+        return op.unary(x) if isinstance(x, Tensor) else np_fn(x)
+    f.__name__ = op.name.lower()
+    return f
 
 
 def as_tensor(x: Any, like: np.ndarray | None = None) -> Tensor:
@@ -122,7 +135,15 @@ class Node:
                     f"{self}: its output (shape {o.shape}), saved for the gradient, was "
                     f"modified by an in-place operation (version 0 -> {o._version}). Clone it "
                     "before changing it, or change it out of place.")
-        return self.op.vjp(self, grad)
+        op = self.op
+        if not _state.enabled and not getattr(op, "plain", False):
+            # A plain backward passes ndarrays; ops whose rules expect Tensors (custom
+            # Functions) get them wrapped, and their results unwrapped.
+            if isinstance(grad, (np.ndarray, np.generic)):
+                grad = _wrap(np.asarray(grad))
+            res = op.vjp(self, grad)
+            return [r.data if isinstance(r, Tensor) else r for r in res]
+        return op.vjp(self, grad)
 
     def free(self) -> None:
         self.inputs = None
@@ -135,13 +156,20 @@ class Op:
     """A differentiable primitive: ``forward`` on ndarrays and one VJP rule per input.
 
     ``Op(name, forward, *vjps, save_out=False)``. Each rule is called as
-    ``rule(grad, out, *inputs, **kwargs)`` with Tensors (``out`` is ``None`` unless
-    ``save_out``) and returns the gradient for its input; the engine sums it back over any
-    broadcast dimensions. ``vjp_all`` instead takes ``(grad, out, inputs, needs, **kwargs)``
-    and returns a list (for ops with a variable number of inputs).
+    ``rule(g, out, *inputs, **kwargs)`` and returns the gradient for its input; the engine sums
+    it back over any broadcast dimensions. ``out`` is ``None`` unless ``save_out``.
+    ``vjp_all`` instead takes ``(g, out, inputs, needs, **kwargs)`` and returns a list (for ops
+    with a variable number of inputs).
+
+    Rules are written once, in a vocabulary that works on Tensors and on ndarrays alike
+    (operators, ``.sum/.reshape/.swapaxes``, indexing, and the ``_dual`` helpers of each family
+    file, like HIPS autograd's ``anp``): with ``create_graph=True`` they get Tensors and are
+    recorded (double backward); in a plain backward they get the ndarrays, so a gradient costs
+    what the NumPy expression costs.
     """
 
-    __slots__ = ("name", "forward", "vjps", "vjp_all", "save_out", "differentiable")
+    __slots__ = ("name", "forward", "vjps", "vjp_all", "save_out")
+    plain = True  # rules accept ndarrays too (see the class docstring)
 
     def __init__(self, name: str, forward: Callable, *vjps: Callable | None,
                  vjp_all: Callable | None = None, save_out: bool = False) -> None:
@@ -156,17 +184,48 @@ class Op:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Tensor:
         """Apply to Tensors (other operands are wrapped with :func:`as_tensor`)."""
-        ts = []
+        if len(args) == 2:
+            return self.binary(args[0], args[1], kwargs)
         like = None
         for a in args:
             if isinstance(a, Tensor):
                 like = a.data
                 break
-        for a in args:
-            ts.append(a if isinstance(a, Tensor) else as_tensor(a, like))
-        return self.apply(ts, kwargs)
+        return self.apply([a if isinstance(a, Tensor) else as_tensor(a, like) for a in args],
+                          kwargs)
+
+    def unary(self, x: Tensor) -> Tensor:
+        """Fast path for one Tensor input and no keyword arguments."""
+        try:
+            out = self.forward(x.data)
+        except Exception as e:  # noqa: BLE001 - re-raised with the op's name and shapes
+            raise _op_error(self.name, (x,), e) from None
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        if x.requires_grad and _state.enabled and out.dtype.kind in "fc":
+            return self._record((x,), ((x.grad_fn or x),), {}, out)
+        return _wrap(out)
+
+    def binary(self, a: Any, b: Any, kwargs: dict | None = None) -> Tensor:
+        """Fast path for two operands (Tensors, arrays or numbers)."""
+        if not isinstance(a, Tensor):
+            a = as_tensor(a, b.data if isinstance(b, Tensor) else None)
+        if not isinstance(b, Tensor):
+            b = as_tensor(b, a.data)
+        try:
+            out = self.forward(a.data, b.data, **kwargs) if kwargs else self.forward(a.data, b.data)
+        except Exception as e:  # noqa: BLE001 - re-raised with the op's name and shapes
+            raise _op_error(self.name, (a, b), e) from None
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        if (a.requires_grad or b.requires_grad) and _state.enabled and out.dtype.kind in "fc":
+            return self._record((a, b), ((a.grad_fn or a) if a.requires_grad else None,
+                                         (b.grad_fn or b) if b.requires_grad else None),
+                                kwargs or {}, out)
+        return _wrap(out)
 
     def apply(self, ts: Sequence[Tensor], kwargs: dict) -> Tensor:
+        """Apply to a sequence of Tensors with keyword arguments for the forward."""
         try:
             out = self.forward(*[t.data for t in ts], **kwargs)
         except Exception as e:  # noqa: BLE001 - re-raised with the op's name and shapes
@@ -176,42 +235,52 @@ class Op:
         if _state.enabled and out.dtype.kind in "fc":
             for t in ts:
                 if t.requires_grad:
-                    break
-            else:
-                return _wrap(out)
-            nexts = tuple([(t.grad_fn or t) if t.requires_grad else None for t in ts])
-            node = Node(self, tuple(ts), nexts, kwargs)
-            res = _wrap(out, True, node)
-            node._out = weakref.ref(res)
-            if self.save_out:
-                node._out_data = out
-            if _state.anomaly:
-                _check_forward(node, out)
-            return res
+                    return self._record(tuple(ts), tuple(
+                        [(t.grad_fn or t) if t.requires_grad else None for t in ts]), kwargs, out)
         return _wrap(out)
 
-    def vjp(self, node: Node, grad: Tensor) -> list:
+    def _record(self, ts: tuple, nexts: tuple, kwargs: dict, out: np.ndarray) -> Tensor:
+        node = Node(self, ts, nexts, kwargs)
+        res = _wrap(out, True, node)
+        node._out = weakref.ref(res)
+        if self.save_out:
+            node._out_data = out
+        if _state.anomaly:
+            _check_forward(node, out)
+        return res
+
+    def vjp(self, node: Node, g: Any) -> list:
+        """Gradients for each input from the upstream ``g`` (an ndarray in a plain backward,
+        a Tensor under ``create_graph``), each shaped like its input (``None`` if not needed)."""
         inputs = node.inputs
-        out = node.out_tensor() if self.save_out else None
+        if not isinstance(g, Tensor):
+            xs: Any = [t.data for t in inputs]
+            out = node._out_data
+        else:
+            xs = inputs
+            out = node.out_tensor() if self.save_out else None
         kw = node.kwargs
         nexts = node.next_functions
         if self.vjp_all is not None:
-            grads = self.vjp_all(grad, out, inputs, [n is not None for n in nexts], **kw)
+            grads = self.vjp_all(g, out, xs, [n is not None for n in nexts], **kw)
         else:
-            grads = [None if n is None else rule(grad, out, *inputs, **kw)
+            grads = [None if n is None else rule(g, out, *xs, **kw)
                      for n, rule in zip(nexts, self.vjps)]
-        for i, (g, t) in enumerate(zip(grads, inputs)):
-            if g is not None and g.data.shape != t.data.shape:
-                grads[i] = unbroadcast(g, t.data.shape, self.name)
+        for i, gi in enumerate(grads):
+            if gi is not None:
+                shape = inputs[i].data.shape
+                if type(gi) is not np.ndarray and not isinstance(gi, Tensor):
+                    gi = grads[i] = np.asarray(gi)
+                if gi.shape != shape:
+                    grads[i] = unbroadcast(gi, shape, self.name)
         return grads
 
 
-def unbroadcast(g: Tensor, shape: tuple, op: str = "?") -> Tensor:
-    """Sum ``g`` over the dimensions that broadcasting added or stretched so it has ``shape``.
-
-    The only place broadcasting is undone; written with Tensor ops, so it is differentiable.
-    """
-    gshape = g.data.shape
+def unbroadcast(g: Any, shape: tuple, op: str = "?") -> Any:
+    """Sum ``g`` (Tensor or ndarray) over the dimensions that broadcasting added or stretched,
+    so that it has ``shape``. The only place broadcasting is undone; on Tensors it is written
+    with Tensor ops, so it is differentiable."""
+    gshape = g.shape
     lead = len(gshape) - len(shape)
     if lead < 0:
         raise RuntimeError(f"{op}Backward: gradient of shape {gshape} cannot be reduced to the "
@@ -223,9 +292,9 @@ def unbroadcast(g: Tensor, shape: tuple, op: str = "?") -> Tensor:
             raise RuntimeError(f"{op}Backward: gradient of shape {gshape} does not match the "
                                f"input's shape {shape}")
     if axes:
-        g = _ops.sum(g, axes, keepdims=True)
-    if g.data.shape != shape:
-        g = _ops.reshape(g, shape)
+        g = g.sum(axes, keepdims=True)
+    if g.shape != shape:
+        g = g.reshape(shape)
     return g
 
 
@@ -268,5 +337,3 @@ def format_trace(node: Node) -> str:
         return "  (unknown: enable ag.detect_anomaly() before the forward pass)"
     return "".join(traceback.format_list(node.trace[-4:]))
 
-
-from autograd_lite import ops as _ops  # noqa: E402

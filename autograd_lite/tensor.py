@@ -454,6 +454,10 @@ class Tensor:
     def transpose(self, *dims: int) -> "Tensor":
         return _ops.transpose(self, *dims)
 
+    def swapaxes(self, axis1: int, axis2: int) -> "Tensor":
+        """Swap two axes (NumPy's name for ``transpose(dim0, dim1)``)."""
+        return _ops.transpose(self, axis1, axis2)
+
     def permute(self, *dims: Any) -> "Tensor":
         return _ops.permute(self, *dims)
 

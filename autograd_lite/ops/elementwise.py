@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite.node import Op, as_tensor
+from autograd_lite.node import Op, arr, as_tensor, dual
 from autograd_lite.tensor import Tensor
 
 __all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "sin", "cos", "tanh",
@@ -20,9 +20,8 @@ __all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "sin"
 _wrap = Tensor._wrap
 
 
-def _const(a: np.ndarray) -> Tensor:
-    """A constant (non-differentiable) tensor for masks inside VJP rules."""
-    return _wrap(a)
+# Rules run on Tensors (create_graph) and on ndarrays (plain backward): masks are plain arrays
+# taken with ``arr(x)``, and functions come from ``dual(numpy_fn, Op)``.
 
 
 # ----------------------------------------------------------------------------- arithmetic
@@ -41,8 +40,8 @@ def _pow_base(g: Tensor, out: Tensor, x: Tensor, p: Tensor) -> Tensor:
 
 def _pow_exp(g: Tensor, out: Tensor, x: Tensor, p: Tensor) -> Tensor:
     # NOTE: d(x^p)/dp = x^p log x; where x == 0 (and p > 0) the limit is 0, as PyTorch.
-    safe = _const(np.where(x.data > 0, 1.0, 0.0).astype(x.data.dtype))
-    return g * out * log(x * safe + (1 - safe)) * safe
+    safe = (arr(x) > 0).astype(arr(x).dtype)
+    return g * out * _log(x * safe + (1 - safe)) * safe
 
 
 Pow = Op("Pow", np.power, _pow_base, _pow_exp, save_out=True)
@@ -89,8 +88,8 @@ Square = Op("Square", np.square, lambda g, out, x: g * 2 * x)
 Exp = Op("Exp", np.exp, lambda g, out, x: g * out, save_out=True)
 Log = Op("Log", np.log, lambda g, out, x: g / x)
 Sqrt = Op("Sqrt", np.sqrt, lambda g, out, x: g / (2 * out), save_out=True)
-Sin = Op("Sin", np.sin, lambda g, out, x: g * cos(x))
-Cos = Op("Cos", np.cos, lambda g, out, x: -g * sin(x))
+Sin = Op("Sin", np.sin, lambda g, out, x: g * _cos(x))
+Cos = Op("Cos", np.cos, lambda g, out, x: -g * _sin(x))
 Tanh = Op("Tanh", np.tanh, lambda g, out, x: g * (1 - out * out), save_out=True)
 
 
@@ -102,8 +101,9 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 Sigmoid = Op("Sigmoid", _sigmoid, lambda g, out, x: g * out * (1 - out), save_out=True)
 # NOTE: relu'(0) = 0, as PyTorch. The mask is a constant, so relu'' = 0 as it should be.
 Relu = Op("Relu", lambda x: np.maximum(x, 0),
-          lambda g, out, x: g * _const(x.data > 0))
-Abs = Op("Abs", np.abs, lambda g, out, x: g * _const(np.sign(x.data)))
+          lambda g, out, x: g * (arr(x) > 0))
+Abs = Op("Abs", np.abs, lambda g, out, x: g * np.sign(arr(x)))
+_log, _sin, _cos = dual(np.log, Log), dual(np.sin, Sin), dual(np.cos, Cos)
 
 
 def exp(x: Any) -> Tensor:
@@ -166,12 +166,13 @@ def _clip_fwd(x: np.ndarray, lo: Any = None, hi: Any = None) -> np.ndarray:
 
 def _clip_vjp(g: Tensor, out: Tensor, x: Tensor, lo: Any = None, hi: Any = None) -> Tensor:
     # NOTE: gradient passes where lo <= x <= hi (boundaries included), as PyTorch's clamp.
-    m = np.ones(x.data.shape, dtype=bool)
+    xa = arr(x)
+    m = np.ones(xa.shape, dtype=bool)
     if lo is not None:
-        m &= x.data >= lo
+        m &= xa >= lo
     if hi is not None:
-        m &= x.data <= hi
-    return g * _const(m)
+        m &= xa <= hi
+    return g * m
 
 
 Clip = Op("Clip", _clip_fwd, _clip_vjp)
@@ -188,10 +189,10 @@ def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
 def _max_vjp(first: bool, largest: bool):
     # NOTE: where a == b the gradient is split evenly, as PyTorch's maximum/minimum.
     def rule(g: Tensor, out: Tensor, a: Tensor, b: Tensor) -> Tensor:
-        x, y = (a.data, b.data) if first else (b.data, a.data)
+        x, y = (arr(a), arr(b)) if first else (arr(b), arr(a))
         win = (x > y) if largest else (x < y)
-        w = np.where(win, 1.0, np.where(x == y, 0.5, 0.0)).astype(g.data.dtype, copy=False)
-        return g * _const(w)
+        w = np.where(win, 1.0, np.where(x == y, 0.5, 0.0)).astype(arr(g).dtype, copy=False)
+        return g * w
     return rule
 
 
@@ -210,8 +211,8 @@ def minimum(a: Any, b: Any) -> Tensor:
 
 
 Where = Op("Where", np.where, None,
-           lambda g, out, c, a, b: g * _const(c.data.astype(bool)),
-           lambda g, out, c, a, b: g * _const(~c.data.astype(bool)))
+           lambda g, out, c, a, b: g * arr(c),
+           lambda g, out, c, a, b: g * ~arr(c))
 
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
@@ -225,7 +226,7 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
 
 # ----------------------------------------------------------------------------- dtype
 def _astype_vjp(g: Tensor, out: Tensor, x: Tensor, dtype: Any) -> Tensor:
-    return astype(g, x.data.dtype)
+    return g.astype(arr(x).dtype)
 
 
 AsType = Op("AsType", lambda x, dtype: x.astype(dtype), _astype_vjp)

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite.node import Op, as_tensor
+from autograd_lite.node import Op, arr, as_tensor
 from autograd_lite.tensor import Tensor
 
 __all__ = ["matmul", "einsum"]
@@ -15,25 +15,25 @@ _wrap = Tensor._wrap
 
 
 # ----------------------------------------------------------------------------- matmul
-def _mm_grad_a(g: Tensor, out: Tensor, a: Tensor, b: Tensor) -> Tensor:
-    if b.data.ndim == 1:  # out = a @ b drops the last axis: g[..., None] * b
-        if a.data.ndim == 1:
+def _mm_grad_a(g: Any, out: Any, a: Any, b: Any) -> Any:
+    if b.ndim == 1:  # out = a @ b drops the last axis: g[..., None] * b
+        if a.ndim == 1:
             return g * b
-        return g.unsqueeze(-1) * b
-    bt = b.transpose(-1, -2)
-    if a.data.ndim == 1:  # a was (n,) treated as (1, n): result (..., m) -> (..., 1, m)
-        return (g.unsqueeze(-2) @ bt).squeeze(-2)
+        return g[..., None] * b
+    bt = b.swapaxes(-1, -2)
+    if a.ndim == 1:  # a was (n,) treated as (1, n): result (..., m) -> (..., 1, m)
+        return (g[..., None, :] @ bt).squeeze(-2)
     return g @ bt
 
 
-def _mm_grad_b(g: Tensor, out: Tensor, a: Tensor, b: Tensor) -> Tensor:
-    if a.data.ndim == 1:
-        if b.data.ndim == 1:
+def _mm_grad_b(g: Any, out: Any, a: Any, b: Any) -> Any:
+    if a.ndim == 1:
+        if b.ndim == 1:
             return g * a
-        return a.unsqueeze(-1) * g.unsqueeze(-2)  # (n, 1) * (..., 1, m) -> (..., n, m)
-    at = a.transpose(-1, -2)
-    if b.data.ndim == 1:  # b was (n,) treated as (n, 1)
-        return (at @ g.unsqueeze(-1)).squeeze(-1)
+        return a[:, None] * g[..., None, :]  # (n, 1) * (..., 1, m) -> (..., n, m)
+    at = a.swapaxes(-1, -2)
+    if b.ndim == 1:  # b was (n,) treated as (n, 1)
+        return (at @ g[..., None]).squeeze(-1)
     return at @ g
 
 
@@ -96,7 +96,7 @@ def _einsum_vjp(g: Tensor, out: Tensor, inputs: Any, needs: list, subscripts: st
     terms, rhs = subscripts.split("->")[0].split(","), subscripts.split("->")[1]
     sizes = {}
     for t, x in zip(terms, inputs):
-        sizes.update(zip(t, x.data.shape))
+        sizes.update(zip(t, x.shape))
     grads = []
     for i, need in enumerate(needs):
         if not need:
@@ -111,7 +111,7 @@ def _einsum_vjp(g: Tensor, out: Tensor, inputs: Any, needs: list, subscripts: st
         for c in terms[i]:
             if c in seen:
                 d = next(spare)
-                ops.append(_wrap(np.eye(sizes[c], dtype=g.data.dtype)))
+                ops.append(np.eye(sizes[c], dtype=arr(g).dtype))
                 subs.append(c + d)
                 target += d
             else:
@@ -120,9 +120,11 @@ def _einsum_vjp(g: Tensor, out: Tensor, inputs: Any, needs: list, subscripts: st
         avail = set("".join(subs))
         for c in set(terms[i]):
             if c not in avail:
-                ops.append(_wrap(np.ones(sizes[c], dtype=g.data.dtype)))
+                ops.append(np.ones(sizes[c], dtype=arr(g).dtype))
                 subs.append(c)
-        grads.append(einsum(",".join(subs) + "->" + target, *ops))
+        spec = ",".join(subs) + "->" + target
+        grads.append(np.einsum(spec, *ops, optimize=len(ops) > 2) if not isinstance(g, Tensor)
+                     else einsum(spec, *ops))
     return grads
 
 

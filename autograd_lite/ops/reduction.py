@@ -6,13 +6,13 @@ differentiable again.
 """
 from __future__ import annotations
 
-from typing import Any
-
 import builtins
+from typing import Any
 
 import numpy as np
 
-from autograd_lite.node import Op, as_tensor
+from autograd_lite.node import Op, arr, as_tensor, dual
+from autograd_lite.ops.elementwise import Exp
 from autograd_lite.tensor import Tensor
 
 __all__ = ["sum", "mean", "max", "min", "var", "std", "logsumexp", "softmax", "log_softmax",
@@ -22,7 +22,8 @@ _wrap = Tensor._wrap
 
 
 def normalize_axis(op: str, axis: Any, ndim: int) -> tuple | None:
-    """``None`` or a sorted tuple of non-negative axes; ``ValueError`` naming ``op`` if out of range."""
+    """``None`` or a sorted tuple of non-negative axes (``ValueError`` naming ``op`` if out of
+    range)."""
     if axis is None:
         return None
     if isinstance(axis, Tensor):
@@ -59,11 +60,17 @@ def _keep_shape(shape: tuple, axis: tuple | None) -> tuple:
     return tuple(1 if i in axis else n for i, n in enumerate(shape))
 
 
-def _expand(g: Tensor, x: Tensor, axis: tuple | None, keepdims: bool) -> Tensor:
-    """Bring a reduced gradient back to ``x``'s shape (reshape to keepdims form, broadcast)."""
+_exp = dual(np.exp, Exp)
+
+
+def _expand(g: Any, x: Any, axis: tuple | None, keepdims: bool) -> Any:
+    """Bring a reduced gradient back to ``x``'s shape (reshape to keepdims form, broadcast);
+    on Tensors or ndarrays (rule vocabulary)."""
     if not keepdims:
-        g = g.reshape(_keep_shape(x.data.shape, axis))
-    return g.broadcast_to(x.data.shape)
+        g = g.reshape(_keep_shape(x.shape, axis))
+    if not isinstance(g, Tensor):
+        return np.broadcast_to(g, x.shape)
+    return g.broadcast_to(x.shape)
 
 
 def _count(shape: tuple, axis: tuple | None) -> int:
@@ -85,7 +92,7 @@ def _mean_fwd(x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
 
 Mean = Op("Mean", _mean_fwd,
           lambda g, out, x, axis, keepdims:
-          _expand(g, x, axis, keepdims) * (1.0 / _count(x.data.shape, axis)))
+          _expand(g, x, axis, keepdims) * (1.0 / _count(x.shape, axis)))
 
 
 def sum(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
@@ -105,10 +112,10 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
 # ----------------------------------------------------------------------------- max, min
 def _extreme_vjp(g: Tensor, out: Tensor, x: Tensor, axis: Any, keepdims: bool) -> Tensor:
     # NOTE: ties share the gradient evenly (as PyTorch's amax/amin), so it sums to g.
-    o = out.data if keepdims else out.data.reshape(_keep_shape(x.data.shape, axis))
-    mask = (x.data == o).astype(g.data.dtype)
+    o = arr(out) if keepdims else arr(out).reshape(_keep_shape(x.shape, axis))
+    mask = (arr(x) == o).astype(arr(g).dtype)
     mask /= mask.sum(axis=axis, keepdims=True)
-    return _expand(g, x, axis, keepdims) * _wrap(mask)
+    return _expand(g, x, axis, keepdims) * mask
 
 
 def _extreme_fwd(fn: Any, name: str):
@@ -158,7 +165,7 @@ def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0, *, dim:
     return var(x, axis, keepdims, ddof, dim=dim, keepdim=keepdim, correction=correction).sqrt()
 
 
-# ----------------------------------------------------------------------------- logsumexp, softmax (fused)
+# ------------------------------------------------------------------- logsumexp, softmax (fused)
 def _lse_fwd(x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
     if x.size == 0:
         raise ValueError(f"logsumexp: cannot reduce a zero-size tensor of shape {x.shape}")
@@ -172,8 +179,8 @@ def _lse_fwd(x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
 
 
 def _lse_vjp(g: Tensor, out: Tensor, x: Tensor, axis: Any, keepdims: bool) -> Tensor:
-    o = out if keepdims else out.reshape(_keep_shape(x.data.shape, axis))
-    return _expand(g, x, axis, keepdims) * (x - o).exp()
+    o = out if keepdims else out.reshape(_keep_shape(x.shape, axis))
+    return _expand(g, x, axis, keepdims) * _exp(x - o)
 
 
 LogSumExp = Op("LogSumExp", _lse_fwd, _lse_vjp, save_out=True)
@@ -201,7 +208,7 @@ Softmax = Op("Softmax", _softmax_fwd,
              lambda g, out, x, axis: out * (g - (g * out).sum(axis, keepdims=True)),
              save_out=True)
 LogSoftmax = Op("LogSoftmax", _log_softmax_fwd,
-                lambda g, out, x, axis: g - out.exp() * g.sum(axis, keepdims=True),
+                lambda g, out, x, axis: g - _exp(out) * g.sum(axis, keepdims=True),
                 save_out=True)
 
 

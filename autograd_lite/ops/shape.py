@@ -31,7 +31,7 @@ def _shape_arg(shape: tuple) -> tuple:
 
 # ----------------------------------------------------------------------------- reshape family
 Reshape = Op("Reshape", lambda x, shape: np.reshape(x, shape),
-             lambda g, out, x, shape: reshape(g, x.data.shape))
+             lambda g, out, x, shape: g.reshape(x.shape))
 
 
 def reshape(x: Any, *shape: Any) -> Tensor:
@@ -111,7 +111,11 @@ def unsqueeze(x: Any, dim: int) -> Tensor:
 
 # ----------------------------------------------------------------------------- axis order
 Permute = Op("Permute", lambda x, axes: np.transpose(x, axes),
-             lambda g, out, x, axes: permute(g, tuple(np.argsort(axes))))
+             lambda g, out, x, axes: _permute(g, tuple(np.argsort(axes))))
+
+
+def _permute(g: Any, axes: tuple) -> Any:  # rule vocabulary: ndarray or Tensor
+    return permute(g, axes) if isinstance(g, Tensor) else g.transpose(axes)
 
 
 def permute(x: Any, *dims: Any) -> Tensor:
@@ -204,7 +208,7 @@ def _getitem_fwd(x: np.ndarray, index: Any, basic: bool) -> np.ndarray:
 
 
 GetItem = Op("GetItem", _getitem_fwd,
-             lambda g, out, x, index, basic: index_add(g, index, x.data.shape, basic))
+             lambda g, out, x, index, basic: index_add(g, index, x.shape, basic))
 
 
 def _index_add_fwd(g: np.ndarray, index: Any, shape: tuple, basic: bool) -> np.ndarray:
@@ -220,8 +224,11 @@ IndexAdd = Op("IndexAdd", _index_add_fwd,
               lambda g, out, src, index, shape, basic: getitem(g, index))
 
 
-def index_add(src: Tensor, index: Any, shape: tuple, basic: bool = False) -> Tensor:
-    """Zeros of ``shape`` with ``src`` added at ``index`` (the adjoint of ``x[index]``)."""
+def index_add(src: Any, index: Any, shape: tuple, basic: bool = False) -> Any:
+    """Zeros of ``shape`` with ``src`` added at ``index`` (the adjoint of ``x[index]``).
+    An ndarray ``src`` gives an ndarray (rule vocabulary)."""
+    if not isinstance(src, Tensor):
+        return _index_add_fwd(src, index, shape, basic)
     return IndexAdd.apply((src,), {"index": index, "shape": shape, "basic": basic})
 
 
@@ -248,10 +255,10 @@ def _split_vjp(g: Tensor, out: Tensor, inputs: Sequence[Tensor], needs: list, ax
                ) -> list:
     grads, start = [], 0
     for t, need in zip(inputs, needs):
-        n = t.data.shape[axis]
+        n = t.shape[axis]
         if need:
             sl = (slice(None),) * axis + (slice(start, start + n),)
-            grads.append(getitem(g, sl))
+            grads.append(g[sl])
         else:
             grads.append(None)
         start += n
@@ -264,7 +271,7 @@ Concatenate = Op("Concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis),
 
 def _unstack_vjp(g: Tensor, out: Tensor, inputs: Sequence[Tensor], needs: list, axis: int
                  ) -> list:
-    return [getitem(g, (slice(None),) * axis + (i,)) if need else None
+    return [g[(slice(None),) * axis + (i,)] if need else None
             for i, need in enumerate(needs)]
 
 
@@ -328,8 +335,8 @@ def _pad_width(pad_width: Any, nd: int, shape: tuple) -> tuple:
 
 
 Pad = Op("Pad", lambda x, pad_width, value: np.pad(x, pad_width, constant_values=value),
-         lambda g, out, x, pad_width, value: getitem(
-             g, tuple(slice(a, a + n) for (a, _), n in zip(pad_width, x.data.shape))))
+         lambda g, out, x, pad_width, value:
+         g[tuple(slice(a, a + n) for (a, _), n in zip(pad_width, x.shape))])
 
 
 def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0) -> Tensor:
