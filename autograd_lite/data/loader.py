@@ -1,0 +1,100 @@
+"""``DataLoader``: minibatches of a dataset, reshuffled every epoch."""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from autograd_lite import random as _random
+from autograd_lite.data.dataset import TensorDataset
+from autograd_lite.tensor import Tensor
+
+__all__ = ["DataLoader", "default_collate"]
+
+
+def _to_array(x: Any) -> np.ndarray:
+    if isinstance(x, Tensor):
+        return x.data
+    if isinstance(x, np.ndarray):
+        return x
+    return Tensor(x).data  # Python scalars/lists: default dtype for floats, int64 for ints
+
+
+def default_collate(samples: list) -> Any:
+    """Stack a list of samples into a batch: tuples (and lists) are collated field by field,
+    arrays, Tensors and numbers are stacked along a new first axis into a Tensor, and dicts
+    are collated per key."""
+    first = samples[0]
+    if isinstance(first, (tuple, list)):
+        return tuple(default_collate([s[i] for s in samples]) for i in range(len(first)))
+    if isinstance(first, dict):
+        return {k: default_collate([s[k] for s in samples]) for k in first}
+    if isinstance(first, (Tensor, np.ndarray)):
+        return Tensor(np.stack([_to_array(s) for s in samples]))
+    return Tensor(_to_array(list(samples)))
+
+
+class DataLoader:
+    """Iterate over a dataset in minibatches, as PyTorch's ``DataLoader``.
+
+    Args:
+        dataset: a :class:`TensorDataset`, or any object with ``__len__`` and ``__getitem__``
+            (samples are collated with :func:`default_collate` or ``collate_fn``). NumPy
+            arrays and Tensors are accepted directly (wrapped in a ``TensorDataset``).
+        batch_size: samples per batch.
+        shuffle: draw a fresh random order at the start of every epoch (every ``iter()``)
+            from ``autograd_lite.random.get_generator()``, so ``ag.manual_seed(s)`` fixes the
+            sequence of batches.
+        drop_last: drop the last batch when it is smaller than ``batch_size``.
+        collate_fn: turns a list of samples into a batch (for datasets that are not
+            ``TensorDataset``).
+
+    ``len(loader)`` is the number of batches per epoch: ``ceil(n / batch_size)``, or
+    ``n // batch_size`` with ``drop_last``. Batches of a ``TensorDataset`` are tuples of
+    Tensors (copies, with the stored dtypes: float arrays keep theirs, integer labels stay
+    int64), which never require grad.
+    """
+
+    def __init__(self, dataset: Any, batch_size: int = 1, shuffle: bool = False,
+                 drop_last: bool = False, collate_fn: Callable[[list], Any] | None = None
+                 ) -> None:
+        if isinstance(dataset, (np.ndarray, Tensor)):
+            dataset = TensorDataset(dataset)
+        if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
+            raise TypeError(f"DataLoader: dataset must have __len__ and __getitem__, got "
+                            f"{type(dataset).__name__}")
+        if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
+            raise ValueError(f"DataLoader: batch_size should be a positive integer value, "
+                             f"but got batch_size={batch_size}")
+        self.dataset = dataset
+        self.batch_size = int(batch_size)
+        self.shuffle = bool(shuffle)
+        self.drop_last = bool(drop_last)
+        self.collate_fn = collate_fn
+
+    def __len__(self) -> int:
+        n = len(self.dataset)
+        if self.drop_last:
+            return n // self.batch_size
+        return -(-n // self.batch_size)
+
+    def _order(self) -> np.ndarray:
+        n = len(self.dataset)
+        if self.shuffle:
+            return _random.get_generator().permutation(n)
+        return np.arange(n)
+
+    def __iter__(self) -> Iterator[Any]:
+        order = self._order()
+        fast = isinstance(self.dataset, TensorDataset) and self.collate_fn is None
+        collate = self.collate_fn or default_collate
+        for b in range(len(self)):
+            idx = order[b * self.batch_size:(b + 1) * self.batch_size]
+            if fast:
+                yield self.dataset.batch(idx)
+            else:
+                yield collate([self.dataset[int(i)] for i in idx])
+
+    def __repr__(self) -> str:
+        return (f"DataLoader({len(self.dataset)} samples, batch_size={self.batch_size}, "
+                f"shuffle={self.shuffle}, drop_last={self.drop_last}, {len(self)} batches)")
