@@ -1,0 +1,31 @@
+"""Pictures of the computation graph, and backprop one op at a time.
+
+- :func:`draw_graph` turns the graph that produced a tensor into a ``graphviz.Digraph``
+  (shown inline in Jupyter; ``.render()``/``.pipe()`` need Graphviz's ``dot``).
+- :func:`save_graph` writes ``stem.svg`` (or ``stem.dot`` when ``dot`` is missing).
+- :class:`BackwardStepper` runs the engine's backward loop one op at a time, recording each
+  step and drawing the gradients known so far.
+
+>>> import autograd_lite as ag
+>>> x = ag.tensor(-2.0, requires_grad=True); x.name = "x"
+>>> y = ag.tensor(5.0, requires_grad=True); y.name = "y"
+>>> z = ag.tensor(-4.0, requires_grad=True); z.name = "z"
+>>> f = (x + y) * z
+>>> f.backward()
+>>> g = ag.viz.draw_graph(f)        # g.source is DOT; in Jupyter it displays as SVG
+>>> "AddBackward" in g.source and "MulBackward" in g.source
+True
+"""
+from autograd_lite.viz.draw import (
+                                    DEFAULT_MAX_NODES,
+                                    INSTALL_HINT,
+                                    Diagram,
+                                    GraphvizNotFoundError,
+                                    dot_available,
+                                    draw_graph,
+                                    save_graph,
+)
+from autograd_lite.viz.stepper import BackwardStepper, StepRecord
+
+__all__ = ["draw_graph", "save_graph", "dot_available", "BackwardStepper", "StepRecord",
+           "Diagram", "GraphvizNotFoundError", "INSTALL_HINT", "DEFAULT_MAX_NODES"]
