@@ -113,8 +113,9 @@ def _as_tensor_grad(g: Any) -> Any:
 
 
 def _run(roots: list, grads: list, retain_graph: bool, create_graph: bool,
-         capture: dict | None = None) -> Iterator[tuple]:
-    """The backward loop. Yields ``(node, grad_output, grad_inputs)`` after each node.
+         capture: dict | None = None, steps: bool = False) -> Iterator[tuple]:
+    """The backward loop. With ``steps`` it yields ``(node, grad_output, grad_inputs)`` after
+    each node (the stepper); without, a single ``next()`` runs it to the end.
 
     Without ``create_graph`` gradients travel as plain ndarrays (wrapped into Tensors only for
     hooks, ``.grad`` and captures); with it they are Tensors and every rule is recorded.
@@ -130,12 +131,12 @@ def _run(roots: list, grads: list, retain_graph: bool, create_graph: bool,
     deps = _dependencies(keys)
     ready = [k for k in dict.fromkeys(keys) if k not in deps]
     anomaly = _state.anomaly
-    while ready:
-        k = ready.pop()
-        g = pending.pop(k, None)
-        prev_mode = _state.enabled
-        _state.enabled = create_graph
-        try:
+    prev_mode = _state.enabled
+    _state.enabled = create_graph
+    try:
+        while ready:
+            k = ready.pop()
+            g = pending.pop(k, None)
             if type(k) is not Node:  # a leaf: hooks, then accumulate or capture
                 if g is None:
                     continue
@@ -154,23 +155,29 @@ def _run(roots: list, grads: list, retain_graph: bool, create_graph: bool,
                 k.grad = g if k.grad is None else k.grad + g
                 continue
             nexts = k.next_functions
-            if g is None:
-                grads_in: list = [None] * len(nexts)
-            else:
-                if k._hooks:
-                    g = _run_hooks(k._hooks, g, create_graph)
-                if k._retain is not None:
-                    t = k._retain()
-                    if t is not None:
-                        gt = _as_tensor_grad(g)
-                        t.grad = gt if t.grad is None else t.grad + gt
-                if capture is not None and k in capture:
-                    capture[k] = _as_tensor_grad(g)
-                grads_in = k.apply(g)
-                if anomaly:
-                    _check_anomaly(k, grads_in)
-                if not retain_graph:
-                    k.free()
+            if g is None:  # nothing flowed into this node: just release its inputs
+                for p in nexts:
+                    if p is not None:
+                        c = deps[p] - 1
+                        deps[p] = c
+                        if c == 0:
+                            ready.append(p)
+                continue
+            if k._hooks:
+                g = _run_hooks(k._hooks, g, create_graph)
+            if k._retain is not None:
+                t = k._retain()
+                if t is not None:
+                    gt = _as_tensor_grad(g)
+                    t.grad = gt if t.grad is None else t.grad + gt
+            if capture is not None and k in capture:
+                capture[k] = _as_tensor_grad(g)
+            grads_in = k.apply(g)
+            if anomaly:
+                _check_anomaly(k, grads_in)
+            if not retain_graph:
+                k.inputs = k.saved = k._out_data = None
+                k.freed = True
             for p, gi in zip(nexts, grads_in):
                 if p is None:
                     continue
@@ -181,10 +188,12 @@ def _run(roots: list, grads: list, retain_graph: bool, create_graph: bool,
                 deps[p] = c
                 if c == 0:
                     ready.append(p)
-        finally:
-            _state.enabled = prev_mode
-        if g is not None:
-            yield k, g, grads_in
+            if steps:
+                _state.enabled = prev_mode
+                yield k, g, grads_in
+                _state.enabled = create_graph
+    finally:
+        _state.enabled = prev_mode
 
 
 def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,
@@ -196,7 +205,7 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
     if retain_graph is None:
         retain_graph = create_graph
     for _ in _run(roots, grads, retain_graph, create_graph):
-        pass
+        pass  # without steps=True the generator runs to the end in one next()
 
 
 def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
@@ -243,6 +252,6 @@ def iter_backward(root: Tensor, gradient: Any = None,
     in the order backward processes them (reverse topological). Exhausting it leaves exactly
     the ``.grad`` values ``root.backward()`` would."""
     grads = _root_grads([root], None if gradient is None else [gradient], "backward")
-    for node, g, gins in _run([root], grads, retain_graph, False):
-        yield Step(node, _as_tensor_grad(g),
-                   tuple(None if gi is None else _as_tensor_grad(gi) for gi in gins))
+    return (Step(node, _as_tensor_grad(g),
+                 tuple(None if gi is None else _as_tensor_grad(gi) for gi in gins))
+            for node, g, gins in _run([root], grads, retain_graph, False, steps=True))

@@ -31,7 +31,7 @@ from autograd_lite.tensor import Tensor
 __all__ = ["Op", "Node", "as_tensor", "arr", "dual", "unbroadcast"]
 
 _wrap = Tensor._wrap
-_current_scope = _scope.current_scope
+_scopes = _scope._scopes
 
 
 def arr(x: Any) -> np.ndarray:
@@ -68,7 +68,7 @@ class Node:
                  "_versions", "_hooks", "_retain", "scope", "trace", "freed", "__weakref__")
 
     def __init__(self, op: "Op", inputs: tuple, next_functions: tuple, kwargs: dict,
-                 saved: Any = None) -> None:
+                 saved: Any = None, version: int | None = None) -> None:
         self.op = op
         self.inputs = inputs
         self.next_functions = next_functions
@@ -76,10 +76,12 @@ class Node:
         self.saved = saved
         self._out = None
         self._out_data = None
-        self._versions = tuple([t._version for t in inputs])
+        # Versions only grow, so their sum changes exactly when some input changed in place.
+        self._versions = sum([t._version for t in inputs]) if version is None else version
         self._hooks = None
         self._retain = None
-        self.scope = _current_scope()
+        st = _scopes.stack
+        self.scope = st[-1] if st else None
         self.trace = _user_stack() if _state.anomaly else None
         self.freed = False
 
@@ -122,12 +124,17 @@ class Node:
                 "values that were already freed). Pass retain_graph=True to the first "
                 "backward() or autograd.grad() if you need to backward twice.")
         inputs = self.inputs
-        for t, v in zip(inputs, self._versions):
-            if t._version != v:
+        v = self._versions
+        if type(v) is int:
+            now = sum([t._version for t in inputs])
+            if v != now:
+                changed = ", ".join(f"shape {t.shape} at version {t._version}"
+                                    for t in inputs if t._version)
                 raise RuntimeError(
-                    f"{self}: one of the tensors needed for the gradient (shape {t.shape}) was "
-                    f"modified by an in-place operation after it was saved (version {v} -> "
-                    f"{t._version}). Clone it before changing it, or change it out of place.")
+                    f"{self}: one of the tensors needed for the gradient was modified by an "
+                    f"in-place operation after it was saved (version {v} -> {now}, summed over "
+                    f"the inputs; candidates: {changed}). Clone it before changing it, or "
+                    "change it out of place.")
         if self._out_data is not None:  # a saved output (exp, tanh, ...) is checked too
             o = self._out()
             if o is not None and o._version:
@@ -184,6 +191,8 @@ class Op:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Tensor:
         """Apply to Tensors (other operands are wrapped with :func:`as_tensor`)."""
+        if len(args) == 1 and not kwargs and isinstance(args[0], Tensor):
+            return self.unary(args[0])
         if len(args) == 2:
             return self.binary(args[0], args[1], kwargs)
         like = None
@@ -203,7 +212,7 @@ class Op:
         if type(out) is not np.ndarray:
             out = np.asarray(out)
         if x.requires_grad and _state.enabled and out.dtype.kind in "fc":
-            return self._record((x,), ((x.grad_fn or x),), {}, out)
+            return self._record((x,), ((x.grad_fn or x),), {}, out, x._version)
         return _wrap(out)
 
     def binary(self, a: Any, b: Any, kwargs: dict | None = None) -> Tensor:
@@ -221,7 +230,7 @@ class Op:
         if (a.requires_grad or b.requires_grad) and _state.enabled and out.dtype.kind in "fc":
             return self._record((a, b), ((a.grad_fn or a) if a.requires_grad else None,
                                          (b.grad_fn or b) if b.requires_grad else None),
-                                kwargs or {}, out)
+                                kwargs or {}, out, a._version + b._version)
         return _wrap(out)
 
     def apply(self, ts: Sequence[Tensor], kwargs: dict) -> Tensor:
@@ -239,8 +248,9 @@ class Op:
                         [(t.grad_fn or t) if t.requires_grad else None for t in ts]), kwargs, out)
         return _wrap(out)
 
-    def _record(self, ts: tuple, nexts: tuple, kwargs: dict, out: np.ndarray) -> Tensor:
-        node = Node(self, ts, nexts, kwargs)
+    def _record(self, ts: tuple, nexts: tuple, kwargs: dict, out: np.ndarray,
+                version: int | None = None) -> Tensor:
+        node = Node(self, ts, nexts, kwargs, None, version)
         res = _wrap(out, True, node)
         node._out = weakref.ref(res)
         if self.save_out:
