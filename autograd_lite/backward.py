@@ -70,17 +70,19 @@ def _root_grads(roots: Sequence[Tensor], grads: Sequence[Any] | None, who: str) 
 def _dependencies(keys: list) -> dict:
     """Number of recorded uses of every node and leaf reachable from ``keys`` (no recursion)."""
     deps: dict = {}
-    stack = [k for k in keys if type(k) is Node]
-    visited = set(stack)
+    roots = {k for k in keys if type(k) is Node}
+    stack = list(roots)
     while stack:
-        n = stack.pop()
-        for p in n.next_functions:
+        for p in stack.pop().next_functions:
             if p is None:
                 continue
-            deps[p] = deps.get(p, 0) + 1
-            if type(p) is Node and p not in visited:
-                visited.add(p)
-                stack.append(p)
+            c = deps.get(p)
+            if c is None:  # first use seen: walk on from it once
+                deps[p] = 1
+                if type(p) is Node and p not in roots:
+                    stack.append(p)
+            else:
+                deps[p] = c + 1
     return deps
 
 

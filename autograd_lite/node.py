@@ -54,8 +54,15 @@ def as_tensor(x: Any, like: np.ndarray | None = None) -> Tensor:
         return x
     if isinstance(x, np.ndarray):
         return _wrap(x)
-    if isinstance(x, (bool, int, float)) and like is not None:
-        return _wrap(np.asarray(x, dtype=np.result_type(like, x)))
+    if like is not None:
+        tx = type(x)
+        # NumPy 2 promotion with a Python scalar (NEP 50), short-cut for the common cases.
+        if tx is float and like.dtype.kind in "fc":
+            return _wrap(np.array(x, dtype=like.dtype))
+        if tx is int and like.dtype.kind in "fc":
+            return _wrap(np.array(x, dtype=like.dtype))
+        if tx is bool or tx is int or tx is float:
+            return _wrap(np.asarray(x, dtype=np.result_type(like, x)))
     if isinstance(x, (list, tuple, int, float, bool, np.generic)):
         return Tensor(x)
     raise TypeError(f"expected a Tensor, array or number, got {type(x).__name__}")
@@ -276,13 +283,10 @@ class Op:
         else:
             grads = [None if n is None else rule(g, out, *xs, **kw)
                      for n, rule in zip(nexts, self.vjps)]
+        # Rules may return NumPy scalars for 0-d inputs: they have .shape and flow on as is.
         for i, gi in enumerate(grads):
-            if gi is not None:
-                shape = inputs[i].data.shape
-                if type(gi) is not np.ndarray and not isinstance(gi, Tensor):
-                    gi = grads[i] = np.asarray(gi)
-                if gi.shape != shape:
-                    grads[i] = unbroadcast(gi, shape, self.name)
+            if gi is not None and gi.shape != inputs[i].data.shape:
+                grads[i] = unbroadcast(gi, inputs[i].data.shape, self.name)
         return grads
 
 

@@ -23,25 +23,36 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import autograd_lite as ag  # noqa: E402
 
 
-def best_time(fn: Callable[[], object], repeat: int = 5, min_time: float = 0.2) -> float:
-    """Seconds per call: the best of ``repeat`` rounds, each looping for at least min_time."""
+def _loops(fn: Callable[[], object], min_time: float) -> int:
+    """How many calls make one timing round of at least ``min_time`` seconds."""
     fn()
-    n, t = 1, 0.0
+    n = 1
     while True:
         t0 = time.perf_counter()
         for _ in range(n):
             fn()
-        t = time.perf_counter() - t0
-        if t >= min_time / 4:
-            break
-        n *= 4
-    best = t / n
-    for _ in range(repeat - 1):
-        t0 = time.perf_counter()
-        for _ in range(n):
-            fn()
-        best = min(best, (time.perf_counter() - t0) / n)
-    return best
+        if time.perf_counter() - t0 >= min_time:
+            return n
+        n *= 2
+
+
+def _round(fn: Callable[[], object], n: int) -> float:
+    t0 = time.perf_counter()
+    for _ in range(n):
+        fn()
+    return (time.perf_counter() - t0) / n
+
+
+def best_times(fa: Callable[[], object], fb: Callable[[], object], repeat: int = 5,
+               min_time: float = 0.2) -> tuple[float, float]:
+    """Seconds per call of ``fa`` and ``fb``: best of ``repeat`` rounds, the rounds of the two
+    interleaved so that both see the same machine load."""
+    na, nb = _loops(fa, min_time), _loops(fb, min_time)
+    ta = tb = float("inf")
+    for _ in range(repeat):
+        ta = min(ta, _round(fa, na))
+        tb = min(tb, _round(fb, nb))
+    return ta, tb
 
 
 # ----------------------------------------------------------------------------- (a), (d) chains
@@ -207,8 +218,7 @@ def main() -> None:
           f"OPENBLAS_NUM_THREADS={threads}")
     print(f"{'workload':34s} {'autograd_lite':>14s} {'numpy':>12s} {'ratio':>7s} {'target':>7s}")
     for name, fa, fn, target in cases:
-        ta = best_time(fa, rep, mt)
-        tn = best_time(fn, rep, mt)
+        ta, tn = best_times(fa, fn, rep, mt)
         flag = "" if ta / tn <= target else "  (above target)"
         print(f"{name:34s} {ta * 1e3:11.3f} ms {tn * 1e3:9.3f} ms {ta / tn:6.2f}x "
               f"{target:6.2f}x{flag}")

@@ -49,22 +49,22 @@ Pow = Op("Pow", np.power, _pow_base, _pow_exp, save_out=True)
 
 def add(a: Any, b: Any) -> Tensor:
     """``a + b`` with broadcasting."""
-    return Add(a, b)
+    return Add.binary(a, b)
 
 
 def sub(a: Any, b: Any) -> Tensor:
     """``a - b`` with broadcasting."""
-    return Sub(a, b)
+    return Sub.binary(a, b)
 
 
 def mul(a: Any, b: Any) -> Tensor:
     """``a * b`` with broadcasting."""
-    return Mul(a, b)
+    return Mul.binary(a, b)
 
 
 def div(a: Any, b: Any) -> Tensor:
     """``a / b`` (true division) with broadcasting."""
-    return Div(a, b)
+    return Div.binary(a, b)
 
 
 def neg(x: Any) -> Tensor:
@@ -154,7 +154,9 @@ def abs(x: Any) -> Tensor:
 def sign(x: Any) -> Tensor:
     """Elementwise sign (non-differentiable: returns a constant)."""
     x = as_tensor(x)
-    return _wrap(np.sign(x.data))
+    if x.data.dtype == np.bool_:  # NumPy has no bool sign; sign(b) = b (as PyTorch)
+        return _wrap(x.data.copy())
+    return _wrap(np.asarray(np.sign(x.data)))  # asarray: 0-d input gives a NumPy scalar
 
 
 # ----------------------------------------------------------------------------- clipping, min/max
