@@ -532,3 +532,45 @@ def test_forward_may_return_arrays_and_errors_on_junk():
 
     with pytest.raises(TypeError, match="Junk.forward returned a str"):
         Junk.apply(x)
+
+
+def test_same_tensor_passed_twice():
+    u, K = _uK(n=3, N=3)
+    z = Residual.apply(u, u)  # u as both the state and the weight
+    z_ref = residual_autograd(u, u)
+    np.testing.assert_allclose(z.data, z_ref.data)
+    assert gradcheck(lambda a: Residual.apply(a, a), u)
+
+
+def test_anomaly_mode_names_the_custom_op():
+    class NaNGrad(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1.0
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * float("nan")
+
+    x = ag.tensor(np.ones(2), requires_grad=True)
+    with ag.detect_anomaly():
+        y = NaNGrad.apply(x)
+        with pytest.raises(RuntimeError, match="NaNGradBackward.*NaN"):
+            (y * 2).sum().backward()
+
+
+def test_backward_on_arrays_gives_first_derivatives_only():
+    class CubeNumpy(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x * x
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return 3 * g.data * x.data ** 2  # an ndarray: correct, but not differentiable
+
+    x = ag.tensor(np.array([0.5, -1.0]), requires_grad=True)
+    assert gradcheck(CubeNumpy.apply, x)
+    assert not gradgradcheck(CubeNumpy.apply, x, raise_exception=False)
