@@ -154,8 +154,8 @@ def _too_big_error(count: str, max_nodes: int, collapse: bool) -> ValueError:
             "pass collapse_modules=True to draw each module as one box, raise max_nodes "
             "(max_nodes=None for no limit; Graphviz then needs a while to lay it out), or draw "
             "a smaller graph (e.g. the loss of a small batch)")
-    return ValueError(f"draw_graph: the graph has {count} nodes to draw, more than "
-                      f"max_nodes={max_nodes}; the picture would be unreadable and Graphviz "
+    return ValueError(f"draw_graph: the graph has {count} nodes to draw (the limit is "
+                      f"max_nodes={max_nodes}); the picture would be unreadable and Graphviz "
                       f"would take a long time to lay it out. To draw it anyway, {hint}.")
 
 
@@ -323,7 +323,9 @@ def _build(root: Tensor, *, names: Mapping[str, Any] | None, outputs: Mapping | 
             owner = param_owner.get(id(t.tensor))
             if owner is not None:
                 t.cluster = last_cluster.get(id(owner), ())
-        elif t.kind == "constant" and t.consumers:
+        elif t.kind == "constant" and t.consumers and t.tensor is not None \
+                and t.tensor.size == 1:
+            # a number used inside one module goes with it; arrays (data, targets) stay out
             ks = {o.cluster for o in t.consumers}
             t.cluster = ks.pop() if len(ks) == 1 else ()
 
@@ -396,7 +398,8 @@ def _collapse(model: _Model, collapse: bool | int) -> None:
         own = box_of_op.get(t.producer) if t.producer is not None else None
         if t.kind == "intermediate":
             t.hidden = own is not None and not t.is_root and users == {own}
-        elif t.kind in ("parameter", "constant"):
+        elif t.kind == "parameter" or (t.kind == "constant" and t.tensor.size == 1):
+            # (constant arrays are data: they stay visible, like inputs)
             t.hidden = len(users) == 1 and None not in users and not t.is_root
         if not t.hidden and t.cluster:
             for b in boxes:  # a drawn tensor from inside a box sits next to the box
@@ -525,7 +528,8 @@ def _emit(model: _Model, *, show_data: bool, show_grad: bool, rankdir: str, max_
         with parent.subgraph(name=c.id) as sub:
             sub.attr(label=c.label, style="rounded,filled", color="#8a8aa8",
                      fillcolor=style.CLUSTER_COLORS[(c.depth - 1) % len(style.CLUSTER_COLORS)],
-                     fontname=style.FONT, fontsize="10", labeljust="l", penwidth="1.2")
+                     fontname=style.FONT, fontsize="10", labeljust="l", labelloc="t",
+                     penwidth="1.2")
             for nid, attrs in members.get(key, []):
                 sub.node(nid, **attrs)
             for ch in children.get(key, []):

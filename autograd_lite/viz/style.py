@@ -85,8 +85,11 @@ def fmt_array(a: Any, max_elements: int = 6, digits: int = 4) -> str:
     if a.ndim == 0 or a.size == 1 and a.ndim == 0:
         return fmt_number(a.item(), digits)
     if a.size <= max_elements:
-        return np.array2string(a, separator=", ", max_line_width=1000,
-                               formatter={"all": lambda v: fmt_number(v, digits)})
+        s = np.array2string(a, separator=", ", max_line_width=1000,
+                            formatter={"all": lambda v: fmt_number(v, digits)})
+        if a.shape[-1] == 1:  # a column: one line, not one line per element
+            s = s.replace("\n", "").replace(",  ", ", ")
+        return s
     if a.dtype.kind == "b":
         return f"{int(a.sum())} of {a.size} true"
     if a.dtype.kind == "c":
@@ -99,7 +102,7 @@ def fmt_shape(shape: tuple, dtype: Any) -> str:
     """``(3, 4) float32``; scalars read ``scalar float32``."""
     if shape == ():
         return f"scalar {dtype}"
-    return f"({', '.join(str(n) for n in shape)}) {dtype}"
+    return f"{tuple(int(n) for n in shape)} {dtype}"
 
 
 # ---------------------------------------------------------------------------- labels
