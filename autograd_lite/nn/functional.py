@@ -1,0 +1,600 @@
+"""The math of every layer, activation and loss, written once (``nn`` Modules call these).
+
+Everything here is composed from differentiable Tensor ops (so double backward works), except
+the engine kernels ``conv2d`` / pooling (``autograd_lite.ops.conv``) and the special functions
+``erf`` / ``softplus`` / ``log1p`` (``autograd_lite.ops.special``). Signatures, names and
+defaults are PyTorch's ``torch.nn.functional``.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+
+import autograd_lite as ag
+from autograd_lite import random as _random
+from autograd_lite.grad_mode import no_grad
+from autograd_lite.ops import conv as _conv
+from autograd_lite.ops import special as _special
+from autograd_lite.tensor import Tensor
+
+__all__ = [
+    "linear", "conv2d", "max_pool2d", "avg_pool2d", "dropout", "batch_norm", "layer_norm",
+    "embedding", "flatten", "relu", "leaky_relu", "sigmoid", "tanh", "softplus", "gelu",
+    "softmax", "log_softmax", "erf",
+    "mse_loss", "l1_loss", "huber_loss", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "hinge_loss", "kl_div",
+    "gaussian_nll_loss",
+]
+
+_wrap = Tensor._wrap
+
+
+def _t(x: Any, name: str = "input", op: str = "?") -> Tensor:
+    """A Tensor view of ``x`` (Tensors pass through, arrays are wrapped without a copy)."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, np.ndarray):
+        return _wrap(x)
+    if isinstance(x, (int, float, bool, list, tuple, np.generic)):
+        return ag.tensor(x)
+    raise TypeError(f"{op}: {name} must be a Tensor or array, got {type(x).__name__}")
+
+
+def _const(x: Any) -> np.ndarray:
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
+
+
+# ============================================================================= layers
+def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
+    """``input @ weight.T + bias``: input (*, in), weight (out, in), bias (out,) -> (*, out)."""
+    x, w = _t(input, "input", "linear"), _t(weight, "weight", "linear")
+    if w.ndim != 2:
+        raise ValueError(f"linear: weight must be 2-d (out_features, in_features), got {w.shape}")
+    if x.ndim == 0 or x.shape[-1] != w.shape[1]:
+        raise ValueError(f"linear: input of shape {x.shape} does not match weight of shape "
+                         f"{w.shape} (expected input (*, {w.shape[1]}))")
+    out = x @ w.T
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def _same_padding(x: Tensor, k: tuple, stride: tuple, op: str) -> Tensor:
+    if stride != (1, 1):
+        raise ValueError(f"{op}: padding='same' is not supported for strided convolutions "
+                         f"(stride {stride})")
+    (lh, rh), (lw, rw) = [((n - 1) // 2, n - 1 - (n - 1) // 2) for n in k]
+    return ag.pad(x, ((0, 0), (0, 0), (lh, rh), (lw, rw)))
+
+
+def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
+           dilation: Any = 1, groups: int = 1) -> Tensor:
+    """2-d cross-correlation: input (N, C, H, W) (or unbatched (C, H, W)), weight
+    (O, C, kh, kw), bias (O,) -> (N, O, OH, OW), OH = (H + 2 ph - kh) // sh + 1.
+    ``padding`` is an int, a pair, ``"valid"`` or ``"same"`` (stride 1). Only
+    ``dilation=1`` and ``groups=1`` are implemented."""
+    x, w = _t(input, "input", "conv2d"), _t(weight, "weight", "conv2d")
+    if _conv.pair(dilation, "dilation", "conv2d") != (1, 1) or groups != 1:
+        raise NotImplementedError("conv2d: only dilation=1 and groups=1 are implemented")
+    unbatched = x.ndim == 3
+    if unbatched:
+        x = x.unsqueeze(0)
+    stride = _conv.pair(stride, "stride", "conv2d")
+    if isinstance(padding, str):
+        if padding == "valid":
+            padding = 0
+        elif padding == "same":
+            if w.ndim == 4:
+                x = _same_padding(x, tuple(w.shape[2:]), stride, "conv2d")
+            padding = 0
+        else:
+            raise ValueError(f"conv2d: padding must be an int, a pair, 'valid' or 'same', "
+                             f"got {padding!r}")
+    out = _conv.conv2d(x, w, stride, padding)
+    if bias is not None:
+        b = _t(bias, "bias", "conv2d")
+        if b.shape != (w.shape[0],):
+            raise ValueError(f"conv2d: bias must have shape ({w.shape[0]},), got {b.shape}")
+        out = out + b.reshape(1, -1, 1, 1)
+    return out.squeeze(0) if unbatched else out
+
+
+def _pool_input(x: Tensor, op: str) -> tuple[Tensor, bool]:
+    if x.ndim == 3:
+        return x.unsqueeze(0), True
+    if x.ndim != 4:
+        raise ValueError(f"{op}: expected a 3-d (C, H, W) or 4-d (N, C, H, W) input, got "
+                         f"shape {x.shape}")
+    return x, False
+
+
+def max_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False
+               ) -> Tensor:
+    """Max over kh x kw windows of (N, C, H, W); ``stride`` defaults to ``kernel_size``,
+    padding is implicit -inf. Only ``dilation=1``, ``ceil_mode=False`` and
+    ``return_indices=False`` are implemented."""
+    if _conv.pair(dilation, "dilation", "max_pool2d") != (1, 1) or ceil_mode or return_indices:
+        raise NotImplementedError("max_pool2d: only dilation=1, ceil_mode=False and "
+                                  "return_indices=False are implemented")
+    x, unbatched = _pool_input(_t(input, "input", "max_pool2d"), "max_pool2d")
+    out = _conv.max_pool2d(x, kernel_size, stride, padding)
+    return out.squeeze(0) if unbatched else out
+
+
+def avg_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
+    """Mean over kh x kw windows of (N, C, H, W); ``stride`` defaults to ``kernel_size``.
+    Zero padding counts in the mean unless ``count_include_pad=False``."""
+    if ceil_mode:
+        raise NotImplementedError("avg_pool2d: ceil_mode=True is not implemented")
+    x, unbatched = _pool_input(_t(input, "input", "avg_pool2d"), "avg_pool2d")
+    s = _conv.sum_pool2d(x, kernel_size, stride, padding)
+    k = _conv.pair(kernel_size, "kernel_size", "avg_pool2d")
+    p = _conv.pair(padding, "padding", "avg_pool2d")
+    if divisor_override is not None:
+        if divisor_override == 0:
+            raise ValueError("avg_pool2d: divisor_override must not be zero")
+        out = s * (1.0 / divisor_override)
+    elif count_include_pad or p == (0, 0):
+        out = s * (1.0 / (k[0] * k[1]))
+    else:
+        ones = np.ones((1, 1) + tuple(x.shape[2:]), dtype=x.dtype)
+        counts = _conv.sum_pool2d(_wrap(ones), kernel_size, stride, padding).data
+        out = s * (1.0 / counts)
+    return out.squeeze(0) if unbatched else out
+
+
+def flatten(input: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dims ``start_dim..end_dim`` into one (``nn.Flatten`` uses start_dim=1)."""
+    return _t(input, "input", "flatten").flatten(start_dim, end_dim)
+
+
+def dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero each element with probability ``p`` and scale the rest by 1/(1-p) (inverted
+    dropout) when ``training``; identity otherwise. The mask comes from the library's
+    generator (``ag.manual_seed``)."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: probability has to be between 0 and 1, but got {p}")
+    x = _t(input, "input", "dropout")
+    if not training or p == 0.0:
+        return x
+    if p == 1.0:
+        return x * 0.0
+    keep = _random.get_generator().random(x.shape) >= p
+    return x * (keep * (1.0 / (1.0 - p))).astype(x.dtype)
+
+
+def batch_norm(input: Any, running_mean: Any, running_var: Any, weight: Any = None,
+               bias: Any = None, training: bool = False, momentum: float = 0.1,
+               eps: float = 1e-5) -> Tensor:
+    """Batch normalisation over all dims but dim 1 of (N, C), (N, C, L) or (N, C, H, W).
+
+    Training: normalise with the batch mean and the biased batch variance, and update the
+    running statistics in place (``running = (1 - momentum) * running + momentum * batch``,
+    with the unbiased variance). Evaluation: normalise with the running statistics.
+    """
+    x = _t(input, "input", "batch_norm")
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm: expected an input with at least 2 dims (N, C, ...), got "
+                         f"shape {x.shape}")
+    c = x.shape[1]
+    axes = (0,) + tuple(range(2, x.ndim))
+    bshape = (1, c) + (1,) * (x.ndim - 2)
+    if training:
+        n = x.size // c
+        if n <= 1:
+            raise ValueError(f"batch_norm: expected more than 1 value per channel when "
+                             f"training, got input of shape {x.shape}")
+        mean = x.mean(axes, keepdims=True)
+        var = x.var(axes, keepdims=True)
+        with no_grad():
+            if running_mean is not None:
+                rm = _t(running_mean, "running_mean", "batch_norm")
+                rm.copy_((1 - momentum) * rm.data + momentum * mean.data.reshape(c))
+            if running_var is not None:
+                rv = _t(running_var, "running_var", "batch_norm")
+                rv.copy_((1 - momentum) * rv.data + momentum * var.data.reshape(c) * (n / (n - 1)))
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: running_mean and running_var are required when "
+                             "training=False")
+        mean = _const(running_mean).reshape(bshape)
+        var = _const(running_var).reshape(bshape)
+    out = (x - mean) / ag.sqrt(var + eps)
+    if weight is not None:
+        out = out * _t(weight, "weight", "batch_norm").reshape(bshape)
+    if bias is not None:
+        out = out + _t(bias, "bias", "batch_norm").reshape(bshape)
+    return out
+
+
+def layer_norm(input: Any, normalized_shape: Any, weight: Any = None, bias: Any = None,
+               eps: float = 1e-5) -> Tensor:
+    """Normalise over the last ``len(normalized_shape)`` dims (biased variance), then scale by
+    ``weight`` and shift by ``bias`` (both shaped ``normalized_shape``)."""
+    x = _t(input, "input", "layer_norm")
+    ns = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) \
+        else tuple(normalized_shape)
+    if len(ns) == 0 or len(ns) > x.ndim or tuple(x.shape[-len(ns):]) != ns:
+        raise ValueError(f"layer_norm: normalized_shape {ns} does not match the trailing dims "
+                         f"of the input of shape {x.shape}")
+    axes = tuple(range(x.ndim - len(ns), x.ndim))
+    mean = x.mean(axes, keepdims=True)
+    var = x.var(axes, keepdims=True)
+    out = (x - mean) / ag.sqrt(var + eps)
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def embedding(input: Any, weight: Any, padding_idx: int | None = None,
+              max_norm: float | None = None, norm_type: float = 2.0,
+              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """Rows of ``weight`` (num_embeddings, dim) at the integer indices ``input`` ->
+    ``input.shape + (dim,)``. Rows at ``padding_idx`` get no gradient."""
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not "
+                                  "implemented")
+    idx = _const(input)
+    w = _t(weight, "weight", "embedding")
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"embedding: indices must be an integer tensor, got dtype {idx.dtype}")
+    n = w.shape[0]
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        bad = idx[(idx < 0) | (idx >= n)].ravel()[0]
+        raise ValueError(f"embedding: index {int(bad)} is out of range for an embedding with "
+                         f"{n} rows")
+    out = w[idx]
+    if padding_idx is not None:
+        if padding_idx < 0:
+            padding_idx += n
+        keep = (idx != padding_idx)[..., None]
+        out = ag.where(keep, out, out.detach())
+    return out
+
+
+# ============================================================================= activations
+def relu(input: Any, inplace: bool = False) -> Tensor:
+    """max(x, 0) elementwise (gradient 0 at 0)."""
+    return ag.relu(_t(input, "input", "relu"))
+
+
+def leaky_relu(input: Any, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x for x > 0, ``negative_slope * x`` otherwise."""
+    x = _t(input, "input", "leaky_relu")
+    return ag.where(x.data > 0, x, x * negative_slope)
+
+
+def sigmoid(input: Any) -> Tensor:
+    """The logistic function 1 / (1 + exp(-x))."""
+    return ag.sigmoid(_t(input, "input", "sigmoid"))
+
+
+def tanh(input: Any) -> Tensor:
+    """Hyperbolic tangent."""
+    return ag.tanh(_t(input, "input", "tanh"))
+
+
+def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """(1/beta) log(1 + exp(beta x)); reverts to x where beta x > threshold (as PyTorch)."""
+    x = _t(input, "input", "softplus")
+    bx = x if beta == 1 else x * beta
+    sp = _special.softplus(bx)
+    if beta != 1:
+        sp = sp * (1.0 / beta)
+    return ag.where(bx.data > threshold, x, sp)
+
+
+def erf(input: Any) -> Tensor:
+    """The error function (differentiable, accurate to ~1e-16)."""
+    return _special.erf(_t(input, "input", "erf"))
+
+
+_SQRT_HALF = math.sqrt(0.5)
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+def gelu(input: Any, approximate: str = "none") -> Tensor:
+    """x Phi(x) = 0.5 x (1 + erf(x / sqrt 2)); ``approximate="tanh"`` uses
+    0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+    x = _t(input, "input", "gelu")
+    if approximate == "none":
+        return 0.5 * x * (1.0 + _special.erf(x * _SQRT_HALF))
+    if approximate == "tanh":
+        return 0.5 * x * (1.0 + ag.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)))
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def _softmax_dim(ndim: int, name: str) -> int:
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  "to include dim=X as an argument.", stacklevel=3)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input: Any, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None
+            ) -> Tensor:
+    """exp(x) / sum exp(x) along ``dim`` (stable for logits of any size)."""
+    x = _t(input, "input", "softmax")
+    if dtype is not None:
+        x = x.astype(dtype)
+    if dim is None:
+        dim = _softmax_dim(x.ndim, "softmax")
+    return ag.softmax(x, axis=dim)
+
+
+def log_softmax(input: Any, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None
+                ) -> Tensor:
+    """x - logsumexp(x) along ``dim`` (stable)."""
+    x = _t(input, "input", "log_softmax")
+    if dtype is not None:
+        x = x.astype(dtype)
+    if dim is None:
+        dim = _softmax_dim(x.ndim, "log_softmax")
+    return ag.log_softmax(x, axis=dim)
+
+
+# ============================================================================= losses
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(op: str, reduction: str, extra: tuple = ()) -> None:
+    if reduction not in _REDUCTIONS + extra:
+        allowed = ", ".join(repr(r) for r in _REDUCTIONS + extra)
+        raise ValueError(f"{op}: reduction must be one of {allowed}, got {reduction!r}")
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _pair_args(op: str, input: Any, target: Any, reduction: str, strict: bool = False
+               ) -> tuple[Tensor, Tensor]:
+    _check_reduction(op, reduction)
+    x, t = _t(input, "input", op), _t(target, "target", op)
+    if x.shape != t.shape:
+        if strict:
+            raise ValueError(f"{op}: target size {t.shape} differs from input size {x.shape}; "
+                             "please ensure they have the same size")
+        try:
+            np.broadcast_shapes(x.shape, t.shape)
+        except ValueError:
+            raise ValueError(f"{op}: target of shape {t.shape} cannot be broadcast to the input "
+                             f"of shape {x.shape}") from None
+        warnings.warn(f"{op}: using a target size {t.shape} that is different to the input "
+                      f"size {x.shape}; this will likely lead to incorrect results due to "
+                      "broadcasting. Please ensure they have the same size.", stacklevel=3)
+    return x, t
+
+
+def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """Least squares: (input - target)^2 elementwise, then reduced."""
+    x, t = _pair_args("mse_loss", input, target, reduction)
+    d = x - t
+    return _reduce(d * d, reduction)
+
+
+def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """|input - target| elementwise, then reduced."""
+    x, t = _pair_args("l1_loss", input, target, reduction)
+    return _reduce(ag.abs(x - t), reduction)
+
+
+def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """0.5 d^2 where |d| < delta, else delta (|d| - delta / 2), with d = input - target."""
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    x, t = _pair_args("huber_loss", input, target, reduction)
+    d = x - t
+    ad = ag.abs(d)
+    return _reduce(ag.where(ad.data < delta, 0.5 * d * d, delta * (ad - 0.5 * delta)), reduction)
+
+
+def _clamped_log(p: Tensor) -> Tensor:
+    # NOTE: log clamped at -100 as PyTorch's BCE (so p = 0 or 1 gives a finite loss); the clip
+    # keeps log's argument positive so the gradient stays finite where the clamp is active.
+    safe = ag.clip(p, min=float(np.finfo(p.dtype).tiny))
+    return ag.where(p.data > 0, ag.maximum(ag.log(safe), -100.0), -100.0)
+
+
+def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
+                         reduction: str = "mean") -> Tensor:
+    """-(t log p + (1 - t) log(1 - p)) for probabilities p = ``input`` in [0, 1] (logs
+    clamped at -100), optionally times ``weight``, then reduced."""
+    x, t = _pair_args("binary_cross_entropy", input, target, reduction, strict=True)
+    if x.size and (x.data.min() < 0 or x.data.max() > 1):
+        raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1"
+                         " (use binary_cross_entropy_with_logits for scores)")
+    loss = -(t * _clamped_log(x) + (1 - t) * _clamped_log(1 - x))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None,
+                                     reduction: str = "mean", pos_weight: Any = None) -> Tensor:
+    """BCE of sigmoid(input) against ``target`` computed stably from logits:
+    (1 - t) x + (1 + (pos_weight - 1) t) softplus(-x); exact for |x| up to 1e3 and beyond."""
+    x, t = _pair_args("binary_cross_entropy_with_logits", input, target, reduction,
+                      strict=True)
+    sp = _special.softplus(-x)
+    if pos_weight is not None:
+        sp = (1 + (pos_weight - 1) * t) * sp
+    loss = (1 - t) * x + sp
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def _class_targets(op: str, x: Tensor, target: Any, ignore_index: int) -> tuple:
+    """Validate integer class targets; returns (targets as int64, valid mask, class dim)."""
+    cdim = 0 if x.ndim == 1 else 1
+    c = x.shape[cdim]
+    t = _const(target)
+    expected = tuple(s for i, s in enumerate(x.shape) if i != cdim)
+    if t.shape != expected:
+        raise ValueError(f"{op}: expected target of shape {expected} for input of shape "
+                         f"{x.shape}, got {t.shape}")
+    t = t.astype(np.int64)
+    valid = t != ignore_index
+    bad = valid & ((t < 0) | (t >= c))
+    if bad.any():
+        raise ValueError(f"{op}: target {int(t[bad].ravel()[0])} is out of bounds for {c} "
+                         "classes")
+    return np.where(valid, t, 0), valid, cdim
+
+
+def _onehot(t: np.ndarray, valid: np.ndarray, c: int, cdim: int, dtype: Any) -> np.ndarray:
+    classes = np.arange(c).reshape((c,) + (1,) * (t.ndim - cdim))
+    return ((np.expand_dims(t, cdim) == classes) & np.expand_dims(valid, cdim)).astype(dtype)
+
+
+def _weight_vector(op: str, weight: Any, c: int) -> np.ndarray | None:
+    if weight is None:
+        return None
+    w = _const(weight)
+    if w.shape != (c,):
+        raise ValueError(f"{op}: weight must have shape ({c},) (one per class), got {w.shape}")
+    return w
+
+
+def _nll(op: str, logp: Tensor, target: Any, weight: Any, ignore_index: int,
+         reduction: str) -> Tensor:
+    t, valid, cdim = _class_targets(op, logp, target, ignore_index)
+    c = logp.shape[cdim]
+    w = _weight_vector(op, weight, c)
+    wi = valid.astype(logp.dtype) if w is None else (w[t] * valid).astype(logp.dtype)
+    picked = (logp * _onehot(t, valid, c, cdim, logp.dtype)).sum(cdim)   # logp[i, t_i]
+    loss = -picked * wi
+    if reduction == "mean":
+        return loss.sum() / wi.sum()  # NOTE: 0/0 = nan when every target is ignored (PyTorch)
+    return _reduce(loss, reduction)
+
+
+def nll_loss(input: Any, target: Any, weight: Any = None, ignore_index: int = -100,
+             reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of class indices: -w[t_i] input[i, t_i] for log-probabilities
+    ``input`` (N, C, ...) or (C,); ``"mean"`` divides by the sum of the weights used."""
+    _check_reduction("nll_loss", reduction)
+    x = _t(input, "input", "nll_loss")
+    if x.ndim == 0:
+        raise ValueError("nll_loss: input must have at least one dimension (classes)")
+    return _nll("nll_loss", x, target, weight, ignore_index, reduction)
+
+
+def cross_entropy(input: Any, target: Any, weight: Any = None, ignore_index: int = -100,
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
+    """Softmax cross-entropy of logits ``input`` (N, C, ...) or (C,) against class indices
+    (integer ``target`` of shape (N, ...)) or class probabilities (float ``target`` shaped like
+    the input, rows in the simplex: -sum_c w_c t_c log softmax(x)_c). ``label_smoothing``
+    mixes the target with the uniform distribution. Stable for logits of any magnitude."""
+    _check_reduction("cross_entropy", reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got "
+                         f"{label_smoothing}")
+    x = _t(input, "input", "cross_entropy")
+    if x.ndim == 0:
+        raise ValueError("cross_entropy: input must have at least one dimension (classes)")
+    cdim = 0 if x.ndim == 1 else 1
+    c = x.shape[cdim]
+    logp = ag.log_softmax(x, axis=cdim)
+    w = _weight_vector("cross_entropy", weight, c)
+    wshape = (1,) * cdim + (c,) + (1,) * (x.ndim - cdim - 1)
+    tdt = target.dtype if isinstance(target, (Tensor, np.ndarray)) else np.asarray(target).dtype
+    if tdt.kind == "f":  # class probabilities
+        t = _t(target, "target", "cross_entropy")
+        if t.shape != x.shape:
+            raise ValueError(f"cross_entropy: probability targets must have the input's shape "
+                             f"{x.shape}, got {t.shape}")
+        if label_smoothing > 0:
+            t = t * (1 - label_smoothing) + label_smoothing / c
+        wl = logp if w is None else logp * w.reshape(wshape).astype(x.dtype)
+        loss = -(wl * t).sum(cdim)
+        if reduction == "mean":
+            return loss.sum() * (c / x.size) if x.ndim > 1 else loss
+        return _reduce(loss, reduction)
+    nll = _nll("cross_entropy", logp, target, w, ignore_index, reduction)
+    if label_smoothing == 0:
+        return nll
+    t, valid, _ = _class_targets("cross_entropy", x, target, ignore_index)
+    wl = logp if w is None else logp * w.reshape(wshape).astype(x.dtype)
+    smooth = -wl.sum(cdim) * valid.astype(x.dtype)
+    if reduction == "mean":
+        denom = valid.sum() if w is None else (w[t] * valid).sum()
+        smooth = smooth.sum() / float(denom)
+    else:
+        smooth = _reduce(smooth, reduction)
+    return (1 - label_smoothing) * nll + smooth * (label_smoothing / c)
+
+
+def hinge_loss(input: Any, target: Any, margin: float = 1.0, reduction: str = "mean") -> Tensor:
+    """The lectures' hinge loss max(0, margin - y f) for scores f = ``input`` and labels
+    y = ``target`` in {-1, +1} of the same shape."""
+    x, t = _pair_args("hinge_loss", input, target, reduction, strict=True)
+    tv = t.data
+    if tv.size and not np.all((tv == 1) | (tv == -1)):
+        raise ValueError("hinge_loss: target labels must be -1 or +1 (for 0/1 labels pass "
+                         "2 * y - 1)")
+    return _reduce(ag.relu(margin - t * x), reduction)
+
+
+def kl_div(input: Any, target: Any, reduction: str = "mean", log_target: bool = False
+           ) -> Tensor:
+    """KL(target || q) pointwise with ``input`` = log q: t (log t - input) (0 where t = 0), or
+    exp(t) (t - input) when ``log_target``. ``"batchmean"`` divides the sum by the batch size
+    (the true KL divergence); ``"mean"`` divides by the number of elements."""
+    _check_reduction("kl_div", reduction, ("batchmean",))
+    x, t = _t(input, "input", "kl_div"), _t(target, "target", "kl_div")
+    if log_target:
+        loss = ag.exp(t) * (t - x)
+    else:
+        safe = ag.where(t.data > 0, t, 1.0)
+        loss = t * ag.log(safe) - t * x
+    if reduction == "batchmean":
+        return loss.sum() / (x.shape[0] if x.ndim else 1)
+    if reduction == "mean":
+        warnings.warn("kl_div: reduction='mean' divides the total loss by both the batch size "
+                      "and the support size; 'batchmean' divides only by the batch size and "
+                      "matches the mathematical definition of KL divergence.", stacklevel=2)
+    return _reduce(loss, reduction)
+
+
+_HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
+
+
+def gaussian_nll_loss(input: Any, target: Any, var: Any, full: bool = False,
+                      eps: float = 1e-6, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of ``target`` under N(input, var):
+    0.5 (log max(var, eps) + (input - target)^2 / max(var, eps)) (+ 0.5 log 2 pi if ``full``).
+    ``var`` has the input's shape, or one fewer trailing dim / a trailing 1 (shared variance);
+    the clamp at ``eps`` passes the gradient through unchanged (as PyTorch)."""
+    _check_reduction("gaussian_nll_loss", reduction)
+    x, t = _t(input, "input", "gaussian_nll_loss"), _t(target, "target", "gaussian_nll_loss")
+    v = _t(var, "var", "gaussian_nll_loss")
+    if v.ndim == 0 and x.ndim > 0:
+        v = v.reshape((1,) * x.ndim)
+    elif v.shape != x.shape:
+        if x.ndim and tuple(x.shape[:-1]) == v.shape:
+            v = v.unsqueeze(-1)
+        elif not (x.ndim and v.ndim == x.ndim and tuple(x.shape[:-1]) == tuple(v.shape[:-1])
+                  and v.shape[-1] == 1):
+            raise ValueError(f"gaussian_nll_loss: var of shape {v.shape} does not fit the input "
+                             f"of shape {x.shape}")
+    if np.any(v.data < 0):
+        raise ValueError("gaussian_nll_loss: var has negative entry/entries")
+    v = v + (np.maximum(v.data, eps) - v.data)   # clamp the value, keep the gradient
+    d = x - t
+    loss = 0.5 * (ag.log(v) + d * d / v)
+    if full:
+        loss = loss + _HALF_LOG_2PI
+    return _reduce(loss, reduction)

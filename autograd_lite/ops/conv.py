@@ -1,0 +1,255 @@
+"""Convolution and pooling on NCHW arrays: conv2d, max_pool2d, sum_pool2d (avg pooling).
+
+Forwards are vectorised with a strided window view (``sliding_window_view``: the im2col
+matrix without Python loops over pixels) contracted by ``tensordot``; the only Python loop is
+over the kh * kw kernel offsets when windows are scattered back (col2im).
+
+Each op's VJP is another op of this file, and the set is closed under taking VJPs, so
+``create_graph=True`` (double backward) works:
+
+- ``Conv2d(x, w)``              -> VJPs ``Conv2dInputGrad(g, w)``, ``Conv2dWeightGrad(x, g)``
+- ``Conv2dInputGrad(g, w)``     -> VJPs ``Conv2d(h, w)``, ``Conv2dWeightGrad(h, g)``
+- ``Conv2dWeightGrad(x, g)``    -> VJPs ``Conv2dInputGrad(g, h)``, ``Conv2d(x, h)``
+- ``MaxPool2d(x)``              -> ``MaxPool2dScatter(g; x)`` (to the argmax of each window)
+- ``MaxPool2dScatter(g; x)``    <-> ``MaxPool2dGather(h; x)`` (adjoint pair, linear in g/h)
+- ``SumPool2d(x)``              <-> ``SumPool2dTranspose(g)`` (adjoint pair)
+
+Bias and the averaging divisor are applied outside with ordinary broadcasting ops.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from autograd_lite.node import Op, as_tensor
+from autograd_lite.tensor import Tensor
+
+__all__ = ["conv2d", "max_pool2d", "sum_pool2d", "pair", "out_size"]
+
+_wrap = Tensor._wrap
+
+
+def pair(v: Any, name: str, op: str) -> tuple[int, int]:
+    """``v`` as an (h, w) pair of non-negative ints (an int means both)."""
+    if isinstance(v, Tensor):
+        v = v.data.tolist()
+    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+        v = (int(v), int(v))
+    try:
+        h, w = v
+        h, w = int(h), int(w)
+    except (TypeError, ValueError):
+        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {v!r}") from None
+    if h < 0 or w < 0:
+        raise ValueError(f"{op}: {name} must be non-negative, got {v!r}")
+    return h, w
+
+
+def out_size(n: int, k: int, s: int, p: int) -> int:
+    """Output length of a window of size ``k``, stride ``s`` over ``n`` padded by ``p``."""
+    return (n + 2 * p - k) // s + 1
+
+
+def _pad(x: np.ndarray, padding: tuple, value: float = 0.0) -> np.ndarray:
+    ph, pw = padding
+    if ph == 0 and pw == 0:
+        return x
+    return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
+
+
+def _windows(xp: np.ndarray, k: tuple, s: tuple) -> np.ndarray:
+    """Strided view (N, C, OH, OW, kh, kw) of the windows of a padded NCHW array (no copy)."""
+    v = sliding_window_view(xp, k, axis=(2, 3))
+    return v[:, :, ::s[0], ::s[1]]
+
+
+def _col2im(cols: np.ndarray, in_hw: tuple, k: tuple, s: tuple, p: tuple) -> np.ndarray:
+    """Adjoint of :func:`_windows` + padding: sum window values (N, C, OH, OW, kh, kw) back into
+    an (N, C, H, W) array. Loops over the kh * kw kernel offsets only."""
+    n, c, oh, ow = cols.shape[:4]
+    hp, wp = in_hw[0] + 2 * p[0], in_hw[1] + 2 * p[1]
+    out = np.zeros((n, c, hp, wp), dtype=cols.dtype)
+    for i in range(k[0]):
+        for j in range(k[1]):
+            out[:, :, i:i + s[0] * oh:s[0], j:j + s[1] * ow:s[1]] += cols[:, :, :, :, i, j]
+    return out[:, :, p[0]:p[0] + in_hw[0], p[1]:p[1] + in_hw[1]]
+
+
+# ----------------------------------------------------------------------------- conv2d
+def _conv_fwd(x: np.ndarray, w: np.ndarray, stride: tuple, padding: tuple) -> np.ndarray:
+    cols = _windows(_pad(x, padding), w.shape[2:], stride)          # (N, C, OH, OW, kh, kw)
+    out = np.tensordot(cols, w, axes=((1, 4, 5), (1, 2, 3)))         # (N, OH, OW, O)
+    return np.ascontiguousarray(out.transpose(0, 3, 1, 2))
+
+
+def _conv_input_grad_fwd(g: np.ndarray, w: np.ndarray, stride: tuple, padding: tuple,
+                         in_hw: tuple) -> np.ndarray:
+    cols = np.tensordot(g, w, axes=((1,), (0,)))                     # (N, OH, OW, C, kh, kw)
+    return _col2im(cols.transpose(0, 3, 1, 2, 4, 5), in_hw, w.shape[2:], stride, padding)
+
+
+def _conv_weight_grad_fwd(x: np.ndarray, g: np.ndarray, stride: tuple, padding: tuple,
+                          k: tuple) -> np.ndarray:
+    cols = _windows(_pad(x, padding), k, stride)                      # (N, C, OH, OW, kh, kw)
+    return np.tensordot(g, cols, axes=((0, 2, 3), (0, 2, 3)))         # (O, C, kh, kw)
+
+
+def _hw(t: Any) -> tuple:
+    return tuple(t.shape[2:])
+
+
+def _call(op: Op, args: tuple, kwargs: dict) -> Any:
+    """Apply ``op`` inside a VJP rule: a plain backward hands rules ndarrays (run the forward
+    directly, nothing recorded); under ``create_graph`` they get Tensors (apply the op, so
+    it is recorded and can be differentiated again)."""
+    if all(type(a) is np.ndarray for a in args):
+        return op.forward(*args, **kwargs)
+    return op.apply([a if isinstance(a, Tensor) else _wrap(a) for a in args], kwargs)
+
+
+Conv2d = Op(
+    "Conv2d", _conv_fwd,
+    lambda g, out, x, w, stride, padding: _call(
+        Conv2dInputGrad, (g, w), {"stride": stride, "padding": padding, "in_hw": _hw(x)}),
+    lambda g, out, x, w, stride, padding: _call(
+        Conv2dWeightGrad, (x, g), {"stride": stride, "padding": padding, "k": _hw(w)}))
+
+Conv2dInputGrad = Op(
+    "Conv2dInputGrad", _conv_input_grad_fwd,
+    lambda h, out, g, w, stride, padding, in_hw: _call(
+        Conv2d, (h, w), {"stride": stride, "padding": padding}),
+    lambda h, out, g, w, stride, padding, in_hw: _call(
+        Conv2dWeightGrad, (h, g), {"stride": stride, "padding": padding, "k": _hw(w)}))
+
+Conv2dWeightGrad = Op(
+    "Conv2dWeightGrad", _conv_weight_grad_fwd,
+    lambda h, out, x, g, stride, padding, k: _call(
+        Conv2dInputGrad, (g, h), {"stride": stride, "padding": padding, "in_hw": _hw(x)}),
+    lambda h, out, x, g, stride, padding, k: _call(
+        Conv2d, (x, h), {"stride": stride, "padding": padding}))
+
+
+def conv2d(x: Any, w: Any, stride: Any = 1, padding: Any = 0) -> Tensor:
+    """Cross-correlation of ``x`` (N, C, H, W) with ``w`` (O, C, kh, kw) -> (N, O, OH, OW),
+    OH = (H + 2 ph - kh) // sh + 1 (zero padding). No bias (add it with broadcasting)."""
+    x, w = as_tensor(x), as_tensor(w)
+    stride, padding = pair(stride, "stride", "conv2d"), pair(padding, "padding", "conv2d")
+    if stride[0] == 0 or stride[1] == 0:
+        raise ValueError(f"conv2d: stride must be positive, got {stride}")
+    if x.data.ndim != 4 or w.data.ndim != 4:
+        raise ValueError(f"conv2d: expected input (N, C, H, W) and weight (O, C, kh, kw), got "
+                         f"input {x.shape} and weight {w.shape}")
+    if x.data.shape[1] != w.data.shape[1]:
+        raise ValueError(f"conv2d: input has {x.shape[1]} channels but weight {w.shape} expects "
+                         f"{w.shape[1]} (input {x.shape})")
+    for n, k, p, s in zip(x.data.shape[2:], w.data.shape[2:], padding, ("height", "width")):
+        if n + 2 * p < k:
+            raise ValueError(f"conv2d: kernel {w.shape[2:]} is larger than the padded input "
+                             f"{s} {n + 2 * p} (input {x.shape}, padding {padding})")
+    return Conv2d.apply((x, w), {"stride": stride, "padding": padding})
+
+
+# ----------------------------------------------------------------------------- max pooling
+def _argmax_windows(x: np.ndarray, k: tuple, s: tuple, p: tuple) -> tuple:
+    """Flat indices into the padded (Hp * Wp) plane of each window's maximum, and the max."""
+    xp = _pad(x, p, -np.inf)
+    win = _windows(xp, k, s)
+    n, c, oh, ow = win.shape[:4]
+    flat = win.reshape(n, c, oh, ow, k[0] * k[1])
+    a = np.argmax(flat, axis=-1)
+    vals = np.take_along_axis(flat, a[..., None], axis=-1)[..., 0]
+    ki, kj = np.divmod(a, k[1])
+    rows = np.arange(oh)[:, None] * s[0] + ki
+    colsj = np.arange(ow)[None, :] * s[1] + kj
+    return rows * xp.shape[3] + colsj, vals, xp.shape[2:]
+
+
+def _maxpool_fwd(x: np.ndarray, k: tuple, s: tuple, p: tuple) -> np.ndarray:
+    return _argmax_windows(x, k, s, p)[1]
+
+
+def _scatter_fwd(g: np.ndarray, x: np.ndarray, k: tuple, s: tuple, p: tuple) -> np.ndarray:
+    idx, _, (hp, wp) = _argmax_windows(x, k, s, p)
+    n, c = x.shape[:2]
+    base = (np.arange(n * c) * (hp * wp)).reshape(n, c, 1, 1)
+    flat = np.bincount((idx + base).ravel(), weights=g.ravel().astype(np.float64),
+                       minlength=n * c * hp * wp)
+    out = flat.reshape(n, c, hp, wp).astype(g.dtype, copy=False)
+    return out[:, :, p[0]:p[0] + x.shape[2], p[1]:p[1] + x.shape[3]]
+
+
+def _gather_fwd(h: np.ndarray, x: np.ndarray, k: tuple, s: tuple, p: tuple) -> np.ndarray:
+    idx, _, (hp, wp) = _argmax_windows(x, k, s, p)
+    hpad = _pad(h, p).reshape(h.shape[0], h.shape[1], hp * wp)
+    n, c, oh, ow = idx.shape
+    return np.take_along_axis(hpad, idx.reshape(n, c, oh * ow), axis=-1).reshape(idx.shape)
+
+
+def _const(t: Any) -> Any:
+    return t if type(t) is np.ndarray else _wrap(t.data)
+
+
+MaxPool2d = Op("MaxPool2d", _maxpool_fwd,
+               lambda g, out, x, k, s, p: _call(
+                   MaxPool2dScatter, (g, _const(x)), {"k": k, "s": s, "p": p}))
+# x is passed as a constant: the argmax pattern is piecewise constant in x.
+MaxPool2dScatter = Op("MaxPool2dScatter", _scatter_fwd,
+                      lambda h, out, g, x, k, s, p: _call(
+                          MaxPool2dGather, (h, x), {"k": k, "s": s, "p": p}), None)
+MaxPool2dGather = Op("MaxPool2dGather", _gather_fwd,
+                     lambda g, out, h, x, k, s, p: _call(
+                         MaxPool2dScatter, (g, x), {"k": k, "s": s, "p": p}), None)
+
+
+def _pool_args(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any) -> tuple:
+    k = pair(kernel_size, "kernel_size", op)
+    s = k if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) \
+        else pair(stride, "stride", op)
+    p = pair(padding, "padding", op)
+    if min(k) < 1 or min(s) < 1:
+        raise ValueError(f"{op}: kernel_size and stride must be positive, got {k} and {s}")
+    if p[0] > k[0] // 2 or p[1] > k[1] // 2:
+        raise ValueError(f"{op}: padding {p} should be at most half of kernel_size {k}")
+    if x.data.ndim != 4:
+        raise ValueError(f"{op}: expected a 4-d input (N, C, H, W), got shape {x.shape}")
+    for n, kk, pp in zip(x.data.shape[2:], k, p):
+        if n + 2 * pp < kk:
+            raise ValueError(f"{op}: kernel_size {k} is larger than the padded input "
+                             f"(input {x.shape}, padding {p})")
+    return k, s, p
+
+
+def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+    """Max over kh x kw windows of an (N, C, H, W) input (stride defaults to kernel_size;
+    padding counts as -inf). Ties send the gradient to the first maximum of the window."""
+    x = as_tensor(x)
+    k, s, p = _pool_args("max_pool2d", x, kernel_size, stride, padding)
+    return MaxPool2d.apply((x,), {"k": k, "s": s, "p": p})
+
+
+# ----------------------------------------------------------------------------- sum pooling
+def _sumpool_fwd(x: np.ndarray, k: tuple, s: tuple, p: tuple) -> np.ndarray:
+    return _windows(_pad(x, p), k, s).sum(axis=(4, 5))
+
+
+def _sumpool_t_fwd(g: np.ndarray, k: tuple, s: tuple, p: tuple, in_hw: tuple) -> np.ndarray:
+    cols = np.broadcast_to(g[..., None, None], g.shape + k)
+    return _col2im(cols, in_hw, k, s, p)
+
+
+SumPool2d = Op("SumPool2d", _sumpool_fwd,
+               lambda g, out, x, k, s, p: _call(
+                   SumPool2dTranspose, (g,), {"k": k, "s": s, "p": p, "in_hw": _hw(x)}))
+SumPool2dTranspose = Op("SumPool2dTranspose", _sumpool_t_fwd,
+                        lambda h, out, g, k, s, p, in_hw: _call(
+                            SumPool2d, (h,), {"k": k, "s": s, "p": p}))
+
+
+def sum_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+    """Sum over kh x kw windows of an (N, C, H, W) input (zero padding); average pooling is
+    this divided by the window count."""
+    x = as_tensor(x)
+    k, s, p = _pool_args("avg_pool2d", x, kernel_size, stride, padding)
+    return SumPool2d.apply((x,), {"k": k, "s": s, "p": p})
