@@ -1,0 +1,469 @@
+"""Reverse mode: accumulation, retain_grad, hooks, freeing and retain_graph, create_graph,
+ag.grad, root-gradient rules, grad mode (no_grad/enable_grad, decorators, threads), a
+million-op chain and memory release after backward."""
+import gc
+import threading
+import time
+import tracemalloc
+import weakref
+
+import numpy as np
+import pytest
+
+import autograd_lite as ag
+
+
+def f64(x, requires_grad=True):
+    return ag.tensor(x, dtype=np.float64, requires_grad=requires_grad)
+
+
+# ----------------------------------------------------------------------------- accumulation
+def test_gradients_accumulate_across_backward_calls():
+    x = f64([1.0, 2.0])
+    (x * 3).sum().backward()
+    (x * x).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [3 + 2, 3 + 4])
+    x.grad = None
+    (x * 3).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [3.0, 3.0])
+
+
+def test_paths_meeting_add_up():
+    x = f64(2.0)
+    y = x * x  # x used twice in one op
+    z = y + x + y  # y used twice
+    z.backward()
+    assert x.grad.item() == pytest.approx(2 * 2 * 2 + 1)
+
+
+def test_grad_has_leaf_shape_and_dtype():
+    x = ag.tensor(np.ones((2, 1), dtype=np.float32), requires_grad=True)
+    y = (x + ag.tensor(np.ones(3, dtype=np.float64))).sum()  # promotes to float64
+    y.backward()
+    assert x.grad.shape == (2, 1) and x.grad.dtype == np.float32
+    assert x.grad.is_leaf and not x.grad.requires_grad
+
+
+def test_nonleaf_grad_only_with_retain_grad():
+    x = f64([1.0, 2.0])
+    h = x * 2
+    k = x * 3
+    h.retain_grad()
+    (h * k).sum().backward()
+    np.testing.assert_allclose(h.grad.data, k.data)
+    assert k.grad is None
+    np.testing.assert_allclose(x.grad.data, 2 * k.data + 3 * h.data)
+
+
+def test_retain_grad_on_leaf_is_noop_and_on_constant_raises():
+    x = f64([1.0])
+    x.retain_grad()
+    (x * 2).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [2.0])
+    with pytest.raises(RuntimeError):
+        ag.tensor([1.0]).retain_grad()
+
+
+# ----------------------------------------------------------------------------- hooks
+def test_hook_on_leaf_sees_and_replaces_gradient():
+    x = f64([1.0, 2.0])
+    seen = []
+
+    def hook(g):
+        seen.append(g.data.copy())
+        return g * 10
+
+    x.register_hook(hook)
+    (x * 3).sum().backward()
+    np.testing.assert_allclose(seen[0], [3.0, 3.0])
+    np.testing.assert_allclose(x.grad.data, [30.0, 30.0])
+
+
+def test_hook_on_nonleaf_replaces_gradient_flowing_on():
+    x = f64([1.0, 2.0])
+    h = x * 2
+    h.register_hook(lambda g: g * 0 + 1.0)  # replace upstream grad (which is h's 3) by ones
+    (h * 3).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [2.0, 2.0])
+
+
+def test_hook_returning_none_keeps_gradient_and_handle_removes():
+    x = f64([1.0])
+    calls = []
+    remove = x.register_hook(lambda g: calls.append(1))
+    (x * 2).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [2.0])
+    remove()
+    (x * 2).sum().backward()
+    assert len(calls) == 1
+
+
+def test_hook_with_wrong_shape_raises():
+    x = f64([1.0, 2.0])
+    x.register_hook(lambda g: ag.tensor([1.0]))
+    with pytest.raises(RuntimeError, match="hook"):
+        (x * 2).sum().backward()
+
+
+def test_hooks_fire_inside_ag_grad():
+    x = f64([1.0, 2.0])
+    h = x * 2
+    h.register_hook(lambda g: g * 5)
+    (g,) = ag.grad((h * 1).sum(), x)
+    np.testing.assert_allclose(g.data, [10.0, 10.0])
+    assert x.grad is None
+
+
+def test_register_hook_on_constant_raises():
+    with pytest.raises(RuntimeError):
+        ag.tensor([1.0]).register_hook(lambda g: g)
+
+
+# ----------------------------------------------------------------------------- freeing
+def test_second_backward_through_freed_graph_raises():
+    x = f64([1.0, 2.0])
+    y = (x.exp() * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="second time|retain_graph"):
+        y.backward()
+
+
+def test_freed_graph_releases_saved_values():
+    x = f64([1.0, 2.0])
+    y = x * 2
+    z = y.sum()
+    node = y.grad_fn
+    assert node.inputs is not None and not node.freed
+    z.backward()
+    assert node.freed and node.inputs is None
+
+
+def test_retain_graph_allows_second_backward():
+    x = f64([1.0, 2.0])
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_allclose(x.grad.data, 2 * 2 * x.data)
+
+
+def test_ag_grad_frees_unless_retain_graph():
+    x = f64(3.0)
+    y = x ** 3
+    ag.grad(y, x, retain_graph=True)
+    (g,) = ag.grad(y, x)
+    assert g.item() == pytest.approx(27.0)
+    with pytest.raises(RuntimeError):
+        ag.grad(y, x)
+
+
+# ----------------------------------------------------------------------------- create_graph
+def test_create_graph_double_backward():
+    x = f64([1.0, 2.0])
+    y = (x ** 3).sum()
+    y.backward(create_graph=True)
+    g = x.grad
+    assert g.requires_grad and g.grad_fn is not None
+    np.testing.assert_allclose(g.data, 3 * x.data ** 2)
+    x.grad = None
+    g.sum().backward()
+    np.testing.assert_allclose(x.grad.data, 6 * x.data)
+
+
+def test_third_derivative_through_ag_grad():
+    x = f64(0.7)
+    y = x.sin()
+    (g1,) = ag.grad(y, x, create_graph=True)
+    (g2,) = ag.grad(g1, x, create_graph=True)
+    (g3,) = ag.grad(g2, x)
+    assert g1.item() == pytest.approx(np.cos(0.7))
+    assert g2.item() == pytest.approx(-np.sin(0.7))
+    assert g3.item() == pytest.approx(-np.cos(0.7))
+
+
+def test_gradient_penalty_style_use():
+    w = f64([1.0, -2.0])
+    x = f64([0.5, 0.3])
+    out = (w * x).tanh().sum()
+    (gx,) = ag.grad(out, x, create_graph=True)
+    penalty = (gx * gx).sum()
+    penalty.backward()
+    assert w.grad is not None and np.all(np.isfinite(w.grad.data))
+    # finite-difference check of d penalty / d w
+    def pen(wv):
+        t = np.tanh(wv * x.data)
+        gxv = wv * (1 - t ** 2)
+        return (gxv ** 2).sum()
+    eps = 1e-6
+    fd = [(pen(w.data + eps * e) - pen(w.data - eps * e)) / (2 * eps) for e in np.eye(2)]
+    np.testing.assert_allclose(w.grad.data, fd, rtol=1e-6)
+
+
+# ----------------------------------------------------------------------------- ag.grad
+def test_ag_grad_basic_does_not_touch_dot_grad():
+    x, y = f64(2.0), f64(3.0)
+    z = x * y + x
+    gx, gy = ag.grad(z, (x, y))
+    assert gx.item() == 4.0 and gy.item() == 2.0
+    assert x.grad is None and y.grad is None
+    assert isinstance(ag.grad(x * 2, x), tuple)
+
+
+def test_ag_grad_grad_outputs():
+    x = f64([1.0, 2.0, 3.0])
+    y = x * x
+    (g,) = ag.grad(y, x, grad_outputs=ag.tensor([1.0, 0.0, 2.0], dtype=np.float64))
+    np.testing.assert_allclose(g.data, [2.0, 0.0, 12.0])
+    (g,) = ag.grad([x * 2, x * 3], [x], grad_outputs=[ag.ones(3), ag.ones(3)])
+    np.testing.assert_allclose(g.data, [5.0, 5.0, 5.0])
+
+
+def test_ag_grad_allow_unused():
+    x, u = f64([1.0]), f64([2.0])
+    y = (x * 2).sum()
+    with pytest.raises(RuntimeError, match="allow_unused"):
+        ag.grad(y, [x, u], retain_graph=True)
+    gx, gu = ag.grad(y, [x, u], allow_unused=True)
+    assert gu is None and gx.tolist() == [2.0]
+
+
+def test_ag_grad_wrt_intermediate():
+    x = f64([1.0, 2.0])
+    h = x * 3
+    y = (h * h).sum()
+    gh, gx = ag.grad(y, [h, x])
+    np.testing.assert_allclose(gh.data, 2 * h.data)
+    np.testing.assert_allclose(gx.data, 18 * x.data)
+
+
+def test_ag_grad_create_graph():
+    x = f64([1.0, 2.0])
+    (g,) = ag.grad((x ** 4).sum(), x, create_graph=True)
+    assert g.requires_grad
+    (h,) = ag.grad(g.sum(), x)
+    np.testing.assert_allclose(h.data, 12 * x.data ** 2)
+    (g2,) = ag.grad((x ** 4).sum(), x)
+    assert not g2.requires_grad
+
+
+def test_ag_grad_input_must_require_grad():
+    x = f64([1.0])
+    c = ag.tensor([1.0])
+    with pytest.raises(RuntimeError):
+        ag.grad((x * c).sum(), [c])
+
+
+# ----------------------------------------------------------------------------- root gradients
+def test_backward_from_non_scalar_needs_gradient():
+    x = f64([1.0, 2.0])
+    y = x * 2
+    with pytest.raises(RuntimeError, match="scalar"):
+        y.backward()
+    y.backward(ag.tensor([1.0, 10.0], dtype=np.float64))
+    np.testing.assert_allclose(x.grad.data, [2.0, 20.0])
+
+
+def test_backward_gradient_shape_must_match():
+    x = f64([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="shape"):
+        (x * 2).backward(ag.ones(3))
+
+
+def test_backward_from_one_element_non_scalar():
+    x = f64([3.0])
+    (x * x).backward()
+    np.testing.assert_allclose(x.grad.data, [6.0])
+
+
+def test_backward_on_tensor_without_graph_raises():
+    with pytest.raises(RuntimeError):
+        ag.tensor(1.0).backward()
+
+
+# ----------------------------------------------------------------------------- grad mode
+def test_no_graph_under_no_grad():
+    x = f64([1.0, 2.0])
+    with ag.no_grad():
+        assert not ag.is_grad_enabled()
+        y = (x * 2).exp().sum()
+    assert ag.is_grad_enabled()
+    assert not y.requires_grad and y.grad_fn is None
+    with pytest.raises(RuntimeError):
+        y.backward()
+
+
+def test_no_graph_when_no_input_requires_grad():
+    a, b = ag.tensor([1.0]), ag.tensor([2.0])
+    y = (a * b).exp().sum()
+    assert y.grad_fn is None and not y.requires_grad
+
+
+def test_partial_requires_grad_records_only_needed_edges():
+    a, b = f64([1.0]), ag.tensor([2.0], dtype=np.float64)
+    y = a * b
+    nexts = y.grad_fn.next_functions
+    assert nexts[0] is a and nexts[1] is None
+    y.sum().backward()
+    assert b.grad is None and a.grad.tolist() == [2.0]
+
+
+def test_enable_grad_inside_no_grad_and_nesting():
+    x = f64([1.0])
+    with ag.no_grad():
+        with ag.enable_grad():
+            assert ag.is_grad_enabled()
+            y = x * 2
+        with ag.no_grad():
+            assert not ag.is_grad_enabled()
+        assert not ag.is_grad_enabled()
+        z = x * 2
+    assert y.requires_grad and not z.requires_grad
+    assert ag.is_grad_enabled()
+
+
+def test_grad_mode_restored_after_exception():
+    with pytest.raises(ValueError):
+        with ag.no_grad():
+            raise ValueError
+    assert ag.is_grad_enabled()
+
+
+def test_no_grad_and_enable_grad_as_decorators():
+    x = f64([1.0])
+
+    @ag.no_grad()
+    def f(t):
+        return t * 2, ag.is_grad_enabled()
+
+    @ag.enable_grad()
+    def g(t):
+        return t * 2
+
+    y, mode = f(x)
+    assert not mode and not y.requires_grad
+    assert ag.is_grad_enabled()
+    with ag.no_grad():
+        assert g(x).requires_grad
+    assert f.__name__ == "f"
+
+
+def test_set_grad_enabled():
+    x = f64([1.0])
+    with ag.set_grad_enabled(False):
+        assert not (x * 2).requires_grad
+    with ag.set_grad_enabled(True):
+        assert (x * 2).requires_grad
+
+
+def test_grad_mode_is_thread_local():
+    x = f64([1.0])
+    results = {}
+    entered, release = threading.Event(), threading.Event()
+
+    def worker():
+        entered.wait()
+        results["enabled"] = ag.is_grad_enabled()
+        results["records"] = (x * 2).requires_grad
+        release.set()
+
+    t = threading.Thread(target=worker)
+    t.start()
+    with ag.no_grad():
+        entered.set()
+        release.wait(5)
+        assert not ag.is_grad_enabled()
+    t.join(5)
+    assert results == {"enabled": True, "records": True}
+
+    def worker2():
+        with ag.no_grad():
+            results["inner"] = ag.is_grad_enabled()
+
+    t = threading.Thread(target=worker2)
+    t.start()
+    t.join(5)
+    assert results["inner"] is False and ag.is_grad_enabled()
+
+
+def test_backward_under_no_grad_still_computes_gradients():
+    x = f64([1.0, 2.0])
+    y = (x * x).sum()
+    with ag.no_grad():
+        y.backward()
+    np.testing.assert_allclose(x.grad.data, [2.0, 4.0])
+
+
+# ----------------------------------------------------------------------------- scale and memory
+def test_million_op_chain_backward():
+    # Iterative topological sort: no recursion limit, for a 1,000,000-op chain.
+    n = 1_000_000
+    x = f64(0.5)
+    c = ag.tensor(1.0000001, dtype=np.float64)
+    t0 = time.perf_counter()
+    y = x
+    for _ in range(n):
+        y = y * c
+    y.backward()
+    elapsed = time.perf_counter() - t0
+    assert x.grad.item() == pytest.approx(1.0000001 ** n, rel=1e-9)
+    assert elapsed < 60, f"1e6-op chain took {elapsed:.1f} s"
+
+
+def test_deep_chain_with_create_graph():
+    x = f64(1.0)
+    y = x
+    for _ in range(2000):
+        y = (y * 0.999).sin() + 0.0
+    (g,) = ag.grad(y, x, create_graph=True)
+    (h,) = ag.grad(g, x)
+    assert np.isfinite(g.item()) and np.isfinite(h.item())
+
+
+def _build_large_graph(x, n_ops=60):
+    h = x
+    for i in range(n_ops):
+        h = (h * 1.001).tanh() + 0.01 * i
+    return (h * h).sum()
+
+
+def test_memory_returns_to_baseline_after_backward():
+    x = f64(np.random.default_rng(0).standard_normal(20_000))  # 160 kB per intermediate
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        loss = _build_large_graph(x)
+        peak_graph = tracemalloc.get_traced_memory()[0] - base
+        assert peak_graph > 20e6  # the graph holds hundreds of saved arrays
+        loss.backward()
+        gc.collect()
+        after = tracemalloc.get_traced_memory()[0] - base
+    finally:
+        tracemalloc.stop()
+    # Only x.grad (160 kB), the scalar loss and the small freed node records may remain.
+    assert after < 1.5e6, (f"{after / 1e6:.1f} MB still held after backward "
+                           f"(graph {peak_graph / 1e6:.0f} MB)")
+    assert x.grad is not None
+
+
+def test_intermediates_released_without_backward_once_output_dropped():
+    x = f64(np.ones(1000))
+    h = x * 2
+    ref = weakref.ref(h)
+    loss = (h.exp() * 3).sum()
+    del h
+    assert ref() is not None  # kept alive by the graph
+    del loss
+    gc.collect()
+    assert ref() is None
+
+
+def test_intermediates_released_after_backward_while_output_alive():
+    x = f64(np.ones(1000))
+    h = x * 2
+    ref = weakref.ref(h)
+    loss = (h.exp() * 3).sum()
+    del h
+    loss.backward()
+    gc.collect()
+    assert ref() is None  # freed by backward even though loss (and its grad_fn) live on
+    assert loss.grad_fn is not None
