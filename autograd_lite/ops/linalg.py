@@ -94,9 +94,11 @@ def _parse(subscripts: str, shapes: list) -> tuple[list[str], str]:
 
 def _einsum_vjp(g: Tensor, out: Tensor, inputs: Any, needs: list, subscripts: str) -> list:
     terms, rhs = subscripts.split("->")[0].split(","), subscripts.split("->")[1]
-    sizes = {}
+    sizes: dict = {}
     for t, x in zip(terms, inputs):
-        sizes.update(zip(t, x.shape))
+        for c, n in zip(t, x.shape):
+            if sizes.get(c, 1) == 1:  # a size-1 dim broadcasts: keep the other size
+                sizes[c] = n
     grads = []
     for i, need in enumerate(needs):
         if not need:
@@ -117,7 +119,9 @@ def _einsum_vjp(g: Tensor, out: Tensor, inputs: Any, needs: list, subscripts: st
             else:
                 seen.add(c)
                 target += c
-        avail = set("".join(subs))
+        # letters some operand carries at full size (a size-1 dim is broadcast, not full)
+        avail = {c for sb, o in zip(subs, ops) for c, n in zip(sb, np.shape(o))
+                 if n == sizes.get(c, n)}
         for c in set(terms[i]):
             if c not in avail:
                 ops.append(np.ones(sizes[c], dtype=arr(g).dtype))
@@ -143,8 +147,13 @@ def einsum(subscripts: str, *operands: Any) -> Tensor:
     explicit = ",".join(terms) + "->" + rhs
     sizes: dict = {}
     for t, x in zip(terms, ts):
+        if len({(c, n) for c, n in zip(t, x.data.shape)}) > len(set(t)):
+            raise ValueError(f"einsum: a repeated index in {t!r} needs equal sizes, got an "
+                             f"operand of shape {x.shape} in {subscripts!r}")
         for c, n in zip(t, x.data.shape):
             if sizes.setdefault(c, n) != n and n != 1 and sizes[c] != 1:
                 raise ValueError(f"einsum: index {c!r} has sizes {sizes[c]} and {n} in "
                                  f"{subscripts!r} (shapes {[x.shape for x in ts]})")
+            if sizes[c] == 1:  # size 1 broadcasts against a later size
+                sizes[c] = n
     return Einsum.apply(ts, {"subscripts": explicit})

@@ -194,12 +194,16 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = No
 
 
 def _softmax_fwd(x: np.ndarray, axis: int) -> np.ndarray:
+    if x.size == 0:  # nothing to normalise (as PyTorch): an empty result of the float dtype
+        return np.exp(x)
     e = np.exp(x - np.max(x, axis=axis, keepdims=True))
     e /= np.sum(e, axis=axis, keepdims=True)
     return e
 
 
 def _log_softmax_fwd(x: np.ndarray, axis: int) -> np.ndarray:
+    if x.size == 0:
+        return np.exp(x)
     s = x - np.max(x, axis=axis, keepdims=True)
     return s - np.log(np.sum(np.exp(s), axis=axis, keepdims=True))
 
