@@ -2,8 +2,9 @@
 
 PyTorch's conventions (``torch/optim/optimizer.py``): an optimizer holds ``param_groups``, a
 list of dicts each with ``"params"`` (a list of Tensors) and every hyper-parameter (``"lr"``,
-...), filled from ``defaults`` where a group does not set them; and ``state``, a dict from a
-parameter Tensor to that parameter's buffers (momentum, moments, step count).
+...), filled from ``defaults`` where a group does not set them; and ``state``, a dict (a
+``defaultdict(dict)``) from a parameter Tensor to that parameter's buffers (momentum,
+moments, step count).
 
 Subclasses implement ``step(closure=None)``: they read ``p.grad.data`` and ``p.data`` as
 NumPy arrays, compute the new value, and write it back through the Tensor in-place API
@@ -21,6 +22,7 @@ It holds only arrays, numbers, bools and tuples, so ``nn.save`` can write it to 
 from __future__ import annotations
 
 import copy
+from collections import defaultdict
 from typing import Any, Callable, Iterable
 
 import numpy as np
@@ -58,7 +60,7 @@ class Optimizer:
                             "Tensor in a list: [p]")
         self.defaults = dict(defaults)
         self.param_groups: list[dict[str, Any]] = []
-        self.state: dict[Tensor, dict[str, Any]] = {}
+        self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         groups = list(params)
         if len(groups) == 0:
             raise ValueError("optimizer got an empty parameter list")
@@ -188,7 +190,7 @@ class Optimizer:
             new = {k: _restore_hparam(v, g.get(k)) for k, v in s.items() if k != "params"}
             new["params"] = g["params"]
             new_groups.append(new)
-        new_state: dict[Tensor, dict[str, Any]] = {}
+        new_state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         for key, s in state_dict["state"].items():
             idx = int(key)
             if idx not in id_map:
