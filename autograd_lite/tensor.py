@@ -87,8 +87,7 @@ class Tensor:
             raise TypeError("len() of a 0-d tensor")
         return self.data.shape[0]
 
-    def __hash__(self) -> int:
-        return id(self)
+    __hash__ = object.__hash__  # identity (``==`` is elementwise), C-level for dict lookups
 
     def __iter__(self) -> Iterator["Tensor"]:
         if self.data.ndim == 0:

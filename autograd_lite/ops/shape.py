@@ -204,7 +204,14 @@ def _is_basic(index: Any) -> bool:
 
 
 def _getitem_fwd(x: np.ndarray, index: Any, basic: bool) -> np.ndarray:
-    return x[index]
+    try:
+        return x[index]
+    except IndexError as e:
+        raise IndexError(f"index {index!r} is out of bounds for a tensor of shape {x.shape}: "
+                         f"{e}") from None
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"invalid index {index!r} for a tensor of shape {x.shape}: "
+                         f"{e}") from None
 
 
 GetItem = Op("GetItem", _getitem_fwd,
@@ -239,14 +246,6 @@ def getitem(x: Any, index: Any) -> Tensor:
     """
     x = as_tensor(x)
     idx = normalize_index(index)
-    try:
-        x.data[idx]
-    except IndexError as e:
-        raise IndexError(f"getitem: index {index!r} is out of bounds for a tensor of shape "
-                         f"{x.shape}: {e}") from None
-    except (ValueError, TypeError) as e:
-        raise ValueError(f"getitem: invalid index {index!r} for a tensor of shape {x.shape}: "
-                         f"{e}") from None
     return GetItem.apply((x,), {"index": idx, "basic": _is_basic(idx)})
 
 
