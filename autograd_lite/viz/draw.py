@@ -498,7 +498,7 @@ def _emit(model: _Model, *, show_data: bool, show_grad: bool, rankdir: str, max_
                             "nodesep": "0.25", "ranksep": "0.35", "labelloc": "b",
                             "newrank": "true"},
                 node_attr={"fontname": style.FONT, "fontsize": "10", "height": "0.3"},
-                edge_attr={"color": "#666666", "arrowsize": "0.7"})
+                edge_attr={"color": "#666666", "arrowsize": "0.7", "fontname": style.FONT})
     members: dict = {}
     for t in model.tensors:
         if not t.hidden:

@@ -226,7 +226,7 @@ class BackwardStepper:
             ov.current = cur.node
             ov.edge_grads = {(cur.node, i): _arr(gi) for i, gi in enumerate(cur.grad_inputs)
                              if gi is not None}
-            ov.title = f"step {cur.index + 1} of {len(self._nodes)}: {cur.text}"
+            ov.title = f"step {cur.text}   (op {cur.index + 1} of {len(self._nodes)})"
         elif self._done:
             ov.title = f"backward done: {len(self.steps)} ops"
         else:

@@ -173,7 +173,7 @@ def test_draw_highlights_current_op_and_known_grads():
     assert "grad" not in d.text(xk)
     labelled = {(a, b): e.get("label") for a, b, e in d.edges if b == cur}
     assert labelled == {(mid, cur): "-4", (zk, cur): "3"}
-    assert "step 1 of 2" in d.graph_attrs["label"]
+    assert "op 1 of 2" in d.graph_attrs["label"]
 
     s.step()  # AddBackward, the last: done
     d = parse(s.draw().source)
