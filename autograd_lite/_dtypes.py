@@ -36,19 +36,23 @@ def to_array(data: Any, dtype: Any = None) -> np.ndarray:
     """
     if dtype is not None:
         dtype = np.dtype(dtype)
-    if isinstance(data, np.ndarray):
-        return np.array(data, dtype=dtype, copy=True)
-    if isinstance(data, np.generic):
-        return np.array(data, dtype=dtype)
-    arr = np.array(data, dtype=dtype)
-    if dtype is None:
+    if isinstance(data, (np.ndarray, np.generic)):
+        arr = np.array(data, dtype=dtype, copy=True)
+    else:
+        try:
+            arr = np.array(data, dtype=dtype)
+        except ValueError as e:  # ragged nested lists
+            raise ValueError(f"tensor: cannot build a tensor from this "
+                             f"{type(data).__name__}: {e}") from None
+    if dtype is None and not isinstance(data, (np.ndarray, np.generic)):
         if arr.dtype == np.float64:
             arr = arr.astype(_default, copy=False)
         elif arr.dtype.kind in "iu" and arr.dtype != np.int64:
             arr = arr.astype(np.int64)
-        elif arr.dtype == object:
-            raise TypeError(f"tensor: cannot build a tensor from {type(data).__name__} "
-                            "(ragged nested lists or non-numeric objects)")
+    if arr.dtype.kind not in "biufc":  # strings, objects, datetimes: not numbers
+        raise TypeError(f"tensor: cannot build a tensor from {type(data).__name__} of dtype "
+                        f"{arr.dtype} (non-numeric values); "
+                        "use numbers, bools, lists of them or numeric arrays")
     return arr
 
 

@@ -54,6 +54,11 @@ def matmul(a: Any, b: Any) -> Tensor:
         raise ValueError(f"matmul: shapes {sa} and {sb} are not aligned: {ka} (last dim of "
                          f"the first) != {kb} ({'dim 0' if len(sb) == 1 else 'second-to-last dim'}"
                          " of the second)")
+    try:
+        np.broadcast_shapes(sa[:-2], sb[:-2])
+    except ValueError:
+        raise ValueError(f"matmul: batch dims {sa[:-2]} and {sb[:-2]} of shapes {sa} and {sb} "
+                         "cannot be broadcast together") from None
     return MatMul.apply((a, b), {})
 
 
