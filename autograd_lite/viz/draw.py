@@ -141,7 +141,8 @@ class _Model:
             return "output"
         if t.producer is not None:
             return f"{t.producer}.out"
-        return t.id
+        shape = "" if t.tensor is None or t.tensor.shape == () else str(t.tensor.shape)
+        return ("const" if t.kind == "constant" else t.kind) + shape
 
 
 class _TooBig(Exception):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 import numpy as np
 
@@ -33,7 +33,7 @@ def _arr(g: Any) -> np.ndarray | None:
 def _as_tensor(g: Any) -> Tensor | None:
     if g is None or isinstance(g, Tensor):
         return g
-    return Tensor._wrap(np.asarray(g))
+    return Tensor(np.asarray(g))
 
 
 @dataclass
@@ -72,7 +72,8 @@ class BackwardStepper:
     highlighted and the gradients known so far; ``table()`` (also ``repr`` and the HTML
     shown by Jupyter) lists the pass. When every op has been processed the leaves' ``.grad``
     equal what ``root.backward(gradient)`` leaves (gradients accumulate into existing
-    ``.grad`` as usual).
+    ``.grad`` as usual). ``names`` (e.g. ``locals()``) labels unnamed tensors, as in
+    :func:`~autograd_lite.viz.draw_graph`.
 
     Example:
         >>> import autograd_lite as ag
@@ -87,13 +88,20 @@ class BackwardStepper:
     """
 
     def __init__(self, root: Tensor, gradient: Any = None, retain_graph: bool = False,
-                 max_label_elements: int = 6) -> None:
+                 max_label_elements: int = 6, names: Mapping[str, Any] | None = None) -> None:
         if not isinstance(root, Tensor):
             raise TypeError(f"BackwardStepper: root must be a Tensor, got {type(root).__name__}")
         if not root.requires_grad:
             raise RuntimeError("BackwardStepper: the root does not require grad (was it "
                                "computed under no_grad, or from tensors without "
                                "requires_grad=True?)")
+        if gradient is None and root.size != 1:
+            raise RuntimeError(f"BackwardStepper: grad can be implicitly created only for "
+                               f"scalar outputs; the root has shape {root.shape}: pass "
+                               "gradient= of that shape")
+        if gradient is not None and np.shape(_arr(gradient)) != root.shape:
+            raise RuntimeError(f"BackwardStepper: gradient has shape {np.shape(_arr(gradient))} "
+                               f"but the root has shape {root.shape}; they must match")
         nodes = walk_nodes(root)
         if any(n.freed for n in nodes):
             raise RuntimeError("BackwardStepper: this graph was already freed by a backward(); "
@@ -110,9 +118,10 @@ class BackwardStepper:
         if gradient is None:
             seed = np.ones_like(root.data)
         else:
-            seed = np.broadcast_to(_arr(gradient), root.shape)
+            seed = np.asarray(_arr(gradient))
         self._seed = seed
-        self._model = _build(root, names=None, outputs=self._outputs, inputs=self._inputs,
+        self._names = names
+        self._model = _build(root, names=names, outputs=self._outputs, inputs=self._inputs,
                              max_nodes=None, collapse=False, cluster_modules=True)
         # gradient bookkeeping for pictures: uses of every node/leaf, and what arrived
         self._uses: dict = {}
@@ -240,7 +249,8 @@ class BackwardStepper:
         the gradients it sent) and every gradient known so far written in."""
         model = self._model
         if not cluster_modules and model.clusters:
-            model = _build(self.root, names=None, outputs=self._outputs, inputs=self._inputs,
+            model = _build(self.root, names=self._names, outputs=self._outputs,
+                           inputs=self._inputs,
                            max_nodes=max_nodes, collapse=False, cluster_modules=False)
         elif max_nodes is not None and len(model.tensors) + len(model.ops) > max_nodes:
             from autograd_lite.viz.draw import _too_big_error

@@ -253,3 +253,15 @@ def test_draw_graph_after_stepping_matches_backward_picture():
     d2 = parse(draw_graph(f2).source)
     t2 = sorted(d2.nodes[k]["text"] for k in d2.of_class("input"))
     assert t1 == t2
+
+
+def test_text_names_unnamed_tensors_and_gradient_shape_is_checked():
+    a = ag.tensor([1.0, 2.0], requires_grad=True, dtype=F64)
+    out = (a * 2.0).sum()
+    (r0, r1) = BackwardStepper(out).run()
+    assert r1.text == "1: MulBackward  grad_out=[1, 1]  -> input(2,): [2, 2]"
+    b = ag.tensor([1.0, 2.0], requires_grad=True, dtype=F64)
+    rec = BackwardStepper((b * 2.0).sum(), names={"b": b}).run()[1]
+    assert rec.text.endswith("-> b: [2, 2]")
+    with pytest.raises(RuntimeError, match="shape"):
+        BackwardStepper(b * 2.0, gradient=np.ones(3))
