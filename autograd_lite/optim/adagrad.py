@@ -47,15 +47,12 @@ class Adagrad(Optimizer):
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, maximize=maximize)
         super().__init__(params, defaults)
-        # PyTorch creates the accumulator eagerly, so a state dict taken before the first
-        # step already holds it.
-        for group in self.param_groups:
-            self._init_group_state(group)
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
+        # PyTorch creates the accumulator eagerly, so a state dict taken before the first
+        # step already holds it.
         super().add_param_group(param_group)
-        if hasattr(self, "state"):
-            self._init_group_state(self.param_groups[-1])
+        self._init_group_state(self.param_groups[-1])
 
     def _init_group_state(self, group: dict[str, Any]) -> None:
         for p in group["params"]:
