@@ -7,6 +7,8 @@
 - ``mlp_graph``: a two-layer MLP (``nn.Sequential``) on a small batch after ``backward()``,
   with one cluster per module and parameters named ``0.weight``, ``0.bias``, ...
 - ``xyz_step1``: ``BackwardStepper`` after its first step (MulBackward highlighted).
+- ``neuron_graph``: the lecture's neuron l = 1/2 (y - sigmoid(x w + b))^2 at x = 0.3, y = 1,
+  lambda = 0.8 after ``backward()`` (dl/dlambda = -0.2).
 """
 from __future__ import annotations
 
@@ -51,6 +53,19 @@ def main() -> None:
     s = BackwardStepper(f2)
     s.step()
     write(s.draw(), "xyz_step1", png_dpi=130)
+
+    x = ag.tensor(0.3)
+    y = ag.tensor(1.0)
+    w = ag.tensor(2.0, requires_grad=True)
+    b = ag.tensor(float(np.log(4.0) - 0.6), requires_grad=True)
+    h = x * w + b
+    lam = ag.sigmoid(h)
+    l = 0.5 * (y - lam) ** 2
+    for t in (h, lam, l):
+        t.retain_grad()
+    l.backward(retain_graph=True)  # keep the graph: the constants x and y stay visible
+    names = {"x": x, "y": y, "w": w, "b": b, "h": h, "lambda": lam, "l": l}
+    write(draw_graph(l, names=names), "neuron_graph", png_dpi=110)
 
     nn = ag.nn
     ag.manual_seed(0)

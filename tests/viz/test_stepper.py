@@ -265,3 +265,28 @@ def test_text_names_unnamed_tensors_and_gradient_shape_is_checked():
     assert rec.text.endswith("-> b: [2, 2]")
     with pytest.raises(RuntimeError, match="shape"):
         BackwardStepper(b * 2.0, gradient=np.ones(3))
+
+
+def test_lecture_neuron_dl_dlambda():
+    """Lecture: x = 0.3, y = 1, lambda = sigmoid(x w + b) = 0.8, l = 1/2 (y - lambda)^2 = 0.02,
+    dl/dlambda = -0.2 (w, b chosen so that x w + b = log 4)."""
+    x = ag.tensor(0.3, dtype=F64)
+    y = ag.tensor(1.0, dtype=F64)
+    w = ag.tensor(2.0, requires_grad=True, dtype=F64)
+    b = ag.tensor(np.log(4.0) - 0.6, requires_grad=True, dtype=F64)
+    h = x * w + b
+    lam = ag.sigmoid(h)
+    l = 0.5 * (y - lam) ** 2
+    names = {"x": x, "y": y, "w": w, "b": b, "h": h, "lambda": lam, "l": l}
+    assert abs(lam.item() - 0.8) < 1e-12 and abs(l.item() - 0.02) < 1e-12
+    s = BackwardStepper(l, names=names)
+    recs = {r.op: r for r in s.run()}
+    np.testing.assert_allclose(recs["Sigmoid"].grad_output.item(), -0.2, rtol=1e-12)
+    assert "lambda: -0.2" in s.table()
+    d = parse(s.draw().source)
+    lam_k = next(k for k in d.nodes if d.text(k).startswith("lambda\n"))
+    assert "grad -0.2" in d.text(lam_k) and "data 0.8" in d.text(lam_k)
+    # dl/dw = -(y - lambda) sigma'(h) x, dl/db = -(y - lambda) sigma'(h)
+    np.testing.assert_allclose(w.grad.item(), -0.2 * 0.8 * 0.2 * 0.3, rtol=1e-12)
+    np.testing.assert_allclose(b.grad.item(), -0.2 * 0.8 * 0.2, rtol=1e-12)
+    assert {d.text(k).split("\n")[0] for k in d.of_class("constant")} >= {"x", "y"}
