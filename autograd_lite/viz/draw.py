@@ -606,7 +606,10 @@ def draw_graph(root: Tensor, *, show_data: bool = True, show_grad: bool = True,
         root: the tensor whose graph to draw (usually the loss).
         rankdir: Graphviz direction, ``"LR"`` (left to right) or ``"TB"``.
         cluster_modules: group ops run inside an ``nn.Module`` call into ``cluster_*``
-            subgraphs labelled ``dotted.name: ClassName``, nested like the modules.
+            subgraphs labelled ``dotted.name: ClassName``, nested like the module calls
+            (from ``node.scope``). One cluster per module: a module called twice (shared
+            weights) shows both calls in its cluster. Parameters sit in their module's
+            cluster, numbers used inside one module with it; data arrays stay outside.
         collapse_modules: draw each module (children of the outermost module) as one box;
             an int ``d`` collapses the modules at nesting depth ``d`` (1 = outermost).
         max_nodes: refuse graphs with more drawn nodes (ValueError saying what to do);
