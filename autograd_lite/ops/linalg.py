@@ -43,6 +43,10 @@ MatMul = Op("MatMul", np.matmul, _mm_grad_a, _mm_grad_b)
 def matmul(a: Any, b: Any) -> Tensor:
     """Matrix product with NumPy's rules: batched over leading dims (broadcast), a 1-d
     operand is a vector (prepended/appended 1 removed from the result)."""
+    try:
+        return MatMul.binary(a, b)
+    except ValueError as e:  # explain which dims disagree (kept off the fast path)
+        err = e
     like = a.data if isinstance(a, Tensor) else (b.data if isinstance(b, Tensor) else None)
     a, b = as_tensor(a, like), as_tensor(b, like)
     sa, sb = a.data.shape, b.data.shape
@@ -59,7 +63,7 @@ def matmul(a: Any, b: Any) -> Tensor:
     except ValueError:
         raise ValueError(f"matmul: batch dims {sa[:-2]} and {sb[:-2]} of shapes {sa} and {sb} "
                          "cannot be broadcast together") from None
-    return MatMul.apply((a, b), {})
+    raise err
 
 
 # ----------------------------------------------------------------------------- einsum

@@ -7,6 +7,7 @@ differentiable again.
 from __future__ import annotations
 
 import builtins
+import math
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,8 @@ def normalize_axis(op: str, axis: Any, ndim: int) -> tuple | None:
     range)."""
     if axis is None:
         return None
+    if type(axis) is int and 0 < ndim and -ndim <= axis < ndim:  # the common case, fast
+        return (axis % ndim,)
     if isinstance(axis, Tensor):
         axis = axis.data.tolist()
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
@@ -75,18 +78,27 @@ def _expand(g: Any, x: Any, axis: tuple | None, keepdims: bool) -> Any:
 
 def _count(shape: tuple, axis: tuple | None) -> int:
     if axis is None:
-        return int(np.prod(shape, dtype=np.int64))
-    return int(np.prod([shape[a] for a in axis], dtype=np.int64))
+        return math.prod(shape)
+    return math.prod([shape[a] for a in axis])
 
 
 # ----------------------------------------------------------------------------- sum, mean
-Sum = Op("Sum", lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims),
+def _sum_fwd(x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
+    if x.dtype.kind == "f":  # the ufunc reduce directly: np.sum's Python wrapper costs more
+        return np.add.reduce(x, axis=axis, keepdims=keepdims)
+    return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+Sum = Op("Sum", _sum_fwd,
          lambda g, out, x, axis, keepdims: _expand(g, x, axis, keepdims))
 
 
 def _mean_fwd(x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
     if x.size == 0 and _count(x.shape, axis) == 0:
         raise ValueError(f"mean over an empty axis of a tensor of shape {x.shape}")
+    if x.dtype.kind == "f" and x.dtype.itemsize >= 4:
+        return np.true_divide(np.add.reduce(x, axis=axis, keepdims=keepdims),
+                              _count(x.shape, axis), dtype=x.dtype)
     return np.mean(x, axis=axis, keepdims=keepdims)
 
 
@@ -196,16 +208,16 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = No
 def _softmax_fwd(x: np.ndarray, axis: int) -> np.ndarray:
     if x.size == 0:  # nothing to normalise (as PyTorch): an empty result of the float dtype
         return np.exp(x)
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-    e /= np.sum(e, axis=axis, keepdims=True)
+    e = np.exp(x - np.maximum.reduce(x, axis=axis, keepdims=True))
+    e /= np.add.reduce(e, axis=axis, keepdims=True)
     return e
 
 
 def _log_softmax_fwd(x: np.ndarray, axis: int) -> np.ndarray:
     if x.size == 0:
         return np.exp(x)
-    s = x - np.max(x, axis=axis, keepdims=True)
-    return s - np.log(np.sum(np.exp(s), axis=axis, keepdims=True))
+    s = x - np.maximum.reduce(x, axis=axis, keepdims=True)
+    return s - np.log(np.add.reduce(np.exp(s), axis=axis, keepdims=True))
 
 
 Softmax = Op("Softmax", _softmax_fwd,

@@ -190,17 +190,28 @@ def normalize_index(index: Any) -> Any:
     """Turn Tensors inside an index into arrays (ints, slices, None, ..., arrays, masks)."""
     if isinstance(index, Tensor):
         return index.data
-    if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    if type(index) is tuple:
+        for i in index:
+            if isinstance(i, Tensor):
+                return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        return index
     if isinstance(index, list):
         return np.asarray(index)
     return index
 
 
+_BASIC = (int, slice, type(None), type(Ellipsis))
+
+
 def _is_basic(index: Any) -> bool:
-    items = index if isinstance(index, tuple) else (index,)
-    return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice))
-               and not isinstance(i, bool) for i in items)
+    """True when ``index`` selects every element at most once (no arrays, lists or masks)."""
+    for i in (index if type(index) is tuple else (index,)):
+        t = type(i)
+        if t not in _BASIC and not (isinstance(i, np.integer) or t is bool):
+            return False
+        if t is bool:
+            return False
+    return True
 
 
 def _getitem_fwd(x: np.ndarray, index: Any, basic: bool) -> np.ndarray:
