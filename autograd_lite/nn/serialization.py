@@ -55,7 +55,7 @@ class _Encoder:
     def key(self, k: Any, path: tuple) -> Any:
         if k is None or isinstance(k, (bool, str)):
             return k if not isinstance(k, bool) else {"t": "bool", "v": k}
-        if isinstance(k, (int, float, tuple)):
+        if isinstance(k, (int, float, tuple)) and not isinstance(k, np.generic):
             return self.value(k, path)
         raise TypeError(f"nn.save: unsupported dict key type {type(k).__name__} at "
                         f"{'/'.join(map(str, path))!r}")
@@ -64,6 +64,12 @@ class _Encoder:
         where = "/".join(map(str, path))
         if obj is None:
             return {"t": "none"}
+        if isinstance(obj, np.generic):  # before float: np.float64 subclasses float
+            a = np.asarray(obj)
+            _check_array(a, where)
+            k = self._key(path)
+            self.arrays[k] = a
+            return {"t": "npscalar", "k": k}
         if isinstance(obj, bool):
             return {"t": "bool", "v": obj}
         if isinstance(obj, int):
@@ -73,7 +79,7 @@ class _Encoder:
         if isinstance(obj, str):
             return {"t": "str", "v": obj}
         if isinstance(obj, Tensor):
-            a = np.ascontiguousarray(obj.data)
+            a = np.asarray(obj.data, order="C")
             _check_array(a, where)
             k = self._key(path)
             self.arrays[k] = a
@@ -84,12 +90,6 @@ class _Encoder:
             k = self._key(path)
             self.arrays[k] = obj
             return {"t": "array", "k": k}
-        if isinstance(obj, np.generic):
-            a = np.asarray(obj)
-            _check_array(a, where)
-            k = self._key(path)
-            self.arrays[k] = a
-            return {"t": "npscalar", "k": k}
         if isinstance(obj, dict):
             kind = "odict" if isinstance(obj, OrderedDict) else "dict"
             items = [[self.key(k, path + (k,)), self.value(v, path + (k,))]
@@ -132,14 +132,13 @@ class _Decoder:
     def __init__(self, archive: Any, path: str) -> None:
         self.archive = archive
         self.path = path
-        self.used: set = set()
 
     def bad(self, msg: str) -> ValueError:
         return ValueError(f"nn.load: {self.path!r} is not a valid autograd_lite checkpoint: "
                           f"{msg}")
 
-    def array(self, k: Any) -> np.ndarray:
-        if not isinstance(k, str) or k not in self.archive.files or k == _META:
+    def array(self, k: Any, meta: bool = False) -> np.ndarray:
+        if not isinstance(k, str) or k not in self.archive.files or (k == _META) != meta:
             raise self.bad(f"missing array entry {k!r}")
         try:
             a = self.archive[k]
@@ -150,7 +149,6 @@ class _Decoder:
                            ) from None
         if a.dtype.kind not in "biufcU":
             raise self.bad(f"entry {k!r} has unsupported dtype {a.dtype}")
-        self.used.add(k)
         return a
 
     def key(self, k: Any) -> Any:
@@ -229,8 +227,9 @@ def load(path: str | os.PathLike) -> Any:
         dec = _Decoder(archive, path)
         if _META not in archive.files:
             raise dec.bad(f"no {_META!r} entry (a foreign .npz archive?)")
-        meta_arr = dec.array(_META)
-        dec.used.discard(_META)
+        meta_arr = dec.array(_META, meta=True)
+        if meta_arr.dtype.kind != "U" or meta_arr.ndim != 0:
+            raise dec.bad("malformed header")
         try:
             meta = json.loads(str(meta_arr[()]))
         except (ValueError, TypeError) as e:

@@ -10,7 +10,7 @@ import pytest
 import autograd_lite as ag
 import autograd_lite.nn.functional as F
 from autograd_lite import nn
-from autograd_lite.testing import gradcheck, gradgradcheck
+from autograd_lite.testing import gradgradcheck
 from tests.nn.helpers import f64, gradcheck_module
 
 RNG = np.random.default_rng(0)
