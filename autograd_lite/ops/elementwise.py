@@ -35,7 +35,9 @@ Neg = Op("Neg", np.negative, lambda g, out, x: -g)
 
 def _pow_base(g: Tensor, out: Tensor, x: Tensor, p: Tensor) -> Tensor:
     # d(x^p)/dx = p x^(p-1); written without `out / x` so x = 0 is handled.
-    return g * p * x ** (p - 1)
+    # NOTE: at x = 0 with p = 0 the derivative is 0 (the limit), not 0 * 0^-1 = NaN.
+    one = 1 - ((arr(p) == 0) & (arr(x) == 0)).astype(arr(x).dtype)
+    return g * p * x ** (p - one)
 
 
 def _pow_exp(g: Tensor, out: Tensor, x: Tensor, p: Tensor) -> Tensor:

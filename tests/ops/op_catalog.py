@@ -42,6 +42,13 @@ def distinct(rng: np.random.Generator, shape: Shape) -> np.ndarray:
     return vals.reshape(shape)
 
 
+def with_zeros(rng: np.random.Generator, shape: Shape) -> np.ndarray:
+    """Reals with every other element exactly 0 (for rules that must handle x = 0)."""
+    x = real(rng, shape)
+    x.reshape(-1)[::2] = 0.0
+    return x
+
+
 def boolean(rng: np.random.Generator, shape: Shape) -> np.ndarray:
     return rng.random(shape) < 0.5
 
@@ -209,6 +216,12 @@ ROWS: list[OpRow] = [
     OpRow("rpow_number", lambda x: 2.0 ** x, lambda x: 2.0 ** x, UNARY),
     OpRow("pow_square", _scalar_pow(2), lambda x: x ** 2, UNARY, family="unary"),
     OpRow("pow_cube_negative_base", _scalar_pow(3), lambda x: x ** 3, UNARY, family="unary"),
+    OpRow("pow_zero_exponent", _scalar_pow(0), lambda x: x ** 0, UNARY, domain=with_zeros),
+    OpRow("pow_square_at_zero", _scalar_pow(2.0), lambda x: x ** 2, UNARY, domain=with_zeros),
+    OpRow("pow_tensor_exponent_at_zero", ag.pow, np.power,
+          [C((4,), (4,)), C((2, 2), (2, 1)), C((3,), ())],
+          gen=lambda rng, s: [np.abs(with_zeros(rng, s[0])),
+                              rng.integers(2, 4, s[1]).astype(np.float64)]),
     OpRow("pow_half", _scalar_pow(0.5), np.sqrt, UNARY, domain=positive),
     OpRow("pow_negative", _scalar_pow(-1.5), lambda x: x ** -1.5, UNARY, domain=positive),
     OpRow("maximum", ag.maximum, np.maximum, BINARY, gen=_sep_pair, family="binary"),
