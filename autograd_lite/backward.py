@@ -170,7 +170,7 @@ def _run(roots: list, grads: list, retain_graph: bool, create_graph: bool,
             if k._retain is not None:
                 t = k._retain()
                 if t is not None:
-                    gt = _as_tensor_grad(g)
+                    gt = g if create_graph else _wrap(np.array(g, copy=True))  # own copy
                     t.grad = gt if t.grad is None else t.grad + gt
             if capture is not None and k in capture:
                 capture[k] = _as_tensor_grad(g)

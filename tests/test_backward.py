@@ -55,6 +55,22 @@ def test_nonleaf_grad_only_with_retain_grad():
     np.testing.assert_allclose(x.grad.data, 2 * k.data + 3 * h.data)
 
 
+def test_grads_own_their_memory():
+    # Add passes its upstream gradient on unchanged: .grad of leaves and retained non-leaves
+    # must still be separate arrays (an in-place change to one must not change another, nor
+    # the user's `gradient`).
+    a, b = f64([1.0, 2.0]), f64([3.0, 4.0])
+    h1, h2 = a * 1, b * 1
+    h1.retain_grad()
+    h2.retain_grad()
+    v = f64([1.0, 1.0], requires_grad=False)
+    (h1 + h2).backward(v)
+    arrays = [a.grad.data, b.grad.data, h1.grad.data, h2.grad.data, v.data]
+    for i, u in enumerate(arrays):
+        for w in arrays[i + 1:]:
+            assert not np.shares_memory(u, w)
+
+
 def test_retain_grad_on_leaf_is_noop_and_on_constant_raises():
     x = f64([1.0])
     x.retain_grad()
