@@ -56,7 +56,10 @@ def _pad(x: np.ndarray, padding: tuple, value: float = 0.0) -> np.ndarray:
     ph, pw = padding
     if ph == 0 and pw == 0:
         return x
-    return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
+    n, c, h, w = x.shape
+    out = np.full((n, c, h + 2 * ph, w + 2 * pw), value, dtype=x.dtype)
+    out[:, :, ph:ph + h, pw:pw + w] = x
+    return out
 
 
 def _windows(xp: np.ndarray, k: tuple, s: tuple) -> np.ndarray:
@@ -152,39 +155,53 @@ def conv2d(x: Any, w: Any, stride: Any = 1, padding: Any = 0) -> Tensor:
 
 
 # ----------------------------------------------------------------------------- max pooling
-def _argmax_windows(x: np.ndarray, k: tuple, s: tuple, p: tuple) -> tuple:
-    """Flat indices into the padded (Hp * Wp) plane of each window's maximum, and the max."""
+def _offsets(k: tuple, s: tuple, out_hw: tuple) -> list:
+    """(index, row slice, col slice) of each kernel offset: the strided (OH, OW) view of the
+    padded input that offset (i, j) of every window reads."""
+    (oh, ow) = out_hw
+    return [(i * k[1] + j, slice(i, i + s[0] * (oh - 1) + 1, s[0]),
+             slice(j, j + s[1] * (ow - 1) + 1, s[1]))
+            for i in range(k[0]) for j in range(k[1])]
+
+
+def _max_arg(x: np.ndarray, k: tuple, s: tuple, p: tuple) -> tuple:
+    """Window maxima (N, C, OH, OW) and the kernel offset of each window's first maximum.
+    Loops over the kh * kw offsets, each step a vectorised compare over all windows."""
     xp = _pad(x, p, -np.inf)
-    win = _windows(xp, k, s)
-    n, c, oh, ow = win.shape[:4]
-    flat = win.reshape(n, c, oh, ow, k[0] * k[1])
-    a = np.argmax(flat, axis=-1)
-    vals = np.take_along_axis(flat, a[..., None], axis=-1)[..., 0]
-    ki, kj = np.divmod(a, k[1])
-    rows = np.arange(oh)[:, None] * s[0] + ki
-    colsj = np.arange(ow)[None, :] * s[1] + kj
-    return rows * xp.shape[3] + colsj, vals, xp.shape[2:]
+    out_hw = (out_size(x.shape[2], k[0], s[0], p[0]), out_size(x.shape[3], k[1], s[1], p[1]))
+    offs = _offsets(k, s, out_hw)
+    best = xp[:, :, offs[0][1], offs[0][2]].copy()
+    arg = np.zeros(best.shape, dtype=np.int32)
+    for idx, rs, cs in offs[1:]:
+        v = xp[:, :, rs, cs]
+        better = v > best            # strict: ties keep the first maximum
+        np.putmask(arg, better, idx)
+        np.maximum(best, v, out=best)
+    return best, arg, offs
 
 
 def _maxpool_fwd(x: np.ndarray, k: tuple, s: tuple, p: tuple) -> np.ndarray:
-    return _argmax_windows(x, k, s, p)[1]
+    return _max_arg(x, k, s, p)[0]
 
 
 def _scatter_fwd(g: np.ndarray, x: np.ndarray, k: tuple, s: tuple, p: tuple) -> np.ndarray:
-    idx, _, (hp, wp) = _argmax_windows(x, k, s, p)
-    n, c = x.shape[:2]
-    base = (np.arange(n * c) * (hp * wp)).reshape(n, c, 1, 1)
-    flat = np.bincount((idx + base).ravel(), weights=g.ravel().astype(np.float64),
-                       minlength=n * c * hp * wp)
-    out = flat.reshape(n, c, hp, wp).astype(g.dtype, copy=False)
+    _, arg, offs = _max_arg(x, k, s, p)
+    out = np.zeros((x.shape[0], x.shape[1], x.shape[2] + 2 * p[0], x.shape[3] + 2 * p[1]),
+                   dtype=g.dtype)
+    zero = np.zeros((), dtype=g.dtype)
+    for idx, rs, cs in offs:
+        out[:, :, rs, cs] += np.where(arg == idx, g, zero)
     return out[:, :, p[0]:p[0] + x.shape[2], p[1]:p[1] + x.shape[3]]
 
 
 def _gather_fwd(h: np.ndarray, x: np.ndarray, k: tuple, s: tuple, p: tuple) -> np.ndarray:
-    idx, _, (hp, wp) = _argmax_windows(x, k, s, p)
-    hpad = _pad(h, p).reshape(h.shape[0], h.shape[1], hp * wp)
-    n, c, oh, ow = idx.shape
-    return np.take_along_axis(hpad, idx.reshape(n, c, oh * ow), axis=-1).reshape(idx.shape)
+    _, arg, offs = _max_arg(x, k, s, p)
+    hp = _pad(h, p)
+    out = np.zeros(arg.shape, dtype=h.dtype)
+    zero = np.zeros((), dtype=h.dtype)
+    for idx, rs, cs in offs:
+        out += np.where(arg == idx, hp[:, :, rs, cs], zero)
+    return out
 
 
 def _const(t: Any) -> Any:
