@@ -98,6 +98,8 @@ def gradcheck(f: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
     Returns True, or raises :class:`GradcheckError` naming the input, the element (input and
     output index), and the analytic and numeric values.
     """
+    if not eps > 0:
+        raise ValueError(f"gradcheck: eps must be positive, got {eps}")
     ins, wrt = _inputs(inputs)
     J_a, ys = _analytic(f, ins, wrt)
     J_n = _numeric(f, ins, wrt, eps)

@@ -37,6 +37,9 @@ class Conv2d(Module):
         self.out_channels = out_channels
         self.kernel_size = pair(kernel_size, "kernel_size", "Conv2d")
         self.stride = pair(stride, "stride", "Conv2d")
+        if min(self.kernel_size) < 1 or min(self.stride) < 1:
+            raise ValueError(f"Conv2d: kernel_size and stride must be positive, got "
+                             f"{kernel_size!r} and {stride!r}")
         if isinstance(padding, str):
             if padding not in ("valid", "same"):
                 raise ValueError(f"Conv2d: padding must be an int, a pair, 'valid' or 'same', "

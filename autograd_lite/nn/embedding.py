@@ -28,6 +28,9 @@ class Embedding(Module):
                                  f"num_embeddings {num_embeddings}")
             if padding_idx < 0:
                 padding_idx += num_embeddings
+        if num_embeddings < 0 or embedding_dim < 0:
+            raise ValueError(f"Embedding: num_embeddings and embedding_dim must be "
+                             f"non-negative, got {num_embeddings} and {embedding_dim}")
         if max_norm is not None or scale_grad_by_freq or sparse:
             raise NotImplementedError("Embedding: max_norm, scale_grad_by_freq and sparse are "
                                       "not implemented")
