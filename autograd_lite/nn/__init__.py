@@ -14,14 +14,14 @@ the Module classes hold parameters and call it.
 """
 from autograd_lite.nn import functional, init, utils
 from autograd_lite.nn.activation import (
-                                         GELU,
-                                         LeakyReLU,
-                                         LogSoftmax,
-                                         ReLU,
-                                         Sigmoid,
-                                         Softmax,
-                                         Softplus,
-                                         Tanh,
+    GELU,
+    LeakyReLU,
+    LogSoftmax,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Softplus,
+    Tanh,
 )
 from autograd_lite.nn.containers import ModuleDict, ModuleList, Residual, Sequential
 from autograd_lite.nn.conv import Conv2d
@@ -29,16 +29,16 @@ from autograd_lite.nn.dropout import Dropout
 from autograd_lite.nn.embedding import Embedding
 from autograd_lite.nn.linear import Flatten, Identity, Linear
 from autograd_lite.nn.loss import (
-                                         BCELoss,
-                                         BCEWithLogitsLoss,
-                                         CrossEntropyLoss,
-                                         GaussianNLLLoss,
-                                         HingeLoss,
-                                         HuberLoss,
-                                         KLDivLoss,
-                                         L1Loss,
-                                         MSELoss,
-                                         NLLLoss,
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    GaussianNLLLoss,
+    HingeLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
 )
 from autograd_lite.nn.module import Module, Parameter
 from autograd_lite.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm

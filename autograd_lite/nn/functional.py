@@ -362,6 +362,8 @@ def _pair_args(op: str, input: Any, target: Any, reduction: str, strict: bool = 
                ) -> tuple[Tensor, Tensor]:
     _check_reduction(op, reduction)
     x, t = _t(input, "input", op), _t(target, "target", op)
+    if t.dtype.kind in "biu" and x.dtype.kind == "f":
+        t = t.astype(x.dtype)  # integer labels (e.g. hinge's -1/+1) in the input's dtype
     if x.shape != t.shape:
         if strict:
             raise ValueError(f"{op}: target size {t.shape} differs from input size {x.shape}; "
@@ -515,7 +517,8 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, ignore_index: int
         t = _t(target, "target", "cross_entropy")
         if t.shape != x.shape:
             raise ValueError(f"cross_entropy: probability targets must have the input's shape "
-                             f"{x.shape}, got {t.shape}")
+                             f"{x.shape}, got {t.shape} (for class indices pass an integer "
+                             "tensor)")
         if label_smoothing > 0:
             t = t * (1 - label_smoothing) + label_smoothing / c
         wl = logp if w is None else logp * w.reshape(wshape).astype(x.dtype)

@@ -10,7 +10,7 @@ import pytest
 import autograd_lite as ag
 import autograd_lite.nn.functional as F
 from autograd_lite import nn
-from autograd_lite.testing import gradgradcheck
+from autograd_lite.testing import gradcheck, gradgradcheck
 from tests.nn.helpers import f64, gradcheck_module
 
 RNG = np.random.default_rng(0)
@@ -204,3 +204,49 @@ def test_softmax_default_dim_warns_like_pytorch():
         y = F.softmax(x)
     np.testing.assert_allclose(y.data.sum(1), 1, rtol=1e-6)
     np.testing.assert_allclose(nn.Softmax(dim=0)(x).data.sum(0), 1, rtol=1e-6)
+
+
+def _seeded_dropout(x):
+    ag.manual_seed(11)  # the same mask on every call gradcheck makes
+    return F.dropout(x, 0.3)
+
+
+_R = np.random.default_rng(5)
+_IDX = np.array([[0, 2], [3, 3]])
+# one row per functional op: (name, f, float64 inputs)
+FUNCTIONAL = [
+    ("linear", lambda x, w, b: F.linear(x, w, b),
+     (_R.standard_normal((3, 4)), _R.standard_normal((2, 4)), _R.standard_normal(2))),
+    ("conv2d", lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1),
+     (_R.standard_normal((2, 2, 5, 5)), _R.standard_normal((3, 2, 3, 3)),
+      _R.standard_normal(3))),
+    ("conv2d_same", lambda x, w: F.conv2d(x, w, padding="same"),
+     (_R.standard_normal((1, 2, 4, 4)), _R.standard_normal((2, 2, 2, 2)))),
+    ("max_pool2d", lambda x: F.max_pool2d(x, 3, 2, 1), (_R.standard_normal((2, 2, 5, 5)),)),
+    ("avg_pool2d", lambda x: F.avg_pool2d(x, 2, 1, 1, count_include_pad=False),
+     (_R.standard_normal((2, 2, 4, 5)),)),
+    ("dropout", _seeded_dropout, (_R.standard_normal((4, 5)),)),
+    ("batch_norm_train", lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+     (_R.standard_normal((6, 3, 2)), _R.random(3) + 0.5, _R.standard_normal(3))),
+    ("batch_norm_eval", lambda x, w, b: F.batch_norm(x, np.ones(3), np.full(3, 2.0), w, b),
+     (_R.standard_normal((6, 3)), _R.random(3) + 0.5, _R.standard_normal(3))),
+    ("layer_norm", lambda x, w, b: F.layer_norm(x, (3,), w, b),
+     (_R.standard_normal((4, 3)), _R.random(3) + 0.5, _R.standard_normal(3))),
+    ("embedding", lambda w: F.embedding(_IDX, w), (_R.standard_normal((4, 3)),)),
+    ("flatten", lambda x: F.flatten(x, 1), (_R.standard_normal((2, 3, 2)),)),
+    ("relu", F.relu, (_R.standard_normal(7) + 0.05,)),
+    ("leaky_relu", lambda x: F.leaky_relu(x, 0.2), (_R.standard_normal(7) + 0.05,)),
+    ("sigmoid", F.sigmoid, (_R.standard_normal(7),)),
+    ("tanh", F.tanh, (_R.standard_normal(7),)),
+    ("softplus", lambda x: F.softplus(x, beta=0.5, threshold=1.0), (_R.standard_normal(7) * 3,)),
+    ("gelu", F.gelu, (_R.standard_normal(7) * 2,)),
+    ("gelu_tanh", lambda x: F.gelu(x, approximate="tanh"), (_R.standard_normal(7) * 2,)),
+    ("erf", F.erf, (_R.standard_normal(7),)),
+    ("softmax", lambda x: F.softmax(x, dim=0), (_R.standard_normal((3, 4)),)),
+    ("log_softmax", lambda x: F.log_softmax(x, dim=1), (_R.standard_normal((3, 4)),)),
+]
+
+
+@pytest.mark.parametrize("name, fn, inputs", FUNCTIONAL, ids=[r[0] for r in FUNCTIONAL])
+def test_every_functional_op_gradcheck(name, fn, inputs):
+    assert gradcheck(fn, tuple(f64(a) for a in inputs))
