@@ -117,3 +117,29 @@ def _reduction_case(draw):
 def test_hypothesis_reductions(case, seed, second):
     name, shape, kw = case
     _check(BY_NAME[name], (shape,), kw, seed, second)
+
+
+@st.composite
+def _matmul_shapes(draw):
+    batch = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=2,
+                                                   max_side=2))
+    n, k, m = (draw(st.integers(1, 3)) for _ in range(3))
+    a_vec, b_vec = draw(st.booleans()), draw(st.booleans())
+    sa = (k,) if a_vec else batch.input_shapes[0] + (n, k)
+    sb = (k,) if b_vec else batch.input_shapes[1] + (k, m)
+    return sa, sb
+
+
+@settings(max_examples=25, deadline=None)
+@given(shapes=_matmul_shapes(), seed=st.integers(0, 2**16))
+def test_hypothesis_matmul(shapes, seed):
+    _check(BY_NAME["matmul"], shapes, {}, seed, second=True)
+
+
+@settings(max_examples=25, deadline=None)
+@given(shape=hnp.array_shapes(min_dims=1, max_dims=3, max_side=3), data=st.data(),
+       seed=st.integers(0, 2**16))
+def test_hypothesis_softmax_axis(shape, data, seed):
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1))
+    name = data.draw(st.sampled_from(["softmax", "log_softmax"]))
+    _check(BY_NAME[name], (shape,), {"axis": axis}, seed, second=True)
