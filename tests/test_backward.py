@@ -130,6 +130,26 @@ def test_hooks_fire_inside_ag_grad():
     assert x.grad is None
 
 
+def test_hooks_called_once_with_the_summed_gradient():
+    x = f64([1.0, 2.0])
+    h = x * 1
+    calls = {"x": [], "h": []}
+    x.register_hook(lambda g: calls["x"].append(g.data.copy()))
+    h.register_hook(lambda g: calls["h"].append(g.data.copy()))
+    (h * 2 + h * 3 + x).sum().backward()
+    assert len(calls["h"]) == 1 and len(calls["x"]) == 1
+    np.testing.assert_allclose(calls["h"][0], [5.0, 5.0])
+    np.testing.assert_allclose(calls["x"][0], [6.0, 6.0])
+
+
+def test_hook_sees_gradient_with_create_graph_as_tensor():
+    x = f64([1.0, 2.0])
+    seen = []
+    x.register_hook(lambda g: seen.append(g))
+    (x ** 3).sum().backward(create_graph=True)
+    assert isinstance(seen[0], ag.Tensor) and seen[0].requires_grad
+
+
 def test_register_hook_on_constant_raises():
     with pytest.raises(RuntimeError):
         ag.tensor([1.0]).register_hook(lambda g: g)
@@ -406,6 +426,25 @@ def test_backward_under_no_grad_still_computes_gradients():
     with ag.no_grad():
         y.backward()
     np.testing.assert_allclose(x.grad.data, [2.0, 4.0])
+
+
+def test_iter_backward_steps_give_the_same_grads():
+    from autograd_lite.backward import iter_backward
+
+    def build():
+        a, b = f64([1.0, 2.0]), f64([0.5, -1.0])
+        return a, b, ((a * b).tanh() + a.exp() * b).sum()
+
+    a1, b1, y1 = build()
+    y1.backward()
+    a2, b2, y2 = build()
+    steps = list(iter_backward(y2))
+    assert [str(s.node) for s in steps][0] == "SumBackward"
+    assert len(steps) == 6  # Sum, Add, Tanh, Mul, Mul, Exp
+    np.testing.assert_allclose(a2.grad.data, a1.grad.data)
+    np.testing.assert_allclose(b2.grad.data, b1.grad.data)
+    for s in steps:
+        assert len(s.grad_inputs) == len(s.node.next_functions)
 
 
 # ----------------------------------------------------------------------------- scale and memory
