@@ -266,7 +266,7 @@ class Function:
                 nodes.append(None)
                 continue
             node = Node(op, tensors, nexts, {})
-            node._versions = ()  # a Function checks what it saved (in ctx.saved_tensors)
+            node._epoch = None  # a Function checks what it saved (in ctx.saved_tensors)
             node.saved = (ctx, k, out_specs, arg_specs)
             r = _wrap(o.data, True, node)
             node._out = weakref.ref(r)

@@ -26,7 +26,7 @@ import numpy as np
 
 from autograd_lite import scope as _scope
 from autograd_lite.grad_mode import _state
-from autograd_lite.tensor import Tensor
+from autograd_lite.tensor import Tensor, _clock
 
 __all__ = ["Op", "Node", "as_tensor", "arr", "dual", "unbroadcast"]
 
@@ -72,10 +72,10 @@ class Node:
     """One recorded op application: the ``grad_fn`` of the tensor it produced."""
 
     __slots__ = ("op", "inputs", "next_functions", "kwargs", "saved", "_out", "_out_data",
-                 "_versions", "_hooks", "_retain", "scope", "trace", "freed", "__weakref__")
+                 "_epoch", "_hooks", "_retain", "scope", "trace", "freed", "__weakref__")
 
     def __init__(self, op: "Op", inputs: tuple, next_functions: tuple, kwargs: dict,
-                 saved: Any = None, version: int | None = None) -> None:
+                 saved: Any = None) -> None:
         self.op = op
         self.inputs = inputs
         self.next_functions = next_functions
@@ -83,8 +83,9 @@ class Node:
         self.saved = saved
         self._out = None
         self._out_data = None
-        # Versions only grow, so their sum changes exactly when some input changed in place.
-        self._versions = sum([t._version for t in inputs]) if version is None else version
+        # The in-place clock now: an input stamped later was changed after it was saved.
+        # (None turns the check off: custom Functions check what they saved themselves.)
+        self._epoch = _clock[0]
         self._hooks = None
         self._retain = None
         st = _scopes.stack
@@ -131,24 +132,21 @@ class Node:
                 "values that were already freed). Pass retain_graph=True to the first "
                 "backward() or autograd.grad() if you need to backward twice.")
         inputs = self.inputs
-        v = self._versions
-        if type(v) is int:
-            now = sum([t._version for t in inputs])
-            if v != now:
-                changed = ", ".join(f"shape {t.shape} at version {t._version}"
-                                    for t in inputs if t._version)
-                raise RuntimeError(
-                    f"{self}: one of the tensors needed for the gradient was modified by an "
-                    f"in-place operation after it was saved (version {v} -> {now}, summed over "
-                    f"the inputs; candidates: {changed}). Clone it before changing it, or "
-                    "change it out of place.")
-        if self._out_data is not None:  # a saved output (exp, tanh, ...) is checked too
-            o = self._out()
-            if o is not None and o._version:
+        epoch = self._epoch
+        if epoch is not None and _clock[0] != epoch:  # something changed in place since
+            for i, t in enumerate(inputs):
+                if t._stamp > epoch:
+                    raise RuntimeError(
+                        f"{self}: input {i} (shape {t.shape}), needed for the gradient, was "
+                        f"modified by an in-place operation after it was saved: it is at "
+                        f"version {t._version}. Clone it before changing it, or change it "
+                        "out of place.")
+            o = self._out() if self._out_data is not None else None
+            if o is not None and o._stamp > epoch:  # a saved output (exp, tanh, ...)
                 raise RuntimeError(
                     f"{self}: its output (shape {o.shape}), saved for the gradient, was "
-                    f"modified by an in-place operation (version 0 -> {o._version}). Clone it "
-                    "before changing it, or change it out of place.")
+                    f"modified by an in-place operation: it is at version {o._version}. "
+                    "Clone it before changing it, or change it out of place.")
         op = self.op
         if not _state.enabled and not getattr(op, "plain", False):
             # A plain backward passes ndarrays; ops whose rules expect Tensors (custom
@@ -219,7 +217,7 @@ class Op:
         if type(out) is not np.ndarray:
             out = np.asarray(out)
         if x.requires_grad and _state.enabled and out.dtype.kind in "fc":
-            return self._record((x,), ((x.grad_fn or x),), {}, out, x._version)
+            return self._record((x,), ((x.grad_fn or x),), {}, out)
         return _wrap(out)
 
     def binary(self, a: Any, b: Any, kwargs: dict | None = None) -> Tensor:
@@ -237,7 +235,7 @@ class Op:
         if (a.requires_grad or b.requires_grad) and _state.enabled and out.dtype.kind in "fc":
             return self._record((a, b), ((a.grad_fn or a) if a.requires_grad else None,
                                          (b.grad_fn or b) if b.requires_grad else None),
-                                kwargs or {}, out, a._version + b._version)
+                                kwargs or {}, out)
         return _wrap(out)
 
     def apply(self, ts: Sequence[Tensor], kwargs: dict) -> Tensor:
@@ -255,9 +253,8 @@ class Op:
                         [(t.grad_fn or t) if t.requires_grad else None for t in ts]), kwargs, out)
         return _wrap(out)
 
-    def _record(self, ts: tuple, nexts: tuple, kwargs: dict, out: np.ndarray,
-                version: int | None = None) -> Tensor:
-        node = Node(self, ts, nexts, kwargs, None, version)
+    def _record(self, ts: tuple, nexts: tuple, kwargs: dict, out: np.ndarray) -> Tensor:
+        node = Node(self, ts, nexts, kwargs)
         res = _wrap(out, True, node)
         node._out = weakref.ref(res)
         if self.save_out:

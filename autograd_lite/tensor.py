@@ -14,6 +14,9 @@ from autograd_lite.grad_mode import _state
 
 __all__ = ["Tensor", "tensor"]
 
+#: The in-place change clock (see ``Tensor._version``); a one-element list, read by node.py.
+_clock = [0]
+
 
 class Tensor:
     """An n-dimensional array that records the operations applied to it.
@@ -24,7 +27,7 @@ class Tensor:
     Only floating tensors may require grad.
     """
 
-    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_version", "_hooks",
+    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_vcount", "_stamp", "_hooks",
                  "name", "__weakref__")
     __array_ufunc__ = None  # let ``ndarray + Tensor`` call Tensor.__radd__
     __array_priority__ = 1000
@@ -35,7 +38,8 @@ class Tensor:
         self.data: np.ndarray = _dtypes.to_array(data, dtype)
         self.grad: Tensor | None = None
         self.grad_fn = None
-        self._version = 0
+        self._vcount = 0
+        self._stamp = 0
         self._hooks: list | None = None
         self.name: str | None = None
         self.requires_grad = False
@@ -50,10 +54,26 @@ class Tensor:
         t.requires_grad = requires_grad
         t.grad = None
         t.grad_fn = grad_fn
-        t._version = 0
+        t._vcount = 0
+        t._stamp = 0
         t._hooks = None
         t.name = None
         return t
+
+    # ------------------------------------------------------------------ versions
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor has had (PyTorch's version counter)."""
+        return self._vcount
+
+    @_version.setter
+    def _version(self, value: int) -> None:
+        # Each change also stamps the tensor with the next tick of a global clock; a node keeps
+        # the clock's value from when it saved its inputs, so "changed since saved" is one
+        # comparison, and recording an op counts nothing.
+        self._vcount = value
+        _clock[0] += 1
+        self._stamp = _clock[0]
 
     # ------------------------------------------------------------------ metadata
     @property
