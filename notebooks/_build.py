@@ -824,6 +824,388 @@ training drives the model's distribution towards the data's.
 
 
 # =============================================================================================
+@notebook("05_optimisers_compared", requires=("optim",))
+def _nb05():
+    return [
+        md(r"""
+# 5. Optimisers compared
+
+**What this notebook teaches.** The update rules of the lectures, run side by side with
+`autograd_lite.optim`: SGD, momentum (heavy ball), Nesterov, AdaGrad, RMSProp, Adam and
+AMSGrad, on the same landscapes; the case where Adam provably fails to converge and AMSGrad
+fixes it; and the learning-rate schedules $\eta t^\alpha$, $\eta\alpha^t$, step decay and the
+epoch-doubling strategy.
+"""),
+        code(SETUP + """
+from autograd_lite import optim
+from autograd_lite.optim import lr_scheduler
+
+OPTIMISERS = {
+    "SGD":      lambda p, lr: optim.SGD(p, lr=lr),
+    "momentum": lambda p, lr: optim.SGD(p, lr=lr, momentum=0.9),
+    "Nesterov": lambda p, lr: optim.SGD(p, lr=lr, momentum=0.9, nesterov=True),
+    "AdaGrad":  lambda p, lr: optim.Adagrad(p, lr=lr),
+    "RMSProp":  lambda p, lr: optim.RMSprop(p, lr=lr),
+    "Adam":     lambda p, lr: optim.Adam(p, lr=lr),
+    "AMSGrad":  lambda p, lr: optim.Adam(p, lr=lr, amsgrad=True),
+}
+
+
+def run(f, x0, make_opt, lr, steps):
+    x = ag.tensor(x0, dtype=np.float64, requires_grad=True)
+    opt = make_opt([x], lr)
+    path, vals = [x.numpy().copy()], []
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = f(x)
+        vals.append(loss.item())
+        loss.backward()
+        opt.step()
+        path.append(x.numpy().copy())
+    vals.append(f(x).item())
+    return np.array(path), np.array(vals)
+
+
+def quad(x):                       # lecture 003
+    return x[0] ** 2 + 2 * x[1] ** 2
+
+def valley(x):                     # lecture 001
+    return (x[0] ** 2 - 1) ** 2 + (x[0] ** 2 * x[1] - x[0] - 1) ** 2"""),
+        md(r"""
+## Same problems, each optimiser at its best learning rate
+
+A fair comparison tunes each method: for every optimiser we try a grid of learning rates
+and keep the one with the lowest final value after 150 steps (the grid and the choice are
+printed). The start points are the lectures' $(-5, -2)$ for the quadratic and $(0.5, 3)$ in the
+valley.
+"""),
+        code("""
+LRS = [1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0]
+problems = {"x1^2 + 2 x2^2": (quad, [-5.0, -2.0]), "narrow valley": (valley, [0.5, 3.0])}
+best = {}
+for pname, (f, x0) in problems.items():
+    print(pname)
+    for oname, make in OPTIMISERS.items():
+        finals = []
+        with np.errstate(all="ignore"):
+            for lr in LRS:
+                _, vals = run(f, x0, make, lr, 150)
+                finals.append(vals[-1] if np.isfinite(vals[-1]) else np.inf)
+        lr = LRS[int(np.argmin(finals))]
+        best[pname, oname] = lr
+        print(f"  {oname:9s} best lr {lr:<6g} final f = {min(finals):.2e}")
+"""),
+        code("""
+fig, axes = plt.subplots(2, 2, figsize=(12, 8.5))
+for col, (pname, (f, x0)) in enumerate(problems.items()):
+    ax_path, ax_val = axes[0, col], axes[1, col]
+    lim = ((-6, 6), (-3, 3)) if col == 0 else ((-1.5, 2.2), (-0.5, 3.5))
+    X1, X2 = np.meshgrid(np.linspace(*lim[0], 200), np.linspace(*lim[1], 200))
+    Z = f(ag.tensor(np.stack([X1, X2]))).numpy()
+    ax_path.contour(X1, X2, Z, levels=np.logspace(-2, 2, 14), cmap="Greys", linewidths=0.6)
+    for oname, make in OPTIMISERS.items():
+        path, vals = run(f, x0, make, best[pname, oname], 150)
+        ax_path.plot(path[:, 0], path[:, 1], ".-", ms=2, lw=0.9, label=oname)
+        ax_val.semilogy(np.maximum(vals, 1e-16), label=f"{oname} (lr {best[pname, oname]:g})")
+    ax_path.set_xlim(*lim[0]); ax_path.set_ylim(*lim[1]); ax_path.set_title(pname)
+    ax_val.set_xlabel("step"); ax_val.set_ylabel("f"); ax_val.legend(fontsize=7)
+axes[0, 0].legend(fontsize=7)
+plt.tight_layout(); plt.show()
+"""),
+        md(r"""
+## When Adam does not converge
+
+Reddi, Kale and Kumar (*On the convergence of Adam and beyond*, 2018) gave a one-dimensional
+online problem on $x \in [-1, 1]$: the loss at step $t$ is $f_t(x) = C x$ when
+$t \bmod 3 = 1$ and $-x$ otherwise. On average the gradient is $(C - 2)/3 > 0$, so the best point
+is $x = -1$. With $\beta_1 = 0$ and $\beta_2 = 1/(1 + C^2)$, Adam's second-moment estimate forgets
+the rare large gradient $C$ so quickly that the two small steps towards $+1$ outweigh the large
+one towards $-1$, and Adam drifts to the *worst* point $x = +1$. AMSGrad keeps the running
+maximum of the second moment, so the large gradient keeps the steps small, and it converges.
+We use the step size $\eta/\sqrt{t}$ of the paper (`PowerDecayLR` with $\alpha = -1/2$) and
+project back onto $[-1, 1]$ after each step.
+"""),
+        code("""
+C, T = 3.0, 3000
+def online(amsgrad):
+    x = ag.tensor([0.0], dtype=np.float64, requires_grad=True)
+    opt = optim.Adam([x], lr=0.1, betas=(0.0, 1 / (1 + C ** 2)), amsgrad=amsgrad)
+    sched = lr_scheduler.PowerDecayLR(opt, alpha=-0.5)
+    xs, regret = [], 0.0
+    for t in range(1, T + 1):
+        coef = C if t % 3 == 1 else -1.0
+        opt.zero_grad()
+        loss = (coef * x).sum()
+        regret += loss.item() - coef * (-1.0)
+        loss.backward()
+        opt.step(); sched.step()
+        with ag.no_grad():
+            x.clamp_(-1.0, 1.0)
+        xs.append(x.item())
+    return np.array(xs), regret
+
+fig, ax = plt.subplots(figsize=(7, 3.5))
+for name, ams in [("Adam", False), ("AMSGrad", True)]:
+    xs, regret = online(ams)
+    ax.plot(np.arange(1, T + 1), xs, label=name)
+    print(f"{name:8s}: x after {T} steps = {xs[-1]:+.3f}, average regret = {regret / T:.3f}")
+ax.axhline(-1, color="k", ls=":", label="optimum x = -1")
+ax.set_xscale("log"); ax.set_xlabel("step t"); ax.set_ylabel("x_t"); ax.legend()
+ax.set_title("f_t(x) = 3x if t mod 3 = 1 else -x, on [-1, 1]")
+plt.show()
+"""),
+        md(r"""
+Adam's average regret stays positive (it does not vanish as $T$ grows): it keeps paying for
+sitting at the wrong end. AMSGrad's goes to zero.
+
+## Learning-rate schedules
+
+A constant step size makes SGD hover at a distance from the minimum set by the gradient noise;
+decreasing it removes the noise but slows progress. The lectures' schedules, as
+`lr_scheduler` objects stepped once per epoch:
+"""),
+        code("""
+def schedule(make, epochs=60):
+    p = ag.zeros(1, requires_grad=True)
+    opt = optim.SGD([p], lr=0.1)
+    sched = make(opt)
+    lrs = []
+    for _ in range(epochs):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step(); sched.step()
+    return np.array(lrs)
+
+SCHEDULES = {
+    "eta t^-1/2 (PowerDecayLR)": lambda o: lr_scheduler.PowerDecayLR(o, alpha=-0.5),
+    "eta t^-1 (PowerDecayLR)":   lambda o: lr_scheduler.PowerDecayLR(o, alpha=-1.0),
+    "eta 0.95^t (ExponentialLR)": lambda o: lr_scheduler.ExponentialLR(o, gamma=0.95),
+    "step: /2 every 15 (StepLR)": lambda o: lr_scheduler.StepLR(o, step_size=15, gamma=0.5),
+    "epoch doubling, K=4":        lambda o: lr_scheduler.EpochDoublingLR(o, K=4),
+    "cosine, T_max=60":           lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=60),
+}
+curves = {name: schedule(make) for name, make in SCHEDULES.items()}
+fig, ax = plt.subplots(figsize=(7, 3.8))
+for name, lrs in curves.items():
+    ax.step(range(len(lrs)), lrs, where="post", label=name)
+ax.set_yscale("log"); ax.set_xlabel("epoch"); ax.set_ylabel("learning rate"); ax.legend(fontsize=8)
+plt.show()
+dbl = curves["epoch doubling, K=4"]
+print("epoch doubling: lr changes at epochs", [e for e in range(1, 60) if dbl[e] != dbl[e - 1]])
+"""),
+        md(r"""
+### The schedules on a noisy problem
+
+SGD on $f(\mathbf{x}) = x_1^2 + 2x_2^2$ with noisy gradients $\nabla f + \boldsymbol\xi$,
+$\boldsymbol\xi \sim \mathcal N(0, I)$ (a `register_hook` adds the noise to the gradient as it
+arrives), 40 "epochs" of 25 steps each. The constant rate stalls at its noise floor; the
+decaying ones keep improving.
+"""),
+        code("""
+def noisy_sgd(make_sched, epochs=40, steps=25, seed=0):
+    rng = np.random.default_rng(seed)
+    x = ag.tensor([-5.0, -2.0], dtype=np.float64, requires_grad=True)
+    x.register_hook(lambda g: g + ag.tensor(rng.standard_normal(2)))
+    opt = optim.SGD([x], lr=0.1)
+    sched = make_sched(opt) if make_sched else None
+    dist = []
+    for _ in range(epochs):
+        for _ in range(steps):
+            opt.zero_grad(); quad(x).backward(); opt.step()
+        if sched:
+            sched.step()
+        dist.append(np.linalg.norm(x.numpy()))
+    return np.array(dist)
+
+runs = {"constant 0.1": None, **{k: SCHEDULES[k] for k in
+        ["eta t^-1/2 (PowerDecayLR)", "step: /2 every 15 (StepLR)", "epoch doubling, K=4"]}}
+fig, ax = plt.subplots(figsize=(7, 3.8))
+for name, make in runs.items():
+    d = np.mean([noisy_sgd(make, seed=s) for s in range(8)], axis=0)
+    ax.semilogy(d, label=name)
+    print(f"{name:28s}: mean distance to the minimum after 40 epochs = {d[-1]:.3f}")
+ax.set_xlabel("epoch"); ax.set_ylabel("|x - x*| (mean of 8 runs)"); ax.legend(fontsize=8)
+plt.show()
+"""),
+        md(r"""
+**Takeaways.** Momentum and its Nesterov variant speed up narrow valleys; the adaptive methods
+(AdaGrad, RMSProp, Adam) rescale each coordinate by its gradient history, which helps when
+coordinates have very different scales, but Adam's short memory can make it diverge from the
+optimum on problems with rare large gradients (AMSGrad's fix: never let the denominator
+shrink). With noisy gradients, the learning rate must decrease for SGD to converge.
+"""),
+    ]
+
+
+# =============================================================================================
+@notebook("06_stochastic_gradient_descent", requires=("optim", "data"))
+def _nb06():
+    return [
+        md(r"""
+# 6. Stochastic gradient descent
+
+**What this notebook teaches.** Why SGD wins on large data sets, with the lectures' example:
+linear least squares with $n = 100{,}000$ samples. Gradient descent pays $n$ sample-gradients per
+step; SGD pays a minibatch. We compare them per *sample processed*, measure how the noise of
+a minibatch gradient shrinks with the batch size, and see why the step size must decrease for
+SGD to converge.
+"""),
+        code(SETUP + """
+import time
+from autograd_lite import optim
+from autograd_lite.optim import lr_scheduler
+from autograd_lite.data import DataLoader, TensorDataset
+
+ag.set_default_dtype(np.float64)
+rng = np.random.default_rng(0)
+n, d = 100_000, 10
+X = rng.standard_normal((n, d)) * np.linspace(0.5, 1.5, d)     # mildly ill-conditioned
+w_true = rng.standard_normal(d)
+y = X @ w_true + 0.5 * rng.standard_normal(n)
+Xt, yt = ag.tensor(X), ag.tensor(y)
+w_ls = np.linalg.lstsq(X, y, rcond=None)[0]
+
+def risk(w):
+    \"\"\"The empirical risk (1/2n) ||X w - y||^2 (NumPy, for monitoring).\"\"\"
+    r = X @ w - y
+    return 0.5 * np.mean(r ** 2)
+
+best = risk(w_ls)
+print(f"n = {n:,}, d = {d}; least-squares risk (the minimum) = {best:.5f}")"""),
+        md(r"""
+## Gradient descent vs SGD, per sample processed
+
+GD takes a step with the exact gradient of the risk, using all $n$ samples. SGD takes one step
+per minibatch of $B$ samples. Both start from $\mathbf w = 0$; we record the excess risk
+$\Phi(\mathbf w) - \Phi(\mathbf w^\star)$ against the number of samples touched, in epochs
+(multiples of $n$).
+"""),
+        code("""
+def gd(epochs=20, lr=0.5):
+    w = ag.zeros(d, requires_grad=True)
+    opt = optim.SGD([w], lr=lr)
+    xs, ys = [0.0], [risk(w.numpy()) - best]
+    for e in range(epochs):
+        opt.zero_grad()
+        (0.5 * ((Xt @ w - yt) ** 2).mean()).backward()
+        opt.step()
+        xs.append(e + 1); ys.append(risk(w.numpy()) - best)
+    return np.array(xs), np.array(ys)
+
+def sgd(batch, steps, lr, schedule=None, seed=0):
+    g = np.random.default_rng(seed)
+    w = ag.zeros(d, requires_grad=True)
+    opt = optim.SGD([w], lr=lr)
+    sched = schedule(opt) if schedule else None
+    every = max(1, steps // 60)
+    xs, ys = [0.0], [risk(w.numpy()) - best]
+    for t in range(steps):
+        idx = g.integers(0, n, size=batch)
+        xb, yb = ag.tensor(X[idx]), ag.tensor(y[idx])
+        opt.zero_grad()
+        (0.5 * ((xb @ w - yb) ** 2).mean()).backward()
+        opt.step()
+        if sched:
+            sched.step()
+        if (t + 1) % every == 0:
+            xs.append((t + 1) * batch / n); ys.append(risk(w.numpy()) - best)
+    return np.array(xs), np.array(ys)
+
+t0 = time.perf_counter()
+curves = {"GD (B = n), lr 0.5": gd()}
+for B, steps in [(1, 8_000), (10, 4_000), (100, 2_000)]:
+    curves[f"SGD B = {B}, lr 0.02"] = sgd(B, steps, lr=0.02)
+print(f"(computed in {time.perf_counter() - t0:.1f} s)")
+
+plt.figure(figsize=(7, 4))
+for name, (xs, ys) in curves.items():
+    plt.loglog(np.maximum(xs, 1e-5), ys, label=name)
+plt.xlabel("epochs (samples processed / n)"); plt.ylabel("excess risk"); plt.legend()
+plt.title(f"least squares, n = {n:,}")
+plt.show()
+for name, (xs, ys) in curves.items():
+    i = np.searchsorted(xs, 0.1)
+    print(f"{name:22s}: excess risk after 0.1 epoch = {ys[min(i, len(ys) - 1)]:.2e}, at the end = {ys[-1]:.2e}")
+"""),
+        md(r"""
+After a tenth of an epoch (10,000 samples), SGD has made most of its progress while GD has not
+yet taken a single step. But SGD with a constant step stops improving at a noise floor, which
+is lower for larger batches. GD keeps converging linearly.
+
+## Minibatch size and gradient noise
+
+The minibatch gradient is an unbiased estimate of the full gradient; its variance falls like
+$1/B$. We measure it at a fixed point, with the engine computing each minibatch gradient.
+"""),
+        code("""
+w0 = ag.tensor(np.zeros(d), requires_grad=True)
+(0.5 * ((Xt @ w0 - yt) ** 2).mean()).backward()
+full = w0.grad.numpy().copy()
+sizes = [1, 4, 16, 64, 256, 1024]
+var = []
+g = np.random.default_rng(1)
+for B in sizes:
+    errs = []
+    for _ in range(100):
+        idx = g.integers(0, n, size=B)
+        w0.grad = None
+        (0.5 * ((ag.tensor(X[idx]) @ w0 - ag.tensor(y[idx])) ** 2).mean()).backward()
+        errs.append(np.sum((w0.grad.numpy() - full) ** 2))
+    var.append(np.mean(errs))
+slope = np.polyfit(np.log(sizes), np.log(var), 1)[0]
+print(f"E|g_B - grad|^2 against B: fitted log-log slope {slope:.2f} (theory: -1)")
+plt.figure(figsize=(5, 3.5))
+plt.loglog(sizes, var, "o-", label="measured")
+plt.loglog(sizes, var[0] / np.array(sizes), "k--", lw=0.8, label="1/B")
+plt.xlabel("batch size B"); plt.ylabel("mean squared gradient error"); plt.legend(); plt.show()
+"""),
+        md(r"""
+## Decreasing step sizes
+
+With a constant step $\eta$, SGD's iterates keep bouncing in a region of size proportional to
+$\eta$. A step that decreases like $1/\sqrt t$ or $1/t$ (lecture 004: $\eta_t = \eta/(t + 1)$)
+lets the noise average out. `PowerDecayLR` applies $\eta_t = \eta\,(t+1)^\alpha$ and
+`LambdaLR` any factor, stepped here after every sample. The $1/t$ rule has a catch: it
+converges only if $\eta$ is at least $1/\mu$ ($\mu$ the smallest curvature), while the first steps
+are stable only for $\eta$ below about $2/\|\mathbf x\|^2$; when the two conflict, as here, the
+shifted form $\eta/(1 + t/t_0)$ keeps the $1/t$ tail without the unstable start. Finally, one
+epoch with the library's `DataLoader` and $B = 100$.
+"""),
+        code("""
+runs = {"constant 0.02": sgd(1, 8_000, lr=0.02),
+        "0.1 (t+1)^-1/2": sgd(1, 8_000, lr=0.1,
+                              schedule=lambda o: lr_scheduler.PowerDecayLR(o, alpha=-0.5)),
+        "0.1 / (t+1)": sgd(1, 8_000, lr=0.1,
+                           schedule=lambda o: lr_scheduler.PowerDecayLR(o, alpha=-1.0)),
+        "0.1 / (1 + t/100)": sgd(1, 8_000, lr=0.1,
+                                 schedule=lambda o: lr_scheduler.LambdaLR(o, lambda k: 1 / (1 + k / 100)))}
+plt.figure(figsize=(7, 4))
+for name, (xs, ys) in runs.items():
+    plt.loglog(np.maximum(xs, 1e-5) * n, ys, label=name)
+    print(f"{name:22s}: excess risk after {int(xs[-1] * n):,} steps = {ys[-1]:.2e}")
+plt.xlabel("SGD steps (B = 1)"); plt.ylabel("excess risk"); plt.legend(); plt.show()
+
+# one epoch with the library's DataLoader, B = 100
+loader = DataLoader(TensorDataset(Xt, yt), batch_size=100, shuffle=True)
+w = ag.zeros(d, requires_grad=True)
+opt = optim.SGD([w], lr=0.05)
+t0 = time.perf_counter()
+for xb, yb in loader:
+    opt.zero_grad()
+    (0.5 * ((xb @ w - yb) ** 2).mean()).backward()
+    opt.step()
+print(f"one DataLoader epoch ({len(loader)} minibatches) in {time.perf_counter() - t0:.2f} s: "
+      f"excess risk {risk(w.numpy()) - best:.2e}, |w - w_ls| = {np.linalg.norm(w.numpy() - w_ls):.3f}")
+"""),
+        md(r"""
+**Takeaways.** On large data sets SGD reaches a useful accuracy after a fraction of one epoch;
+its gradient noise falls like $1/B$; and to converge (rather than hover) its step size must
+decrease.
+"""),
+        code("ag.set_default_dtype(np.float32)"),
+    ]
+
+
+# =============================================================================================
 def build(name: str, spec: dict) -> nbformat.NotebookNode:
     nb = new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
