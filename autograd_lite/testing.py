@@ -114,7 +114,7 @@ def gradcheck(f: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
             elem = np.unravel_index(c, shape) if shape else ()
             msg = (f"gradcheck: Jacobian mismatch for input {i} (shape {shape}) at element "
                    f"{tuple(int(e) for e in elem)}, output element {int(r)}:\n"
-                   f"  analytic {a[r, c]!r}\n  numeric  {num[r, c]!r}\n"
+                   f"  analytic {float(a[r, c])!r}\n  numeric  {float(num[r, c])!r}\n"
                    f"  ({int(bad.sum())} of {bad.size} entries differ; atol={atol}, "
                    f"rtol={rtol})\n  analytic Jacobian:\n{np.array2string(a, precision=5)}\n"
                    f"  numeric Jacobian:\n{np.array2string(num, precision=5)}")
