@@ -2,8 +2,8 @@
 
 Guarantees tested here (RELIABILITY.md, "Memory"):
 - a 2,000-step MLP training loop (nn + optim.Adam) keeps traced memory flat: sampled every
-  100 steps with ``tracemalloc``, the fitted slope after warm-up is below 8 bytes/step (one
-  leaked graph per step would be kilobytes per step);
+  100 steps with ``tracemalloc``, the fitted slope after a 500-step warm-up is below 16
+  bytes/step (one leaked graph per step measures about 6 KB/step);
 - the graph is freed by reference counting alone (``gc`` disabled) when the loss goes out of
   scope without backward, after backward, and with hooks, retained grads, anomaly mode,
   ``retain_graph``, ``ag.grad``, custom Functions and ``functional.jacobian``: the engine makes
@@ -25,7 +25,7 @@ import autograd_lite as ag
 
 STEPS = 2000
 SAMPLE_EVERY = 100
-MAX_SLOPE = 8.0  # bytes per step
+MAX_SLOPE = 16.0  # bytes per step (one leaked 0-d array per step would be ~100)
 
 
 @pytest.fixture
@@ -83,7 +83,9 @@ def test_training_loop_memory_is_flat():
         tracemalloc.stop()
     elapsed = time.perf_counter() - t0
     steps = np.arange(1, len(samples) + 1) * SAMPLE_EVERY
-    warm = 3  # optimiser state and NumPy caches fill during the first few hundred steps
+    # Warm-up: optimiser state, NumPy's small-buffer cache and Python's allocator pools fill
+    # during the first few hundred steps (a bounded plateau, not a leak).
+    warm = 5
     slope, intercept = np.polyfit(steps[warm:], samples[warm:], 1)
     resid = np.asarray(samples[warm:]) - (slope * steps[warm:] + intercept)
     growth = samples[-1] - samples[warm]
