@@ -270,3 +270,14 @@ def test_gaussian_nll_module_signature():
     x, y, v = f64(X), f64(Y), f64(VAR)
     np.testing.assert_allclose(loss(x, y, v).data,
                                F.gaussian_nll_loss(x, y, v, full=True, eps=1e-3).data)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_loss_double_backward(name):
+    """Second derivatives (Newton's method, Hessians) flow through every loss."""
+    from autograd_lite.testing import gradgradcheck
+    fn, _, x, t = CASES[name]
+    tt = _target(t)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert gradgradcheck(lambda a: fn(a, tt, "mean"), (f64(x),))
