@@ -20,6 +20,17 @@ def _params(parameters: Any) -> list:
     return list(parameters)
 
 
+def _rescale(grads: list, fn: Any) -> None:
+    """Apply ``fn`` to each distinct gradient once, writing a fresh array into the same
+    gradient Tensor (so gradients that share memory are never changed twice)."""
+    seen = set()
+    for g in grads:
+        if id(g) not in seen:
+            seen.add(id(g))
+            g.data = fn(g.data)
+            g._version += 1
+
+
 def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float,
                     norm_type: float = 2.0, error_if_nonfinite: bool = False,
                     foreach: Any = None) -> Tensor:
@@ -42,9 +53,7 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float,
                            "error_if_nonfinite=False to disable this check.")
     coef = min(1.0, max_norm / (total + 1e-6))
     if coef < 1.0:
-        with no_grad():
-            for g in grads:
-                g.mul_(coef)
+        _rescale(grads, lambda a: a * np.asarray(coef, dtype=a.dtype))
     return ag.tensor(np.asarray(total, dtype=grads[0].dtype))
 
 
@@ -52,10 +61,8 @@ def clip_grad_value_(parameters: Iterable[Tensor] | Tensor, clip_value: float,
                      foreach: Any = None) -> None:
     """Clamp every gradient elementwise to [-clip_value, clip_value] in place."""
     clip_value = float(clip_value)
-    with no_grad():
-        for p in _params(parameters):
-            if p.grad is not None:
-                p.grad.clamp_(-clip_value, clip_value)
+    _rescale([p.grad for p in _params(parameters) if p.grad is not None],
+             lambda a: np.clip(a, -clip_value, clip_value))
 
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:

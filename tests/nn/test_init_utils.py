@@ -133,3 +133,20 @@ def test_parameters_vector_roundtrip():
         nn.utils.vector_to_parameters(ag.zeros(7), lin.parameters())
     with pytest.raises(TypeError):
         nn.utils.vector_to_parameters(np.zeros(8), lin.parameters())
+
+
+def test_clipping_shared_gradient_objects_scaled_once():
+    a, b = nn.Parameter(np.zeros(2)), nn.Parameter(np.zeros(2))
+    g = ag.tensor(np.array([3.0, 4.0]))
+    a.grad = b.grad = g
+    total = nn.utils.clip_grad_norm_([a, b], 1.0)
+    assert total.item() == pytest.approx(math.sqrt(50))
+    np.testing.assert_allclose(g.data, np.array([3.0, 4.0]) / (math.sqrt(50) + 1e-6))
+    # arrays shared between different gradient tensors are not modified in place
+    arr = np.array([5.0, -5.0])
+    c, d = nn.Parameter(np.zeros(2)), nn.Parameter(np.zeros(2))
+    c.grad, d.grad = ag.Tensor._wrap(arr), ag.Tensor._wrap(arr)
+    nn.utils.clip_grad_value_([c, d], 1.0)
+    np.testing.assert_array_equal(c.grad.data, [1.0, -1.0])
+    np.testing.assert_array_equal(d.grad.data, [1.0, -1.0])
+    np.testing.assert_array_equal(arr, [5.0, -5.0])
