@@ -122,7 +122,9 @@ def hessian(func: Callable, inputs: Any, create_graph: bool = False,
 def hvp(func: Callable, inputs: Any, v: Any, create_graph: bool = False) -> tuple:
     """``(func(inputs), H v)`` for a scalar ``func`` by double backward (no dense Hessian)."""
     ins, single = _prep(inputs, True)
-    vs = (v,) if isinstance(v, Tensor) or not isinstance(v, (tuple, list)) else tuple(v)
+    vs = (v,) if single else tuple(v)  # a single input's v may itself be a list of numbers
+    if len(vs) != len(ins):
+        raise ValueError(f"hvp: got {len(vs)} vectors v for {len(ins)} inputs")
     vs = tuple(x if isinstance(x, Tensor) else Tensor(x, dtype=i.dtype) for x, i in zip(vs, ins))
     for x, i in zip(vs, ins):
         if x.shape != i.shape:

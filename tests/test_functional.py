@@ -206,6 +206,13 @@ def test_hvp_tuple_inputs():
 def test_hvp_shape_mismatch():
     with pytest.raises(ValueError, match="shape"):
         AF.hvp(lambda x: (x * x).sum(), f64([1.0, 2.0]), f64([1.0]))
+    with pytest.raises(ValueError, match="hvp"):
+        AF.hvp(lambda a, b: (a * b).sum(), (f64([1.0]), f64([2.0])), (f64([1.0]),))
+
+
+def test_hvp_v_as_list_for_a_single_input():
+    _, hv = AF.hvp(lambda x: (x ** 3).sum(), f64([1.0, 2.0]), [1.0, 1.0])
+    np.testing.assert_allclose(hv.data, [6.0, 12.0])
 
 
 def test_vjp():
