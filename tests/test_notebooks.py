@@ -52,7 +52,7 @@ def _pictures(nb) -> int:
 
 
 def test_there_are_ten_notebooks_each_opening_with_what_it_teaches():
-    assert len(NOTEBOOKS) >= 1
+    assert len(NOTEBOOKS) == 10, [p.name for p in NOTEBOOKS]
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)
         first = nb.cells[0]
