@@ -350,6 +350,19 @@ def _check_reduction(op: str, reduction: str, extra: tuple = ()) -> None:
         raise ValueError(f"{op}: reduction must be one of {allowed}, got {reduction!r}")
 
 
+def _legacy_reduction(size_average: Any, reduce: Any, reduction: str) -> str:
+    """PyTorch's deprecated ``size_average``/``reduce`` pair mapped to ``reduction``."""
+    if size_average is None and reduce is None:
+        return reduction
+    warnings.warn("size_average and reduce args will be deprecated, please use "
+                  "reduction='mean'|'sum'|'none' instead.", UserWarning, stacklevel=3)
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    if not reduce:
+        return "none"
+    return "mean" if size_average else "sum"
+
+
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
     if reduction == "mean":
         return loss.mean()
@@ -379,15 +392,19 @@ def _pair_args(op: str, input: Any, target: Any, reduction: str, strict: bool = 
     return x, t
 
 
-def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+def mse_loss(input: Any, target: Any, size_average: Any = None, reduce: Any = None,
+             reduction: str = "mean") -> Tensor:
     """Least squares: (input - target)^2 elementwise, then reduced."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     x, t = _pair_args("mse_loss", input, target, reduction)
     d = x - t
     return _reduce(d * d, reduction)
 
 
-def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+def l1_loss(input: Any, target: Any, size_average: Any = None, reduce: Any = None,
+            reduction: str = "mean") -> Tensor:
     """|input - target| elementwise, then reduced."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     x, t = _pair_args("l1_loss", input, target, reduction)
     return _reduce(ag.abs(x - t), reduction)
 
@@ -409,10 +426,11 @@ def _clamped_log(p: Tensor) -> Tensor:
     return ag.where(p.data > 0, ag.maximum(ag.log(safe), -100.0), -100.0)
 
 
-def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
-                         reduction: str = "mean") -> Tensor:
+def binary_cross_entropy(input: Any, target: Any, weight: Any = None, size_average: Any = None,
+                         reduce: Any = None, reduction: str = "mean") -> Tensor:
     """-(t log p + (1 - t) log(1 - p)) for probabilities p = ``input`` in [0, 1] (logs
     clamped at -100), optionally times ``weight``, then reduced."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     x, t = _pair_args("binary_cross_entropy", input, target, reduction, strict=True)
     if x.size and (x.data.min() < 0 or x.data.max() > 1):
         raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1"
@@ -424,9 +442,11 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
 
 
 def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None,
+                                     size_average: Any = None, reduce: Any = None,
                                      reduction: str = "mean", pos_weight: Any = None) -> Tensor:
     """BCE of sigmoid(input) against ``target`` computed stably from logits:
     (1 - t) x + (1 + (pos_weight - 1) t) softplus(-x); exact for |x| up to 1e3 and beyond."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     x, t = _pair_args("binary_cross_entropy_with_logits", input, target, reduction,
                       strict=True)
     sp = _special.softplus(-x)
@@ -483,10 +503,11 @@ def _nll(op: str, logp: Tensor, target: Any, weight: Any, ignore_index: int,
     return _reduce(loss, reduction)
 
 
-def nll_loss(input: Any, target: Any, weight: Any = None, ignore_index: int = -100,
-             reduction: str = "mean") -> Tensor:
+def nll_loss(input: Any, target: Any, weight: Any = None, size_average: Any = None,
+             ignore_index: int = -100, reduce: Any = None, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of class indices: -w[t_i] input[i, t_i] for log-probabilities
     ``input`` (N, C, ...) or (C,); ``"mean"`` divides by the sum of the weights used."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction("nll_loss", reduction)
     x = _t(input, "input", "nll_loss")
     if x.ndim == 0:
@@ -494,12 +515,14 @@ def nll_loss(input: Any, target: Any, weight: Any = None, ignore_index: int = -1
     return _nll("nll_loss", x, target, weight, ignore_index, reduction)
 
 
-def cross_entropy(input: Any, target: Any, weight: Any = None, ignore_index: int = -100,
-                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
+def cross_entropy(input: Any, target: Any, weight: Any = None, size_average: Any = None,
+                  ignore_index: int = -100, reduce: Any = None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
     """Softmax cross-entropy of logits ``input`` (N, C, ...) or (C,) against class indices
     (integer ``target`` of shape (N, ...)) or class probabilities (float ``target`` shaped like
     the input, rows in the simplex: -sum_c w_c t_c log softmax(x)_c). ``label_smoothing``
     mixes the target with the uniform distribution. Stable for logits of any magnitude."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction("cross_entropy", reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got "
@@ -551,11 +574,12 @@ def hinge_loss(input: Any, target: Any, margin: float = 1.0, reduction: str = "m
     return _reduce(ag.relu(margin - t * x), reduction)
 
 
-def kl_div(input: Any, target: Any, reduction: str = "mean", log_target: bool = False
-           ) -> Tensor:
+def kl_div(input: Any, target: Any, size_average: Any = None, reduce: Any = None,
+           reduction: str = "mean", log_target: bool = False) -> Tensor:
     """KL(target || q) pointwise with ``input`` = log q: t (log t - input) (0 where t = 0), or
     exp(t) (t - input) when ``log_target``. ``"batchmean"`` divides the sum by the batch size
     (the true KL divergence); ``"mean"`` divides by the number of elements."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction("kl_div", reduction, ("batchmean",))
     x, t = _t(input, "input", "kl_div"), _t(target, "target", "kl_div")
     if log_target:

@@ -14,8 +14,10 @@ __all__ = ["MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "Cr
 class _Loss(Module):
     _extra: tuple = ()
 
-    def __init__(self, reduction: str = "mean") -> None:
+    def __init__(self, size_average: Any = None, reduce: Any = None, reduction: str = "mean"
+                 ) -> None:
         super().__init__()
+        reduction = F._legacy_reduction(size_average, reduce, reduction)
         F._check_reduction(type(self).__name__, reduction, self._extra)
         self.reduction = reduction
 
@@ -24,8 +26,9 @@ class _Loss(Module):
 
 
 class _WeightedLoss(_Loss):
-    def __init__(self, weight: Any = None, reduction: str = "mean") -> None:
-        super().__init__(reduction)
+    def __init__(self, weight: Any = None, size_average: Any = None, reduce: Any = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
         if weight is not None and not isinstance(weight, Tensor):
             weight = Tensor(weight)
         self.register_buffer("weight", weight)
@@ -49,7 +52,7 @@ class HuberLoss(_Loss):
     """Quadratic within ``delta`` of the target, linear outside."""
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         self.delta = delta
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
@@ -67,9 +70,9 @@ class BCELoss(_WeightedLoss):
 class BCEWithLogitsLoss(_Loss):
     """Binary cross-entropy of sigmoid(logits), computed stably."""
 
-    def __init__(self, weight: Any = None, reduction: str = "mean", pos_weight: Any = None
-                 ) -> None:
-        super().__init__(reduction)
+    def __init__(self, weight: Any = None, size_average: Any = None, reduce: Any = None,
+                 reduction: str = "mean", pos_weight: Any = None) -> None:
+        super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", weight if weight is None or isinstance(weight, Tensor)
                              else Tensor(weight))
         self.register_buffer("pos_weight", pos_weight if pos_weight is None
@@ -84,9 +87,10 @@ class BCEWithLogitsLoss(_Loss):
 class CrossEntropyLoss(_WeightedLoss):
     """Softmax cross-entropy against class indices or class probabilities."""
 
-    def __init__(self, weight: Any = None, ignore_index: int = -100, reduction: str = "mean",
-                 label_smoothing: float = 0.0) -> None:
-        super().__init__(weight, reduction)
+    def __init__(self, weight: Any = None, size_average: Any = None, ignore_index: int = -100,
+                 reduce: Any = None, reduction: str = "mean", label_smoothing: float = 0.0
+                 ) -> None:
+        super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
 
@@ -98,9 +102,9 @@ class CrossEntropyLoss(_WeightedLoss):
 class NLLLoss(_WeightedLoss):
     """Negative log-likelihood of class indices given log-probabilities."""
 
-    def __init__(self, weight: Any = None, ignore_index: int = -100, reduction: str = "mean"
-                 ) -> None:
-        super().__init__(weight, reduction)
+    def __init__(self, weight: Any = None, size_average: Any = None, ignore_index: int = -100,
+                 reduce: Any = None, reduction: str = "mean") -> None:
+        super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = ignore_index
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
@@ -112,7 +116,7 @@ class HingeLoss(_Loss):
     """The lectures' max(0, margin - y f) for labels y in {-1, +1}."""
 
     def __init__(self, margin: float = 1.0, reduction: str = "mean") -> None:
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         self.margin = margin
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
@@ -128,8 +132,9 @@ class KLDivLoss(_Loss):
 
     _extra = ("batchmean",)
 
-    def __init__(self, reduction: str = "mean", log_target: bool = False) -> None:
-        super().__init__(reduction)
+    def __init__(self, size_average: Any = None, reduce: Any = None, reduction: str = "mean",
+                 log_target: bool = False) -> None:
+        super().__init__(size_average, reduce, reduction)
         self.log_target = log_target
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
@@ -141,7 +146,7 @@ class GaussianNLLLoss(_Loss):
 
     def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean"
                  ) -> None:
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         self.full = full
         self.eps = eps
 

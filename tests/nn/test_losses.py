@@ -281,3 +281,24 @@ def test_loss_double_backward(name):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert gradgradcheck(lambda a: fn(a, tt, "mean"), (f64(x),))
+
+
+def test_pytorch_signatures_and_legacy_reduction_args():
+    import inspect
+    names = lambda f: list(inspect.signature(f).parameters)  # noqa: E731
+    assert names(F.cross_entropy) == ["input", "target", "weight", "size_average",
+                                      "ignore_index", "reduce", "reduction", "label_smoothing"]
+    assert names(F.nll_loss) == ["input", "target", "weight", "size_average", "ignore_index",
+                                 "reduce", "reduction"]
+    assert names(F.kl_div) == ["input", "target", "size_average", "reduce", "reduction",
+                               "log_target"]
+    assert names(F.gaussian_nll_loss) == ["input", "target", "var", "full", "eps", "reduction"]
+    assert names(nn.CrossEntropyLoss) == ["weight", "size_average", "ignore_index", "reduce",
+                                          "reduction", "label_smoothing"]
+    assert names(nn.HuberLoss) == ["reduction", "delta"]
+    x, y = f64(X, False), f64(Y, False)
+    with pytest.warns(UserWarning, match="deprecated"):
+        assert nn.MSELoss(size_average=False).reduction == "sum"
+    with pytest.warns(UserWarning, match="deprecated"):
+        out = F.mse_loss(x, y, reduce=False)
+    assert out.shape == X.shape
