@@ -24,7 +24,7 @@ class Conv2d(Module):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", dtype: Any = None) -> None:
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         if groups != 1 or pair(dilation, "dilation", "Conv2d") != (1, 1):
             raise NotImplementedError("Conv2d: only dilation=1 and groups=1 are implemented")
@@ -47,9 +47,9 @@ class Conv2d(Module):
             self.padding: Any = padding
         else:
             self.padding = pair(padding, "padding", "Conv2d")
-        self.weight = _empty((out_channels, in_channels) + self.kernel_size, dtype)
+        self.weight = _empty((out_channels, in_channels) + self.kernel_size, dtype, device)
         if bias:
-            self.bias = _empty((out_channels,), dtype)
+            self.bias = _empty((out_channels,), dtype, device)
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

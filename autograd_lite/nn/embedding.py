@@ -20,7 +20,8 @@ class Embedding(Module):
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
                  max_norm: float | None = None, norm_type: float = 2.0,
                  scale_grad_by_freq: bool = False, sparse: bool = False,
-                 _weight: Any = None, _freeze: bool = False, dtype: Any = None) -> None:
+                 _weight: Any = None, _freeze: bool = False, device: Any = None,
+                 dtype: Any = None) -> None:
         super().__init__()
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
@@ -38,7 +39,7 @@ class Embedding(Module):
         self.embedding_dim = embedding_dim
         self.padding_idx = padding_idx
         if _weight is None:
-            self.weight = _empty((num_embeddings, embedding_dim), dtype)
+            self.weight = _empty((num_embeddings, embedding_dim), dtype, device)
             self.reset_parameters()
         else:
             w = Parameter(_weight, requires_grad=not _freeze)

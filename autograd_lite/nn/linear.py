@@ -15,7 +15,11 @@ from autograd_lite.tensor import Tensor
 __all__ = ["Linear", "Identity", "Flatten"]
 
 
-def _empty(shape: tuple, dtype: Any) -> Parameter:
+def _empty(shape: tuple, dtype: Any, device: Any = None) -> Parameter:
+    """A zero parameter of ``shape`` (default dtype unless given); ``device`` may only be None
+    or "cpu" (accepted for PyTorch compatibility)."""
+    if device is not None and str(device) != "cpu":
+        raise ValueError(f"autograd_lite runs on the CPU only, got device={device!r}")
     return Parameter(np.zeros(shape, dtype=np.dtype(dtype or get_default_dtype())))
 
 
@@ -27,16 +31,16 @@ class Linear(Module):
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
-                 dtype: Any = None) -> None:
+                 device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         if in_features < 0 or out_features < 0:
             raise ValueError(f"Linear: in_features and out_features must be non-negative, got "
                              f"{in_features} and {out_features}")
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = _empty((out_features, in_features), dtype)
+        self.weight = _empty((out_features, in_features), dtype, device)
         if bias:
-            self.bias = _empty((out_features,), dtype)
+            self.bias = _empty((out_features,), dtype, device)
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

@@ -19,8 +19,8 @@ class _BatchNorm(Module):
     _dims: tuple = ()
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = True, track_running_stats: bool = True, dtype: Any = None
-                 ) -> None:
+                 affine: bool = True, track_running_stats: bool = True, device: Any = None,
+                 dtype: Any = None) -> None:
         super().__init__()
         self.num_features = num_features
         self.eps = eps
@@ -28,8 +28,8 @@ class _BatchNorm(Module):
         self.affine = affine
         self.track_running_stats = track_running_stats
         if affine:
-            self.weight = _empty((num_features,), dtype)
-            self.bias = _empty((num_features,), dtype)
+            self.weight = _empty((num_features,), dtype, device)
+            self.bias = _empty((num_features,), dtype, device)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -102,7 +102,8 @@ class LayerNorm(Module):
     (weight ones, bias zeros at init)."""
 
     def __init__(self, normalized_shape: Any, eps: float = 1e-5,
-                 elementwise_affine: bool = True, bias: bool = True, dtype: Any = None) -> None:
+                 elementwise_affine: bool = True, bias: bool = True, device: Any = None,
+                 dtype: Any = None) -> None:
         super().__init__()
         if isinstance(normalized_shape, (int, np.integer)):
             normalized_shape = (int(normalized_shape),)
@@ -110,10 +111,10 @@ class LayerNorm(Module):
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:
-            self.weight = _empty(self.normalized_shape, dtype)
+            self.weight = _empty(self.normalized_shape, dtype, device)
             init.ones_(self.weight)
             if bias:
-                self.bias = _empty(self.normalized_shape, dtype)
+                self.bias = _empty(self.normalized_shape, dtype, device)
             else:
                 self.register_parameter("bias", None)
         else:
