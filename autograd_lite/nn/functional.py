@@ -22,7 +22,7 @@ from autograd_lite.tensor import Tensor
 
 __all__ = [
     "linear", "conv2d", "max_pool2d", "avg_pool2d", "dropout", "batch_norm", "layer_norm",
-    "embedding", "flatten", "relu", "leaky_relu", "sigmoid", "tanh", "softplus", "gelu",
+    "embedding", "flatten", "one_hot", "relu", "leaky_relu", "sigmoid", "tanh", "softplus", "gelu",
     "softmax", "log_softmax", "erf",
     "mse_loss", "l1_loss", "huber_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "hinge_loss", "kl_div",
@@ -258,6 +258,20 @@ def embedding(input: Any, weight: Any, padding_idx: int | None = None,
         keep = (idx != padding_idx)[..., None]
         out = ag.where(keep, out, out.detach())
     return out
+
+
+def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
+    """Integer class indices of any shape -> int64 one-hot vectors, shape ``(*, num_classes)``
+    (``num_classes=-1``: one more than the largest index)."""
+    t = _const(tensor)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: expected an integer tensor, got dtype {t.dtype}")
+    if num_classes == -1:
+        num_classes = int(t.max()) + 1 if t.size else 0
+    if t.size and (t.min() < 0 or t.max() >= num_classes):
+        raise ValueError(f"one_hot: class values must be in [0, {num_classes}), got range "
+                         f"[{int(t.min())}, {int(t.max())}]")
+    return _wrap((t[..., None] == np.arange(num_classes)).astype(np.int64))
 
 
 # ============================================================================= activations

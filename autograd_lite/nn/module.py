@@ -38,6 +38,29 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
+class _RemovableHandle:
+    """Returned by the hook registration methods: ``handle.remove()`` unregisters."""
+
+    _next_id = 0
+
+    def __init__(self, registry: OrderedDict, hook: Callable) -> None:
+        if not callable(hook):
+            raise TypeError(f"hook must be callable, got {type(hook).__name__}")
+        self.id = _RemovableHandle._next_id
+        _RemovableHandle._next_id += 1
+        self._registry = registry
+        registry[self.id] = hook
+
+    def remove(self) -> None:
+        self._registry.pop(self.id, None)
+
+    def __enter__(self) -> "_RemovableHandle":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.remove()
+
+
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
@@ -60,6 +83,8 @@ class Module:
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_forward_hooks", OrderedDict())
 
     # ------------------------------------------------------------------ registration
     def _registry(self, what: str, name: str) -> OrderedDict:
@@ -187,8 +212,30 @@ class Module:
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"{type(self).__name__}: Module.__init__() was not called; "
                                  "call super().__init__() first in __init__")
+        pre, post = self.__dict__.get("_forward_pre_hooks"), self.__dict__.get("_forward_hooks")
         with module_scope(self):
-            return self.forward(*args, **kwargs)
+            if pre:
+                for hook in list(pre.values()):
+                    res = hook(self, args)
+                    if res is not None:
+                        args = res if isinstance(res, tuple) else (res,)
+            out = self.forward(*args, **kwargs)
+            if post:
+                for hook in list(post.values()):
+                    res = hook(self, args, out)
+                    if res is not None:
+                        out = res
+        return out
+
+    def register_forward_pre_hook(self, hook: Callable) -> "_RemovableHandle":
+        """``hook(module, args)`` runs before ``forward``; it may return replacement args.
+        Returns a handle whose ``remove()`` unregisters it."""
+        return _RemovableHandle(self._forward_pre_hooks, hook)
+
+    def register_forward_hook(self, hook: Callable) -> "_RemovableHandle":
+        """``hook(module, args, output)`` runs after ``forward`` (e.g. to record activations);
+        it may return a replacement output. Returns a handle with ``remove()``."""
+        return _RemovableHandle(self._forward_hooks, hook)
 
     # ------------------------------------------------------------------ traversal
     def named_modules(self, memo: set | None = None, prefix: str = "",

@@ -235,3 +235,27 @@ def test_to_double_and_requires_grad():
 def test_forward_not_implemented():
     with pytest.raises(NotImplementedError, match="forward"):
         nn.Module()(1)
+
+
+def test_forward_hooks_and_one_hot():
+    lin = nn.Linear(2, 2)
+    seen = []
+    h = lin.register_forward_hook(lambda m, args, out: seen.append(out.shape))
+    pre = lin.register_forward_pre_hook(lambda m, args: (args[0] * 0,))
+    out = lin(ag.ones(3, 2))
+    assert seen == [(3, 2)]
+    np.testing.assert_allclose(out.data, np.broadcast_to(lin.bias.data, (3, 2)))
+    h.remove()
+    pre.remove()
+    lin(ag.ones(1, 2))
+    assert seen == [(3, 2)]
+    with lin.register_forward_hook(lambda m, a, o: o * 2):
+        np.testing.assert_allclose(lin(ag.zeros(1, 2)).data, 2 * lin.bias.data[None])
+    np.testing.assert_allclose(lin(ag.zeros(1, 2)).data, lin.bias.data[None])
+    import autograd_lite.nn.functional as F
+    oh = F.one_hot(ag.tensor([2, 0, 1]))
+    assert oh.dtype == np.int64
+    np.testing.assert_array_equal(oh.data, np.eye(3)[[2, 0, 1]])
+    assert F.one_hot(ag.tensor([[1]]), 4).shape == (1, 1, 4)
+    with pytest.raises(ValueError):
+        F.one_hot(ag.tensor([3]), 2)
