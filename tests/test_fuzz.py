@@ -639,3 +639,49 @@ def test_fuzz_factories(name, shape, dtype):
     assert all(s >= 0 for s in shape), f"{name} accepted a negative size {shape}"
     assert t.shape == shape
     assert t.dtype == (np.dtype(dtype) if dtype else ag.get_default_dtype())
+
+
+# ----------------------------------------------------------------------------- in-place methods
+INPLACE = {
+    "copy_": (lambda t, o: t.copy_(o), lambda a, o: o),
+    "add_": (lambda t, o: t.add_(o), lambda a, o: a + o),
+    "sub_": (lambda t, o: t.sub_(o, alpha=2.0), lambda a, o: a - 2.0 * o),
+    "mul_": (lambda t, o: t.mul_(o), lambda a, o: a * o),
+    "div_": (lambda t, o: t.div_(o), lambda a, o: a / o),
+    "iadd": (lambda t, o: t.__iadd__(o), lambda a, o: a + o),
+    "setitem": (lambda t, o: t.__setitem__(Ellipsis, o), lambda a, o: o),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INPLACE))
+@given(data=st.data())
+def test_fuzz_inplace(name, data):
+    """An in-place method either updates the values exactly as NumPy would and bumps the
+    version once, or raises a documented error and leaves values and version untouched."""
+    shape, oshape = data.draw(_shapes_pair(2), label="shapes")
+    a = data.draw(_array(shape), label="self")
+    o = data.draw(_array(oshape), label="other")
+    rg = a.dtype.kind == "f" and data.draw(st.booleans(), label="requires_grad")
+    t = ag.tensor(a, requires_grad=rg)
+    other = ag.tensor(o) if data.draw(st.booleans(), label="as_tensor") else o
+    before = t.data.copy()
+    fn, ref = INPLACE[name]
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            with ag.no_grad():
+                r = fn(t, other)
+        except BaseException as e:  # noqa: BLE001 - classified below
+            if isinstance(e, LEAKS) or not isinstance(e, DOCUMENTED):
+                raise AssertionError(f"{name}: internal error leaked: {type(e).__name__}: "
+                                     f"{e}") from e
+            assert t._version == 0, f"{name} failed but bumped the version"
+            np.testing.assert_array_equal(t.data, before)
+            assert t.data.dtype == a.dtype
+            return
+        expected = a.copy()
+        np.copyto(expected, ref(a.copy(), o), casting="unsafe")  # NumPy's write into `a`
+    assert r is None or r is t
+    assert t._version == 1
+    assert t.data.shape == a.shape and t.data.dtype == a.dtype  # in place: never reshaped/cast
+    np.testing.assert_array_equal(t.data, expected)
