@@ -218,8 +218,9 @@ def _getitem_fwd(x: np.ndarray, index: Any, basic: bool) -> np.ndarray:
     try:
         return x[index]
     except IndexError as e:
-        raise IndexError(f"index {index!r} is out of bounds for a tensor of shape {x.shape}: "
-                         f"{e}") from None
+        # (IndexError, as NumPy and PyTorch; NumPy's reason says which rule was broken)
+        raise IndexError(f"cannot index a tensor of shape {x.shape} with {index!r}: {e}"
+                         ) from None
     except (ValueError, TypeError) as e:
         raise ValueError(f"invalid index {index!r} for a tensor of shape {x.shape}: "
                          f"{e}") from None
