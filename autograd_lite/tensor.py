@@ -224,13 +224,20 @@ class Tensor:
         backward((self,), None if gradient is None else (gradient,), retain_graph, create_graph)
 
     # ------------------------------------------------------------------ in-place (no_grad)
-    def _check_inplace(self, op: str) -> None:
-        if self.requires_grad and _state.enabled:
-            raise RuntimeError(f"{op}: in-place operation on a tensor that requires grad; "
-                               "wrap it in `with ag.no_grad():` or use an out-of-place op")
+    def _check_inplace(self, op: str, other: Any = None) -> None:
+        if _state.enabled:
+            if self.requires_grad:
+                raise RuntimeError(f"{op}: in-place operation on a tensor that requires grad; "
+                                   "wrap it in `with ag.no_grad():` or use an out-of-place op")
+            # NOTE: in-place ops record no graph; a value that requires grad would silently
+            # lose its gradient path (PyTorch records one here), so refuse instead.
+            if isinstance(other, Tensor) and other.requires_grad:
+                raise RuntimeError(f"{op}: in-place operation with a value that requires grad "
+                                   "would not be differentiable; use an out-of-place op "
+                                   "(ag.where, ag.stack, ag.concatenate) or .detach() it")
 
     def _set_inplace(self, op: str, value: Any) -> "Tensor":
-        self._check_inplace(op)
+        self._check_inplace(op, value)
         value = value.data if isinstance(value, Tensor) else value
         try:
             np.copyto(self.data, value, casting="same_kind")
@@ -252,18 +259,22 @@ class Tensor:
         return self._set_inplace("zero_", 0)
 
     def add_(self, other: Any, alpha: float = 1.0) -> "Tensor":
+        self._check_inplace("add_", other)
         o = other.data if isinstance(other, Tensor) else other
         return self._set_inplace("add_", self.data + (o if alpha == 1 else alpha * o))
 
     def sub_(self, other: Any, alpha: float = 1.0) -> "Tensor":
+        self._check_inplace("sub_", other)
         o = other.data if isinstance(other, Tensor) else other
         return self._set_inplace("sub_", self.data - (o if alpha == 1 else alpha * o))
 
     def mul_(self, other: Any) -> "Tensor":
+        self._check_inplace("mul_", other)
         o = other.data if isinstance(other, Tensor) else other
         return self._set_inplace("mul_", self.data * o)
 
     def div_(self, other: Any) -> "Tensor":
+        self._check_inplace("div_", other)
         o = other.data if isinstance(other, Tensor) else other
         return self._set_inplace("div_", self.data / o)
 
@@ -283,15 +294,17 @@ class Tensor:
         return self.div_(other)
 
     def __ipow__(self, other: Any) -> "Tensor":
+        self._check_inplace("__ipow__", other)
         o = other.data if isinstance(other, Tensor) else other
         return self._set_inplace("__ipow__", self.data ** o)
 
     def __imatmul__(self, other: Any) -> "Tensor":
+        self._check_inplace("__imatmul__", other)
         o = other.data if isinstance(other, Tensor) else other
         return self._set_inplace("__imatmul__", self.data @ o)
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        self._check_inplace("__setitem__")
+        self._check_inplace("__setitem__", value)
         idx = _ops.normalize_index(index)
         value = value.data if isinstance(value, Tensor) else value
         try:

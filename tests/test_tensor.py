@@ -481,3 +481,19 @@ def test_inplace_on_base_of_saved_view_is_detected():
     c += 10
     with pytest.raises(RuntimeError):
         y.backward()
+
+
+@pytest.mark.parametrize("op", [
+    lambda buf, x: buf.__setitem__(0, x[0]), lambda buf, x: buf.copy_(x),
+    lambda buf, x: buf.add_(x), lambda buf, x: buf.__iadd__(x), lambda buf, x: buf.mul_(x),
+    lambda buf, x: buf.sub_(x), lambda buf, x: buf.div_(x),
+])
+def test_inplace_with_a_value_that_requires_grad_raises(op):
+    # In-place ops record no graph: writing a value that requires grad into a plain tensor
+    # would silently cut its gradient path, so it is refused outside no_grad().
+    buf, x = ag.zeros(3), ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="requires grad"):
+        op(buf, x)
+    with ag.no_grad():
+        op(buf, x)
+    op(buf, x.detach())
