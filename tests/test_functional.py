@@ -247,3 +247,22 @@ def test_functional_inputs_must_be_float_tensors():
         AF.jacobian(lambda x: x, [1.0, 2.0])
     with pytest.raises(TypeError):
         AF.vjp(lambda x: x.sum(), ag.tensor([1, 2]))
+
+
+def test_jacobian_and_hessian_create_graph_are_differentiable():
+    x = f64([1.0, 2.0], requires_grad=True)
+    J = AF.jacobian(lambda a: a ** 3, x, create_graph=True)
+    assert J.requires_grad
+    J.sum().backward()  # d/dx sum(diag(3 x^2)) = 6 x
+    np.testing.assert_allclose(x.grad.data, [6.0, 12.0])
+    x.grad = None
+    H = AF.hessian(lambda a: (a ** 4).sum(), x, create_graph=True)
+    H.sum().backward()  # d/dx sum(diag(12 x^2)) = 24 x
+    np.testing.assert_allclose(x.grad.data, [24.0, 48.0])
+    assert not AF.jacobian(lambda a: a ** 3, x).requires_grad
+
+
+def test_jacobian_and_hessian_keep_the_input_dtype():
+    x = ag.tensor([1.0, 2.0])
+    assert AF.jacobian(lambda a: a * 2, x).dtype == np.float32
+    assert AF.hessian(lambda a: (a ** 3).sum(), x).dtype == np.float32
