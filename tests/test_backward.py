@@ -420,6 +420,33 @@ def test_grad_mode_is_thread_local():
     assert results["inner"] is False and ag.is_grad_enabled()
 
 
+def test_concurrent_backward_in_threads():
+    # Each thread builds and differentiates its own graph while the others do the same.
+    errors, results = [], {}
+
+    def work(i):
+        try:
+            x = f64(np.full(50, float(i + 1)))
+            for _ in range(200):
+                x.grad = None
+                with ag.no_grad() if i % 2 else ag.enable_grad():
+                    pass  # toggling grad mode in some threads must not leak into others
+                ((x * x).sin() * 3).sum().backward()
+            results[i] = x.grad.data.copy()
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not errors, errors
+    for i in range(4):
+        v = float(i + 1)
+        np.testing.assert_allclose(results[i], 3 * np.cos(v * v) * 2 * v)
+
+
 def test_backward_under_no_grad_still_computes_gradients():
     x = f64([1.0, 2.0])
     y = (x * x).sum()
