@@ -1331,8 +1331,9 @@ drawn inside that module's cluster, and the parameters carry their names from
 """),
         code("""
 xb, yb = ag.tensor(X_val[:2]), ag.tensor(y_val[:2])
+xb.name, yb.name = "x", "y"
 loss = loss_fn(model(xb), yb)
-loss.backward()
+loss.backward(retain_graph=True)      # keep the graph so the intermediates show their values
 print("named parameters:", [name for name, _ in model.named_parameters()])
 viz.draw_graph(loss, rankdir="TB")
 """),
@@ -1805,8 +1806,9 @@ module that ran it, with the gradients after `backward()`. Large tensors are sum
 """),
         code("""
 xb, yb = ag.tensor(X_test[:2]), ag.tensor(y_test[:2])
+xb.name, yb.name = "images", "labels"
 loss = nn.CrossEntropyLoss()(cnn(xb), yb)
-loss.backward()
+loss.backward(retain_graph=True)      # keep the graph so the intermediates show their values
 viz.draw_graph(loss, rankdir="TB")
 """),
         md(r"""
