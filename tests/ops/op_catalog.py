@@ -73,9 +73,6 @@ class OpRow:
         doms = self.domain if isinstance(self.domain, list) else [self.domain] * len(shapes)
         return [d(rng, s) for d, s in zip(doms, shapes)]
 
-    def ids(self) -> list:
-        return [f"{self.name}-{i}" for i in range(len(self.cases))]
-
 
 def tensors(arrays: list, dtype: Any = np.float64, requires_grad: bool = True) -> list:
     """Float arrays become float Tensors (requiring grad); others (bools, ints) constants."""
