@@ -180,6 +180,38 @@ plt.show()
 print(f"largest disagreement over 200 draws: {worst:.2e}")
 """),
         md(r"""
+### The Taylor test
+
+The lectures' own derivative check needs no closed form at all. Along a random direction
+$\mathbf p$, the zeroth-order error $E_0(h) = |L(\mathbf K + h\mathbf p) - L(\mathbf K)|$ falls
+like $h$, while the first-order error
+$E_1(h) = |L(\mathbf K + h\mathbf p) - L(\mathbf K) - h\,\langle\nabla_{\mathbf K} L, \mathbf p\rangle|$
+falls like $h^2$ **only if the gradient is right**. `ag.testing.taylor_test` runs it with the
+engine's gradient; a deliberately wrong gradient (the slide's sign) shows what failure looks
+like.
+"""),
+        code("""
+def loss_of_K(Kt):
+    return -(ag.tensor(c) * ag.log_softmax(W.detach() @ ag.tanh(Kt @ ag.tensor(yn) + b.detach()))).sum()
+
+report = ag.testing.taylor_test(loss_of_K, ag.tensor(Kn))
+print(report)
+
+# the same test by hand, with the wrong-signed gradient (c - sigma) in place of (sigma - c)
+p = report.direction                     # the direction the report used
+p = p[0] if isinstance(p, (tuple, list)) else p
+wrong = -closed["K"]
+L0 = loss_of_K(ag.tensor(Kn)).item()
+E1_wrong = [abs(loss_of_K(ag.tensor(Kn + h * p)).item() - L0 - h * np.sum(wrong * p)) for h in report.h]
+plt.figure(figsize=(5.5, 3.6))
+plt.loglog(report.h, report.E0, "o-", label="E0 (order 1)")
+plt.loglog(report.h, report.E1, "s-", label="E1 with the engine's gradient (order 2)")
+plt.loglog(report.h, E1_wrong, "x--", label="E1 with the wrong sign (order 1)")
+plt.xlabel("h"); plt.legend(fontsize=8); plt.title("Taylor test of dL/dK")
+plt.show()
+print(f"passed: {report.passed}; observed order of E1: {report.order:.2f}")
+"""),
+        md(r"""
 ## The delta recursion: backprop as Jacobian products
 
 For a chain $\mathbf{u}_k = f_k(\mathbf{u}_{k-1})$, $k = 1..d$, and a scalar loss
