@@ -178,8 +178,7 @@ def _run(roots: list, grads: list, retain_graph: bool, create_graph: bool,
             if anomaly:
                 _check_anomaly(k, grads_in)
             if not retain_graph:
-                k.inputs = k.saved = k._out_data = None
-                k.freed = True
+                k.inputs = k.saved = k._out_data = None  # Node.free(), inlined
             for p, gi in zip(nexts, grads_in):
                 if p is None:
                     continue

@@ -131,6 +131,7 @@ class _FunctionOp:
     """
 
     save_out = False
+    plain = False  # backward is user code: the engine hands it Tensors, never bare ndarrays
 
     def __init__(self, cls: type) -> None:
         self.cls = cls

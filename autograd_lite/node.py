@@ -72,7 +72,7 @@ class Node:
     """One recorded op application: the ``grad_fn`` of the tensor it produced."""
 
     __slots__ = ("op", "inputs", "next_functions", "kwargs", "saved", "_out", "_out_data",
-                 "_epoch", "_hooks", "_retain", "scope", "trace", "freed", "__weakref__")
+                 "_epoch", "_hooks", "_retain", "scope", "trace", "__weakref__")
 
     def __init__(self, op: "Op", inputs: tuple, next_functions: tuple, kwargs: dict,
                  saved: Any = None) -> None:
@@ -91,7 +91,6 @@ class Node:
         st = _scopes.stack
         self.scope = st[-1] if st else None
         self.trace = _user_stack() if _state.anomaly else None
-        self.freed = False
 
     @property
     def name(self) -> str:
@@ -123,45 +122,51 @@ class Node:
             t = _wrap(self._out_data, True, self)
         return t
 
-    def apply(self, grad: Tensor) -> list:
+    def apply(self, grad: Any) -> list:
         """The gradients for each input (``None`` where an input needs none), shaped like the
         inputs. Raises if the graph was freed or a saved input was changed in place."""
-        if self.freed:
+        if self.inputs is None:
             raise RuntimeError(
                 f"{self}: trying to backward through the graph a second time (or to use "
                 "values that were already freed). Pass retain_graph=True to the first "
                 "backward() or autograd.grad() if you need to backward twice.")
-        inputs = self.inputs
         epoch = self._epoch
         if epoch is not None and _clock[0] != epoch:  # something changed in place since
-            for i, t in enumerate(inputs):
-                if t._stamp > epoch:
-                    raise RuntimeError(
-                        f"{self}: input {i} (shape {t.shape}), needed for the gradient, was "
-                        f"modified by an in-place operation after it was saved: it is at "
-                        f"version {t._version}. Clone it before changing it, or change it "
-                        "out of place.")
-            o = self._out() if self._out_data is not None else None
-            if o is not None and o._stamp > epoch:  # a saved output (exp, tanh, ...)
-                raise RuntimeError(
-                    f"{self}: its output (shape {o.shape}), saved for the gradient, was "
-                    f"modified by an in-place operation: it is at version {o._version}. "
-                    "Clone it before changing it, or change it out of place.")
+            self._check_versions(epoch)
         op = self.op
-        if not _state.enabled and not getattr(op, "plain", False):
-            # A plain backward passes ndarrays; ops whose rules expect Tensors (custom
-            # Functions) get them wrapped, and their results unwrapped.
-            if isinstance(grad, (np.ndarray, np.generic)):
-                grad = _wrap(np.asarray(grad))
-            res = op.vjp(self, grad)
-            return [r.data if isinstance(r, Tensor) else r for r in res]
-        return op.vjp(self, grad)
+        if op.plain or _state.enabled:
+            return op.vjp(self, grad)
+        # A plain backward passes ndarrays; ops whose rules expect Tensors (custom Functions)
+        # get them wrapped, and their results unwrapped.
+        if isinstance(grad, (np.ndarray, np.generic)):
+            grad = _wrap(np.asarray(grad))
+        return [r.data if isinstance(r, Tensor) else r for r in op.vjp(self, grad)]
+
+    def _check_versions(self, epoch: int) -> None:
+        for i, t in enumerate(self.inputs):
+            if t._stamp > epoch:
+                raise RuntimeError(
+                    f"{self}: input {i} (shape {t.shape}), needed for the gradient, was "
+                    f"modified by an in-place operation after it was saved: it is at "
+                    f"version {t._version}. Clone it before changing it, or change it "
+                    "out of place.")
+        o = self._out() if self._out_data is not None else None
+        if o is not None and o._stamp > epoch:  # a saved output (exp, tanh, ...)
+            raise RuntimeError(
+                f"{self}: its output (shape {o.shape}), saved for the gradient, was "
+                f"modified by an in-place operation: it is at version {o._version}. "
+                "Clone it before changing it, or change it out of place.")
+
+    @property
+    def freed(self) -> bool:
+        """True once backward released the saved values (``inputs`` is then ``None``)."""
+        return self.inputs is None
 
     def free(self) -> None:
+        """Release the saved values (what backward does unless ``retain_graph``)."""
         self.inputs = None
         self.saved = None
         self._out_data = None
-        self.freed = True
 
 
 class Op:
@@ -277,13 +282,20 @@ class Op:
         nexts = node.next_functions
         if self.vjp_all is not None:
             grads = self.vjp_all(g, out, xs, [n is not None for n in nexts], **kw)
-        else:
-            grads = [None if n is None else rule(g, out, *xs, **kw)
-                     for n, rule in zip(nexts, self.vjps)]
-        # Rules may return NumPy scalars for 0-d inputs: they have .shape and flow on as is.
-        for i, gi in enumerate(grads):
-            if gi is not None and gi.shape != inputs[i].data.shape:
-                grads[i] = unbroadcast(gi, inputs[i].data.shape, self.name)
+            for i, gi in enumerate(grads):
+                if gi is not None and gi.shape != inputs[i].data.shape:
+                    grads[i] = unbroadcast(gi, inputs[i].data.shape, self.name)
+            return grads
+        grads = []
+        for n, rule, t in zip(nexts, self.vjps, inputs):
+            if n is None:
+                grads.append(None)
+                continue
+            gi = rule(g, out, *xs, **kw)
+            # Rules may return NumPy scalars for 0-d inputs: they have .shape and flow on.
+            if gi.shape != t.data.shape:
+                gi = unbroadcast(gi, t.data.shape, self.name)
+            grads.append(gi)
         return grads
 
 

@@ -12,50 +12,20 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from typing import Callable
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.dirname(__file__))
+from bench import best_times  # noqa: E402  (one timing method for every workload)
+
 import autograd_lite as ag  # noqa: E402
 import autograd_lite.nn.functional as F  # noqa: E402
 from autograd_lite import nn  # noqa: E402
 
 N, C_OUT, K, CLASSES, LR = 64, 8, 3, 10, 0.05
-
-
-def _loops(fn: Callable[[], object], min_time: float) -> int:
-    """How many calls make one timing round of at least ``min_time`` seconds."""
-    fn()
-    n = 1
-    while True:
-        t0 = time.perf_counter()
-        for _ in range(n):
-            fn()
-        if time.perf_counter() - t0 >= min_time:
-            return n
-        n *= 2
-
-
-def _best(fa: Callable[[], object], fb: Callable[[], object], repeat: int = 5,
-          min_time: float = 0.2) -> tuple[float, float]:
-    """Seconds per call of ``fa`` and ``fb``: best of ``repeat`` rounds each, the rounds
-    interleaved so that both see the same machine load."""
-    na, nb = _loops(fa, min_time), _loops(fb, min_time)
-    ta = tb = float("inf")
-    for _ in range(repeat):
-        for fn, n, which in ((fa, na, 0), (fb, nb, 1)):
-            t0 = time.perf_counter()
-            for _ in range(n):
-                fn()
-            t = (time.perf_counter() - t0) / n
-            if which == 0:
-                ta = min(ta, t)
-            else:
-                tb = min(tb, t)
-    return ta, tb
 
 
 def _data(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -152,10 +122,19 @@ def bench_cnn(repeat: int = 5, min_time: float = 0.2) -> dict:
     _check_agreement()
     x, y = _data()
     model = _model()
-    t_ag, t_np = _best(ag_step(model, ag.tensor(x), ag.tensor(y)),
-                       NumpyCNN(_model()).step(x, y), repeat, min_time)
+    t_ag, t_np = best_times(ag_step(model, ag.tensor(x), ag.tensor(y)),
+                            NumpyCNN(_model()).step(x, y), repeat, min_time)
     return {"workload": f"CNN step, batch {N}, 1x8x8 -> conv{K}x{K}x{C_OUT} -> pool -> fc10",
             "autograd_lite_s": t_ag, "numpy_s": t_np, "ratio": t_ag / t_np}
+
+
+def bench_cnn_cases() -> list:
+    """The CNN workload as a row for ``bench.py``: (name, autograd_lite step, NumPy step,
+    target ratio or None)."""
+    _check_agreement()
+    x, y = _data()
+    return [(f"(e) CNN step, batch {N}, 8x8", ag_step(_model(), ag.tensor(x), ag.tensor(y)),
+             NumpyCNN(_model()).step(x, y), None)]
 
 
 if __name__ == "__main__":
