@@ -178,6 +178,7 @@ plt.xlabel("closed form"); plt.ylabel("backward()")
 plt.title(f"{len(xs)} gradient entries")
 plt.show()
 print(f"largest disagreement over 200 draws: {worst:.2e}")
+assert worst < 1e-12  # the text's claims, checked
 """),
         md(r"""
 ### The Taylor test
@@ -373,12 +374,15 @@ print("Hessian:\\n", H)
 print(f"largest eigenvalue L = {lam_max:g}, so GD converges for lr < 2/L = {2 / lam_max:g}")
 
 lrs = [0.05, 0.2, 0.45, 0.51]
+final = {}
 fig, ax = plt.subplots(figsize=(6, 4.5))
 contours(ax, quad, (-6, 6), (-4, 4), levels=np.linspace(1, 60, 12))
 for lr in lrs:
     p = gd(quad, [-5.0, -2.0], lr, 20)
     fx = quad(ag.tensor(p[-1])).item()
     ax.plot(p[:, 0], p[:, 1], "o-", ms=3, label=f"lr={lr}: f after 20 steps = {fx:.2g}")
+    final[lr] = fx
+assert final[0.45] < 1e-2 < quad(ag.tensor([-5.0, -2.0])).item() < final[0.51]  # the text's claims, checked
 ax.plot(0, 0, "k*", ms=12)
 ax.legend(fontsize=8, loc="lower right")
 ax.set_title("GD on $x_1^2 + 2x_2^2$ from (-5, -2)")
@@ -426,6 +430,8 @@ for (label, p), col in zip(runs.items(), ["C0", "C3"]):
     vals = [valley(ag.tensor(q)).item() for q in p]
     ax2.semilogy(vals, color=col, label=label)
     print(f"{label:24s}: end at ({p[-1, 0]:.3f}, {p[-1, 1]:.3f}), f = {vals[-1]:.2e}")
+    runs[label] = (p, vals[-1])
+assert runs["momentum 0.9, lr=0.01"][1] < 1e-6 < 1e-2 < runs["GD, lr=0.01"][1]  # the text's claims, checked
 ax.plot([1, -1], [2, 0], "k*", ms=10)
 ax.legend(fontsize=8); ax.set_title("paths in the narrow valley")
 ax2.set_xlabel("step"); ax2.set_ylabel("f"); ax2.legend(fontsize=8); ax2.set_title("f along the path")
@@ -497,6 +503,8 @@ for ax, (title, f) in zip(axes, [("$x_1^2 + 2x_2^2$", quad), ("rotated quadratic
         vals = run(f, [-5.0, -2.0], method)
         ax.semilogy(np.maximum(vals, 1e-30), "o-", ms=3, label=method)
         print(f"{title:20s} {method:8s}: f after 1 step = {vals[1]:.2e}, after 15 = {vals[-1]:.2e}")
+        if method == "newton":
+            assert vals[1] < 1e-20  # the text's claims, checked
     ax.set_title(title); ax.set_xlabel("step"); ax.legend()
 plt.tight_layout(); plt.show()
 """),
@@ -764,6 +772,7 @@ for name in ["cross-entropy", "squared error", "absolute error"]:
     err = train(name)
     plt.plot(err, label=name)
     print(f"{name:15s}: 0-1 training error after {len(err)} steps = {err[-1]:.3f}")
+    assert (err[-1] < 0.1) if name == "cross-entropy" else (err[-1] > 0.3)  # the text's claims, checked
 plt.xlabel("gradient step"); plt.ylabel("0-1 training error"); plt.legend()
 plt.title("same model, same start, different losses"); plt.show()
 """),
@@ -981,6 +990,7 @@ for name, ams in [("Adam", False), ("AMSGrad", True)]:
     xs, regret = online(ams)
     ax.plot(np.arange(1, T + 1), xs, label=name)
     print(f"{name:8s}: x after {T} steps = {xs[-1]:+.3f}, average regret = {regret / T:.3f}")
+    assert (xs[-1] > 0.9) if name == "Adam" else (xs[-1] < -0.9)  # the text's claims, checked
 ax.axhline(-1, color="k", ls=":", label="optimum x = -1")
 ax.set_xscale("log"); ax.set_xlabel("step t"); ax.set_ylabel("x_t"); ax.legend()
 ax.set_title("f_t(x) = 3x if t mod 3 = 1 else -x, on [-1, 1]")
@@ -1185,6 +1195,7 @@ for B in sizes:
     var.append(np.mean(errs))
 slope = np.polyfit(np.log(sizes), np.log(var), 1)[0]
 print(f"E|g_B - grad|^2 against B: fitted log-log slope {slope:.2f} (theory: -1)")
+assert abs(slope + 1) < 0.2  # the text's claims, checked
 plt.figure(figsize=(5, 3.5))
 plt.loglog(sizes, var, "o-", label="measured")
 plt.loglog(sizes, var[0] / np.array(sizes), "k--", lw=0.8, label="1/B")
@@ -1214,6 +1225,9 @@ plt.figure(figsize=(7, 4))
 for name, (xs, ys) in runs.items():
     plt.loglog(np.maximum(xs, 1e-5) * n, ys, label=name)
     print(f"{name:22s}: excess risk after {int(xs[-1] * n):,} steps = {ys[-1]:.2e}")
+final = {name: ys[-1] for name, (xs, ys) in runs.items()}
+assert final["0.1 (t+1)^-1/2"] < final["constant 0.02"] / 3  # the text's claims, checked
+assert final["0.1 / (1 + t/100)"] < final["constant 0.02"] < final["0.1 / (t+1)"]
 plt.xlabel("SGD steps (B = 1)"); plt.ylabel("excess risk"); plt.legend(); plt.show()
 
 # one epoch with the library's DataLoader, B = 100
@@ -1325,6 +1339,7 @@ for epoch in range(1, epochs + 1):
               f"val acc {history['val_acc'][-1]:.3f}  ({time.perf_counter() - t0:.1f} s)")
 print(f"final: training accuracy {accuracy(X_train, y_train):.3f}, "
       f"held-out accuracy {accuracy(X_val, y_val):.3f}")
+assert accuracy(X_val, y_val) > 0.85  # the text's claims, checked
 """),
         md(r"""
 ## Learning curves and the decision boundary
@@ -1446,6 +1461,9 @@ plt.title(f"gradient size per layer, depth {depth}")
 plt.show()
 for name, v in norms.items():
     print(f"{name:22s}: first layer / last hidden layer gradient ratio = {v[0] / v[-2]:.1e}")
+ratio = {name: v[0] / v[-2] for name, v in norms.items()}
+assert ratio["sigmoid, Xavier"] < 1e-6 and ratio["ReLU, PyTorch default"] < 1e-3  # the text's claims, checked
+assert 0.1 < ratio["tanh, Xavier gain 5/3"] < 10 and 0.1 < ratio["ReLU, Kaiming"] < 10
 """),
         md(r"""
 Backprop multiplies, at each sigmoid layer, by $\sigma'(z) \le 1/4$, and no reasonable
@@ -1511,6 +1529,7 @@ for ax, constant in zip(axes, [True, False]):
     spread = np.ptp(W[:, 0])
     label = "constant 0.3" if constant else "default (random)"
     print(f"{label:17s}: spread of the 8 hidden weights after training = {spread:.2e}, loss {final:.4f}")
+    assert (spread == 0) if constant else (spread > 0.1)  # the text's claims, checked
     ax.bar(range(8), W[:, 0]); ax.set_title(f"first-layer weights, init {label}")
     ax.set_xlabel("hidden unit")
 plt.tight_layout(); plt.show()
@@ -1642,6 +1661,9 @@ print(f"trained {len(grid)} networks in {time.perf_counter() - t0:.1f} s\\n")
 print(f"{'width':>6s} {'depth':>6s} {'init':>11s} {'params':>7s} {'final train loss':>17s} {'final val loss':>15s}")
 for (width, depth, init), (curve, val, _, n_params) in results.items():
     print(f"{width:6d} {depth:6d} {init:>11s} {n_params:7d} {curve[-1]:17.4f} {val:15.4f}")
+final = {key: curve[-1] for key, (curve, *_) in results.items()}
+assert final[32, 4, "default"] < final[4, 4, "default"]  # the text's claims, checked
+assert min(final[4, 32, "default"], final[32, 32, "default"]) > 0.3 > 0.05 > final[32, 32, "Xavier 5/3"]
 """),
         code("""
 fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.8))
@@ -1685,6 +1707,7 @@ for ax, w in zip(axes, widths):
 plt.tight_layout(); plt.show()
 for w, e in zip(widths, errors):
     print(f"one hidden layer of width {w:3d}: validation MSE {e:.4f}")
+assert errors[-1] < errors[1] < errors[0]  # the text's claims, checked
 """),
         md(r"""
 **Takeaways.** One wide hidden layer can approximate the target (the error falls with the
@@ -1794,6 +1817,7 @@ for name, residual in [("plain", False), ("residual", True)]:
     model = layers_mlp(residual)
     runs[name] = train(model)
     print(f"{name:9s}: final training loss {runs[name][0][-1]:.3f}, test accuracy {runs[name][1]:.3f}")
+assert runs["plain"][1] < 0.35 and runs["residual"][1] > runs["plain"][1] + 0.2  # the text's claims, checked
 print(f"({time.perf_counter() - t0:.1f} s)")
 """),
         md(r"""
@@ -1819,6 +1843,7 @@ count = lambda m: sum(p.size for p in m.parameters())
 print(f"CNN: {count(cnn)} parameters (residual MLP: {count(layers_mlp(True))}); "
       f"final training loss {runs['CNN'][0][-1]:.3f}, test accuracy {runs['CNN'][1]:.3f} "
       f"({time.perf_counter() - t0:.1f} s)")
+assert runs["CNN"][1] > 0.9 and count(cnn) < count(layers_mlp(True)) / 5  # the text's claims, checked
 
 fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.4), gridspec_kw={"width_ratios": [1.3, 1]})
 for name, (curve, acc) in runs.items():
