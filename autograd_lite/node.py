@@ -26,7 +26,7 @@ import numpy as np
 
 from autograd_lite import scope as _scope
 from autograd_lite.grad_mode import _state
-from autograd_lite.tensor import Tensor, _clock
+from autograd_lite.tensor import Tensor, _clock, buffer_stamp
 
 __all__ = ["Op", "Node", "as_tensor", "arr", "dual", "unbroadcast"]
 
@@ -143,19 +143,23 @@ class Node:
         return [r.data if isinstance(r, Tensor) else r for r in op.vjp(self, grad)]
 
     def _check_versions(self, epoch: int) -> None:
+        """Raise if an input (or the saved output) changed in place after ``epoch``, through
+        the tensor itself or through a view or detached alias sharing its memory."""
         for i, t in enumerate(self.inputs):
-            if t._stamp > epoch:
+            if t._stamp > epoch or buffer_stamp(t.data) > epoch:
                 raise RuntimeError(
                     f"{self}: input {i} (shape {t.shape}), needed for the gradient, was "
-                    f"modified by an in-place operation after it was saved: it is at "
-                    f"version {t._version}. Clone it before changing it, or change it "
-                    "out of place.")
-        o = self._out() if self._out_data is not None else None
-        if o is not None and o._stamp > epoch:  # a saved output (exp, tanh, ...)
-            raise RuntimeError(
-                f"{self}: its output (shape {o.shape}), saved for the gradient, was "
-                f"modified by an in-place operation: it is at version {o._version}. "
-                "Clone it before changing it, or change it out of place.")
+                    f"modified by an in-place operation after it was saved (directly: it is "
+                    f"at version {t._version}, or through a view or detached alias of its "
+                    "data). Clone it before changing it, or change it out of place.")
+        out = self._out_data
+        if out is not None:  # a saved output (exp, tanh, ...)
+            o = self._out()
+            if (o is not None and o._stamp > epoch) or buffer_stamp(out) > epoch:
+                raise RuntimeError(
+                    f"{self}: its output (shape {out.shape}), saved for the gradient, was "
+                    f"modified by an in-place operation (directly or through a view or "
+                    "detached alias). Clone it before changing it, or change it out of place.")
 
     @property
     def freed(self) -> bool:

@@ -5,6 +5,7 @@ Every operator and method is a one-line delegation to ``autograd_lite.ops``.
 """
 from __future__ import annotations
 
+import weakref
 from typing import Any, Callable, Iterator
 
 import numpy as np
@@ -16,6 +17,36 @@ __all__ = ["Tensor", "tensor"]
 
 #: The in-place change clock (see ``Tensor._version``); a one-element list, read by node.py.
 _clock = [0]
+#: Last change of each memory buffer: id(base ndarray) -> (weakref to it, clock tick). Views
+#: and detached tensors share a buffer, so a change through any of them is seen by all.
+_buffer_stamps: dict = {}
+
+
+def _base(a: np.ndarray) -> np.ndarray:
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a
+
+
+def buffer_stamp(a: np.ndarray) -> int:
+    """The clock tick of the last in-place change to the memory behind ``a`` (0 if none)."""
+    root = _base(a)
+    entry = _buffer_stamps.get(id(root))
+    return entry[1] if entry is not None and entry[0]() is root else 0
+
+
+def _stamp_buffer(a: np.ndarray, tick: int) -> None:
+    root = _base(a)
+    key = id(root)
+    entry = _buffer_stamps.get(key)
+    if entry is not None and entry[0]() is root:
+        _buffer_stamps[key] = (entry[0], tick)
+        return
+    try:
+        ref = weakref.ref(root, lambda _, key=key: _buffer_stamps.pop(key, None))
+    except TypeError:  # a buffer that cannot be weakly referenced: track the tensor only
+        return
+    _buffer_stamps[key] = (ref, tick)
 
 
 class Tensor:
@@ -74,6 +105,7 @@ class Tensor:
         self._vcount = value
         _clock[0] += 1
         self._stamp = _clock[0]
+        _stamp_buffer(self.data, _clock[0])
 
     # ------------------------------------------------------------------ metadata
     @property
