@@ -60,10 +60,6 @@ class Adagrad(Optimizer):
                 self.state[p] = {"step": 0, "sum": np.full_like(
                     p.data, group["initial_accumulator_value"])}
 
-    def _check_group(self, group: dict[str, Any]) -> None:
-        if group["lr"] < 0.0:
-            raise ValueError(f"Invalid learning rate: {group['lr']}")
-
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One AdaGrad update of every parameter with a gradient; returns the closure's loss."""
         loss = self._call_closure(closure)
@@ -71,9 +67,8 @@ class Adagrad(Optimizer):
             for group in self.param_groups:
                 lr, wd, eps = group["lr"], group["weight_decay"], group["eps"]
                 for p in self._params_with_grad(group):
-                    if p not in self.state:
-                        self.state[p] = {"step": 0, "sum": np.full_like(
-                            p.data, group["initial_accumulator_value"])}
+                    if p not in self.state:  # added to the group after construction
+                        self._init_group_state(group)
                     state = self.state[p]
                     g = p.grad.data
                     if group["maximize"]:

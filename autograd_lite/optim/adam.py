@@ -60,8 +60,7 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        if group["lr"] < 0.0:
-            raise ValueError(f"Invalid learning rate: {group['lr']}")
+        super()._check_group(group)
         group["betas"] = tuple(group["betas"])
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:

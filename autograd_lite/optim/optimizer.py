@@ -104,7 +104,10 @@ class Optimizer:
         self.param_groups.append(group)
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        """Validate one group's hyper-parameters (subclasses raise ValueError)."""
+        """Validate one group's hyper-parameters (``ValueError``); subclasses extend it."""
+        lr = group.get("lr")
+        if lr is not None and lr < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
 
     # ------------------------------------------------------------------ grads
     def zero_grad(self, set_to_none: bool = True) -> None:

@@ -62,10 +62,6 @@ class RMSprop(Optimizer):
                         weight_decay=weight_decay, maximize=maximize)
         super().__init__(params, defaults)
 
-    def _check_group(self, group: dict[str, Any]) -> None:
-        if group["lr"] < 0.0:
-            raise ValueError(f"Invalid learning rate: {group['lr']}")
-
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One RMSprop update of every parameter with a gradient; returns the closure's loss."""
         loss = self._call_closure(closure)

@@ -56,10 +56,6 @@ class SGD(Optimizer):
                         weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
         super().__init__(params, defaults)
 
-    def _check_group(self, group: dict[str, Any]) -> None:
-        if group["lr"] < 0.0:
-            raise ValueError(f"Invalid learning rate: {group['lr']}")
-
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One SGD update of every parameter with a gradient; returns ``closure()``'s loss."""
         loss = self._call_closure(closure)
