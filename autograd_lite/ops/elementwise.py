@@ -71,7 +71,7 @@ def div(a: Any, b: Any) -> Tensor:
 
 def neg(x: Any) -> Tensor:
     """``-x``."""
-    return Neg.unary(x if isinstance(x, Tensor) else as_tensor(x))
+    return Neg.unary(as_tensor(x))
 
 
 def pow(x: Any, exponent: Any) -> Tensor:
@@ -110,47 +110,47 @@ _log, _sin, _cos = dual(np.log, Log), dual(np.sin, Sin), dual(np.cos, Cos)
 
 def exp(x: Any) -> Tensor:
     """Elementwise e**x."""
-    return Exp.unary(x if isinstance(x, Tensor) else as_tensor(x))
+    return Exp.unary(as_tensor(x))
 
 
 def log(x: Any) -> Tensor:
     """Elementwise natural logarithm (-inf at 0, nan below, as NumPy)."""
-    return Log.unary(x if isinstance(x, Tensor) else as_tensor(x))
+    return Log.unary(as_tensor(x))
 
 
 def sqrt(x: Any) -> Tensor:
     """Elementwise square root."""
-    return Sqrt.unary(x if isinstance(x, Tensor) else as_tensor(x))
+    return Sqrt.unary(as_tensor(x))
 
 
 def sin(x: Any) -> Tensor:
     """Elementwise sine."""
-    return Sin.unary(x if isinstance(x, Tensor) else as_tensor(x))
+    return Sin.unary(as_tensor(x))
 
 
 def cos(x: Any) -> Tensor:
     """Elementwise cosine."""
-    return Cos.unary(x if isinstance(x, Tensor) else as_tensor(x))
+    return Cos.unary(as_tensor(x))
 
 
 def tanh(x: Any) -> Tensor:
     """Elementwise hyperbolic tangent."""
-    return Tanh.unary(x if isinstance(x, Tensor) else as_tensor(x))
+    return Tanh.unary(as_tensor(x))
 
 
 def sigmoid(x: Any) -> Tensor:
     """Elementwise logistic function 1 / (1 + e**-x), stable for any magnitude."""
-    return Sigmoid.unary(x if isinstance(x, Tensor) else as_tensor(x))
+    return Sigmoid.unary(as_tensor(x))
 
 
 def relu(x: Any) -> Tensor:
     """Elementwise max(x, 0); the gradient at 0 is 0."""
-    return Relu.unary(x if isinstance(x, Tensor) else as_tensor(x))
+    return Relu.unary(as_tensor(x))
 
 
 def abs(x: Any) -> Tensor:
     """Elementwise |x|; the gradient at 0 is 0."""
-    return Abs.unary(x if isinstance(x, Tensor) else as_tensor(x))
+    return Abs.unary(as_tensor(x))
 
 
 def sign(x: Any) -> Tensor:
