@@ -72,7 +72,10 @@ def _expand(g: Any, x: Any, axis: tuple | None, keepdims: bool) -> Any:
     if not keepdims:
         g = g.reshape(_keep_shape(x.shape, axis))
     if not isinstance(g, Tensor):
-        return np.broadcast_to(g, x.shape)
+        # materialise (np.broadcast_to's Python wrapper costs more than the copy here)
+        out = np.empty(x.shape, dtype=np.result_type(g))
+        out[...] = g
+        return out
     return g.broadcast_to(x.shape)
 
 
