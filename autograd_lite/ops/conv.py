@@ -107,7 +107,7 @@ def _call(op: Op, args: tuple, kwargs: dict) -> Any:
     """Apply ``op`` inside a VJP rule: a plain backward hands rules ndarrays (run the forward
     directly, nothing recorded); under ``create_graph`` they get Tensors (apply the op, so
     it is recorded and can be differentiated again)."""
-    if all(type(a) is np.ndarray for a in args):
+    if not any(isinstance(a, Tensor) for a in args):
         return op.forward(*args, **kwargs)
     return op.apply([a if isinstance(a, Tensor) else _wrap(a) for a in args], kwargs)
 

@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite.node import Op, as_tensor
-from autograd_lite.ops.elementwise import exp, sigmoid
+from autograd_lite.node import Op, as_tensor, dual
+from autograd_lite.ops.elementwise import Exp, Sigmoid
+from autograd_lite.ops.elementwise import _sigmoid as _sigmoid_np
 from autograd_lite.tensor import Tensor
 
 __all__ = ["erf", "log1p", "softplus"]
@@ -93,15 +94,9 @@ _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
 
-def _exp(x: Any) -> Any:
-    # Rules get ndarrays in a plain backward and Tensors under create_graph.
-    return np.exp(x) if type(x) is np.ndarray else exp(x)
-
-
-def _sigmoid(x: Any) -> Any:
-    if type(x) is np.ndarray:
-        return np.exp(-np.logaddexp(0, -x)).astype(x.dtype, copy=False)
-    return sigmoid(x)
+# Rules get ndarrays (or NumPy scalars) in a plain backward and Tensors under create_graph.
+_exp = dual(np.exp, Exp)
+_sigmoid = dual(_sigmoid_np, Sigmoid)
 
 
 # NOTE: d erf(x)/dx = 2/sqrt(pi) exp(-x^2), written with Tensor ops (twice differentiable).
