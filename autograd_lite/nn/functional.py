@@ -17,6 +17,7 @@ import autograd_lite as ag
 from autograd_lite import random as _random
 from autograd_lite.grad_mode import no_grad
 from autograd_lite.ops import conv as _conv
+from autograd_lite.ops import loss as _loss
 from autograd_lite.ops import special as _special
 from autograd_lite.tensor import Tensor
 
@@ -446,6 +447,9 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None, size_avera
     clamped at -100), optionally times ``weight``, then reduced."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     x, t = _pair_args("binary_cross_entropy", input, target, reduction, strict=True)
+    if x.dtype.kind != "f":
+        raise TypeError(f"binary_cross_entropy: input must be floating probabilities, got "
+                        f"dtype {x.dtype}")
     if x.size and (x.data.min() < 0 or x.data.max() > 1):
         raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1"
                          " (use binary_cross_entropy_with_logits for scores)")
@@ -546,7 +550,6 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, size_average: Any
         raise ValueError("cross_entropy: input must have at least one dimension (classes)")
     cdim = 0 if x.ndim == 1 else 1
     c = x.shape[cdim]
-    logp = ag.log_softmax(x, axis=cdim)
     w = _weight_vector("cross_entropy", weight, c)
     wshape = (1,) * cdim + (c,) + (1,) * (x.ndim - cdim - 1)
     tdt = target.dtype if isinstance(target, (Tensor, np.ndarray)) else np.asarray(target).dtype
@@ -558,14 +561,18 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, size_average: Any
                              "tensor)")
         if label_smoothing > 0:
             t = t * (1 - label_smoothing) + label_smoothing / c
+        logp = ag.log_softmax(x, axis=cdim)
         wl = logp if w is None else logp * w.reshape(wshape).astype(x.dtype)
         loss = -(wl * t).sum(cdim)
         if reduction == "mean":
             return loss.sum() * (c / x.size) if x.ndim > 1 else loss
         return _reduce(loss, reduction)
+    if label_smoothing == 0:  # the common case: one fused node (ops/loss.py)
+        t, valid, _ = _class_targets("cross_entropy", x, target, ignore_index)
+        wi = valid.astype(x.dtype) if w is None else (w[t] * valid).astype(x.dtype)
+        return _loss.softmax_cross_entropy(x, t, wi, cdim, reduction)
+    logp = ag.log_softmax(x, axis=cdim)
     nll = _nll("cross_entropy", logp, target, w, ignore_index, reduction)
-    if label_smoothing == 0:
-        return nll
     t, valid, _ = _class_targets("cross_entropy", x, target, ignore_index)
     wl = logp if w is None else logp * w.reshape(wshape).astype(x.dtype)
     smooth = -wl.sum(cdim) * valid.astype(x.dtype)
@@ -596,6 +603,11 @@ def kl_div(input: Any, target: Any, size_average: Any = None, reduce: Any = None
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction("kl_div", reduction, ("batchmean",))
     x, t = _t(input, "input", "kl_div"), _t(target, "target", "kl_div")
+    try:
+        np.broadcast_shapes(x.shape, t.shape)
+    except ValueError:
+        raise ValueError(f"kl_div: target of shape {t.shape} cannot be broadcast to the input "
+                         f"of shape {x.shape}") from None
     if log_target:
         loss = ag.exp(t) * (t - x)
     else:

@@ -1,0 +1,61 @@
+"""Fused softmax cross-entropy against class indices (an nn kernel).
+
+``nn.functional.cross_entropy`` with integer targets (no label smoothing) is the most common
+loss; composed from ``log_softmax``, a one-hot product and reductions it records about eight
+nodes. Fused, it is one node whose forward is the stable log-sum-exp form and whose VJP is
+``g * w * (softmax(x) - onehot(t))``, written in the rule vocabulary so that it can be
+differentiated again (``softmax`` is the recorded op under ``create_graph``).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd_lite.node import Op
+from autograd_lite.ops.reduction import Softmax, _softmax_fwd
+from autograd_lite.tensor import Tensor
+
+__all__ = ["softmax_cross_entropy"]
+
+
+def _ce_fwd(x: np.ndarray, target: np.ndarray, weight: np.ndarray, cdim: int,
+            reduction: str) -> np.ndarray:
+    s = x - np.maximum.reduce(x, axis=cdim, keepdims=True)
+    lse = np.log(np.add.reduce(np.exp(s), axis=cdim, keepdims=True))
+    picked = np.take_along_axis(s - lse, np.expand_dims(target, cdim), axis=cdim)
+    loss = -np.squeeze(picked, cdim) * weight
+    if reduction == "none":
+        return loss
+    total = np.add.reduce(loss, axis=None)
+    if reduction == "sum":
+        return total
+    return total / np.add.reduce(weight, axis=None)  # NOTE: 0/0 = nan if all are ignored
+
+
+def _ce_vjp(g: Any, out: Any, x: Any, target: np.ndarray, weight: np.ndarray, cdim: int,
+            reduction: str) -> Any:
+    if reduction == "mean":
+        g = g * (1.0 / np.add.reduce(weight, axis=None))
+    w = np.expand_dims(weight, cdim)
+    if reduction == "none":  # g has the per-sample shape: put the class axis back
+        g = g.reshape(w.shape)
+    c = x.shape[cdim]
+    classes = np.arange(c).reshape((c,) + (1,) * (x.ndim - cdim - 1))
+    onehot = (np.expand_dims(target, cdim) == classes).astype(w.dtype)
+    p = Softmax.apply((x,), {"axis": cdim}) if isinstance(x, Tensor) else _softmax_fwd(x, cdim)
+    return (p - onehot) * w * g
+
+
+SoftmaxCrossEntropy = Op("SoftmaxCrossEntropy", _ce_fwd, _ce_vjp)
+
+
+def softmax_cross_entropy(x: Tensor, target: np.ndarray, weight: np.ndarray, cdim: int,
+                          reduction: str) -> Tensor:
+    """Cross-entropy of logits ``x`` (class axis ``cdim``) against valid int64 class indices
+    ``target`` (shape of ``x`` without ``cdim``), each sample weighted by ``weight`` (same
+    shape; 0 drops a sample). ``reduction``: "none" (per sample), "sum", or "mean" (the
+    weighted mean: divided by the sum of the weights, as PyTorch). Validation is the caller's.
+    """
+    return SoftmaxCrossEntropy.apply((x,), {"target": target, "weight": weight, "cdim": cdim,
+                                            "reduction": reduction})
