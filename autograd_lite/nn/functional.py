@@ -491,7 +491,7 @@ def _class_targets(op: str, x: Tensor, target: Any, ignore_index: int) -> tuple:
     if bad.any():
         raise ValueError(f"{op}: target {int(t[bad].ravel()[0])} is out of bounds for {c} "
                          "classes")
-    return np.where(valid, t, 0), valid, cdim
+    return (t if valid.all() else np.where(valid, t, 0)), valid, cdim
 
 
 def _onehot(t: np.ndarray, valid: np.ndarray, c: int, cdim: int, dtype: Any) -> np.ndarray:

@@ -23,8 +23,11 @@ def _ce_fwd(x: np.ndarray, target: np.ndarray, weight: np.ndarray, cdim: int,
             reduction: str) -> np.ndarray:
     s = x - np.maximum.reduce(x, axis=cdim, keepdims=True)
     lse = np.log(np.add.reduce(np.exp(s), axis=cdim, keepdims=True))
-    picked = np.take_along_axis(s - lse, np.expand_dims(target, cdim), axis=cdim)
-    loss = -np.squeeze(picked, cdim) * weight
+    if x.ndim == 2:  # (N, C): plain fancy indexing is the fast path
+        loss = (lse[:, 0] - s[np.arange(x.shape[0]), target]) * weight
+    else:
+        picked = np.take_along_axis(s - lse, np.expand_dims(target, cdim), axis=cdim)
+        loss = -np.squeeze(picked, cdim) * weight
     if reduction == "none":
         return loss
     total = np.add.reduce(loss, axis=None)
@@ -37,12 +40,19 @@ def _ce_vjp(g: Any, out: Any, x: Any, target: np.ndarray, weight: np.ndarray, cd
             reduction: str) -> Any:
     if reduction == "mean":
         g = g * (1.0 / np.add.reduce(weight, axis=None))
-    w = np.expand_dims(weight, cdim)
+    if not isinstance(x, Tensor) and x.ndim == 2:  # plain backward, (N, C): in place
+        p = _softmax_fwd(x, 1)
+        p[np.arange(x.shape[0]), target] -= 1
+        p *= (weight * g)[:, None]  # g: a scalar, or per sample for "none"
+        return p
+    shape = list(x.shape)
+    shape[cdim] = 1
+    w = weight.reshape(shape)
     if reduction == "none":  # g has the per-sample shape: put the class axis back
-        g = g.reshape(w.shape)
+        g = g.reshape(shape)
     c = x.shape[cdim]
     classes = np.arange(c).reshape((c,) + (1,) * (x.ndim - cdim - 1))
-    onehot = (np.expand_dims(target, cdim) == classes).astype(w.dtype)
+    onehot = (target.reshape(shape) == classes).astype(w.dtype)
     p = Softmax.apply((x,), {"axis": cdim}) if isinstance(x, Tensor) else _softmax_fwd(x, cdim)
     return (p - onehot) * w * g
 
