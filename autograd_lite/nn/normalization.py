@@ -6,6 +6,7 @@ from typing import Any
 import numpy as np
 
 from autograd_lite._dtypes import get_default_dtype
+from autograd_lite.grad_mode import no_grad
 from autograd_lite.nn import functional as F
 from autograd_lite.nn import init
 from autograd_lite.nn.linear import _empty
@@ -46,9 +47,10 @@ class _BatchNorm(Module):
 
     def reset_running_stats(self) -> None:
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            with no_grad():
+                self.running_mean.zero_()
+                self.running_var.fill_(1)
+                self.num_batches_tracked.zero_()
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
@@ -66,8 +68,8 @@ class _BatchNorm(Module):
                              f"(dim 1), got input of shape {input.shape}")
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data[...] += 1
-            self.num_batches_tracked._version += 1
+            with no_grad():
+                self.num_batches_tracked.add_(1)
             if self.momentum is None:  # cumulative moving average
                 factor = 1.0 / float(self.num_batches_tracked.data)
         use_batch = self.training or not self.track_running_stats
