@@ -725,6 +725,8 @@ def _smooth(spec: Spec, shapes: tuple, kw: dict, seed: int) -> None:
         return
     if not out.requires_grad or out.size > GRADCHECK_MAX:
         return
+    if not np.all(np.isfinite(out.data)):  # e.g. pad with NaN: finite differences are NaN
+        return
     if spec.smooth_ok is not None and not spec.smooth_ok(arrays, kw):
         return
     def f(*xs: ag.Tensor) -> ag.Tensor:
