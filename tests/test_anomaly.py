@@ -237,3 +237,16 @@ def test_thread_local():
         t.join()
         assert ag.is_anomaly_enabled()
     assert seen == [False]
+
+
+def test_op_created_inside_the_library_points_at_the_users_line():
+    nn = pytest.importorskip("autograd_lite.nn")
+    ln = nn.LayerNorm(3, eps=0.0)  # constant rows: 0 / sqrt(0) inside layer_norm's code
+    x = ag.tensor(np.ones((2, 3)), requires_grad=True)
+    with ag.detect_anomaly():
+        line = _line() + 2
+        with pytest.raises(RuntimeError) as ei:
+            ln(x)
+    msg = str(ei.value)
+    assert f"{HERE}\", line {line}" in msg  # the user's call, not a frame of autograd_lite
+    assert "autograd_lite/nn" not in msg
