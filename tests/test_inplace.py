@@ -122,6 +122,32 @@ def test_saved_output_of_matmul_input_chain():
         loss.backward()
 
 
+@pytest.mark.parametrize("alias", ["detach", "reshape_view", "slice_view", "transpose_view"])
+def test_change_through_an_alias_of_the_saved_memory_raises(alias):
+    # PyTorch shares one version counter among a tensor, its views and .detach(); here the
+    # change is stamped on the memory buffer, so any alias of a saved tensor is caught.
+    x = _f64([1.0, 2.0, 3.0, 4.0])
+    w = _f64([3.0, 4.0, 5.0, 6.0])
+    y = x * w
+    with ag.no_grad():
+        a = {"detach": lambda: w.detach(), "reshape_view": lambda: w.reshape(2, 2),
+             "slice_view": lambda: w[1:3], "transpose_view": lambda: w.reshape(2, 2).T}[alias]()
+        assert np.shares_memory(a.data, w.data)
+        a.mul_(2.0)
+    with pytest.raises(RuntimeError, match="MulBackward"):
+        y.sum().backward()
+    assert x.grad is None
+
+
+def test_change_of_an_unrelated_copy_is_fine():
+    x, w = _f64([1.0, 2.0]), _f64([3.0, 4.0])
+    y = x * w
+    c = ag.tensor(w.data)  # ag.tensor copies: not an alias
+    c += 1
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [3.0, 4.0])
+
+
 def test_change_before_use_is_fine_and_gradient_is_right():
     x, w = _f64([1.0, 2.0]), _f64([3.0, 4.0])
     with ag.no_grad():
