@@ -268,50 +268,49 @@ class Tensor:
                                    "would not be differentiable; use an out-of-place op "
                                    "(ag.where, ag.stack, ag.concatenate) or .detach() it")
 
-    def _set_inplace(self, op: str, value: Any) -> "Tensor":
-        self._check_inplace(op, value)
-        value = value.data if isinstance(value, Tensor) else value
+    def _inplace(self, op: str, fn: Callable[[np.ndarray], Any], other: Any = None) -> "Tensor":
+        """Overwrite the values with ``fn(data)`` in the same memory; bumps the version."""
+        self._check_inplace(op, other)
         try:
-            np.copyto(self.data, value, casting="same_kind")
-        except (ValueError, TypeError) as e:
-            raise ValueError(f"{op}: cannot write a value of shape {np.shape(value)} into a "
-                             f"tensor of shape {self.data.shape} and dtype {self.data.dtype}: "
-                             f"{e}") from None
+            np.copyto(self.data, fn(self.data), casting="same_kind")
+        except ValueError as e:
+            raise ValueError(f"{op}: cannot update a tensor of shape {self.data.shape} with a "
+                             f"value of shape {np.shape(_val(other))}: {e}") from None
+        except TypeError as e:
+            raise TypeError(f"{op}: cannot update a tensor of dtype {self.data.dtype} with "
+                            f"{np.asarray(_val(other)).dtype} values: {e}") from None
         self._version += 1
         return self
 
     def copy_(self, src: Any) -> "Tensor":
         """Overwrite the values in place with ``src`` (broadcast); bumps the version."""
-        return self._set_inplace("copy_", src)
+        v = _val(src)
+        return self._inplace("copy_", lambda a: v, src)
 
     def fill_(self, value: float) -> "Tensor":
-        return self._set_inplace("fill_", value)
+        return self._inplace("fill_", lambda a: _val(value), value)
 
     def zero_(self) -> "Tensor":
-        return self._set_inplace("zero_", 0)
+        return self._inplace("zero_", lambda a: 0)
 
     def add_(self, other: Any, alpha: float = 1.0) -> "Tensor":
-        self._check_inplace("add_", other)
-        o = other.data if isinstance(other, Tensor) else other
-        return self._set_inplace("add_", self.data + (o if alpha == 1 else alpha * o))
+        o = _val(other)
+        return self._inplace("add_", lambda a: a + (o if alpha == 1 else alpha * o), other)
 
     def sub_(self, other: Any, alpha: float = 1.0) -> "Tensor":
-        self._check_inplace("sub_", other)
-        o = other.data if isinstance(other, Tensor) else other
-        return self._set_inplace("sub_", self.data - (o if alpha == 1 else alpha * o))
+        o = _val(other)
+        return self._inplace("sub_", lambda a: a - (o if alpha == 1 else alpha * o), other)
 
     def mul_(self, other: Any) -> "Tensor":
-        self._check_inplace("mul_", other)
-        o = other.data if isinstance(other, Tensor) else other
-        return self._set_inplace("mul_", self.data * o)
+        o = _val(other)
+        return self._inplace("mul_", lambda a: a * o, other)
 
     def div_(self, other: Any) -> "Tensor":
-        self._check_inplace("div_", other)
-        o = other.data if isinstance(other, Tensor) else other
-        return self._set_inplace("div_", self.data / o)
+        o = _val(other)
+        return self._inplace("div_", lambda a: a / o, other)
 
     def clamp_(self, min: Any = None, max: Any = None) -> "Tensor":
-        return self._set_inplace("clamp_", np.clip(self.data, min, max))
+        return self._inplace("clamp_", lambda a: np.clip(a, _val(min), _val(max)))
 
     def __iadd__(self, other: Any) -> "Tensor":
         return self.add_(other)
@@ -326,14 +325,12 @@ class Tensor:
         return self.div_(other)
 
     def __ipow__(self, other: Any) -> "Tensor":
-        self._check_inplace("__ipow__", other)
-        o = other.data if isinstance(other, Tensor) else other
-        return self._set_inplace("__ipow__", self.data ** o)
+        o = _val(other)
+        return self._inplace("__ipow__", lambda a: a ** o, other)
 
     def __imatmul__(self, other: Any) -> "Tensor":
-        self._check_inplace("__imatmul__", other)
-        o = other.data if isinstance(other, Tensor) else other
-        return self._set_inplace("__imatmul__", self.data @ o)
+        o = _val(other)
+        return self._inplace("__imatmul__", lambda a: a @ o, other)
 
     def __setitem__(self, index: Any, value: Any) -> None:
         self._check_inplace("__setitem__", value)
@@ -533,6 +530,11 @@ class Tensor:
 
     def matmul(self, other: Any) -> "Tensor":
         return _ops.matmul(self, other)
+
+
+def _val(x: Any) -> Any:
+    """The ndarray of a Tensor, anything else as it is."""
+    return x.data if isinstance(x, Tensor) else x
 
 
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:

@@ -221,3 +221,12 @@ def test_gradcheck_report_is_readable():
     assert "input 0" in msg and "analytic" in msg and "numeric" in msg
     assert "element (0,)" in msg
     assert gradcheck(wrong, (x,), raise_exception=False) is False
+
+
+def test_inplace_shape_and_dtype_errors_name_the_method():
+    t = ag.zeros(3)
+    with pytest.raises(ValueError, match=r"add_: .*shape \(3,\).*shape \(5,\)"):
+        t.add_(np.ones(5))
+    with pytest.raises(TypeError, match=r"add_: .*int64.*float64"):
+        ag.zeros(3, dtype=np.int64).add_(0.5)
+    assert t._version == 0 and np.all(t.data == 0)
