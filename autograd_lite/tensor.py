@@ -187,6 +187,18 @@ class Tensor:
         """A copy cast to ``dtype`` (differentiable between float dtypes)."""
         return _ops.astype(self, dtype)
 
+    def clone(self) -> "Tensor":
+        """A copy with its own memory that stays in the graph (as ``torch.Tensor.clone``)."""
+        return _ops.clone(self)
+
+    def numel(self) -> int:
+        """The number of elements (``size``, PyTorch's name)."""
+        return self.data.size
+
+    def dim(self) -> int:
+        """The number of dimensions (``ndim``, PyTorch's name)."""
+        return self.data.ndim
+
     def float(self) -> "Tensor":
         return _ops.astype(self, np.float32)
 
@@ -431,6 +443,12 @@ class Tensor:
 
     def sqrt(self) -> "Tensor":
         return _ops.sqrt(self)
+
+    def square(self) -> "Tensor":
+        return _ops.square(self)
+
+    def neg(self) -> "Tensor":
+        return _ops.neg(self)
 
     def sin(self) -> "Tensor":
         return _ops.sin(self)

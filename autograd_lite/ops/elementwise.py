@@ -15,7 +15,7 @@ from autograd_lite.tensor import Tensor
 
 __all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "sin", "cos", "tanh",
            "sigmoid", "relu", "abs", "clip", "maximum", "minimum", "where", "compare",
-           "logical_not", "astype", "sign"]
+           "logical_not", "astype", "sign", "clone", "square"]
 
 _wrap = Tensor._wrap
 
@@ -241,8 +241,21 @@ def astype(x: Any, dtype: Any) -> Tensor:
     x = as_tensor(x)
     dtype = np.dtype(dtype)
     if dtype == x.data.dtype:
-        return x * 1 if x.requires_grad else _wrap(x.data.copy())
+        return Clone.unary(x)
     return AsType.apply((x,), {"dtype": dtype})
+
+
+Clone = Op("Clone", np.copy, lambda g, out, x: g)
+
+
+def clone(x: Any) -> Tensor:
+    """A copy with its own memory that stays in the graph (gradient flows through)."""
+    return Clone.unary(as_tensor(x))
+
+
+def square(x: Any) -> Tensor:
+    """Elementwise x**2."""
+    return Square.unary(as_tensor(x))
 
 
 # ----------------------------------------------------------------------------- comparisons
