@@ -15,21 +15,22 @@ __all__ = ["DataLoader", "default_collate"]
 def _to_array(x: Any) -> np.ndarray:
     if isinstance(x, Tensor):
         return x.data
-    if isinstance(x, np.ndarray):
-        return x
+    if isinstance(x, (np.ndarray, np.generic)):
+        return np.asarray(x)  # NumPy arrays and scalars keep their dtype
     return Tensor(x).data  # Python scalars/lists: default dtype for floats, int64 for ints
 
 
 def default_collate(samples: list) -> Any:
     """Stack a list of samples into a batch: tuples (and lists) are collated field by field,
     arrays, Tensors and numbers are stacked along a new first axis into a Tensor, and dicts
-    are collated per key."""
+    are collated per key. NumPy arrays and scalars keep their dtype; Python floats get the
+    default dtype, Python ints int64."""
     first = samples[0]
     if isinstance(first, (tuple, list)):
         return tuple(default_collate([s[i] for s in samples]) for i in range(len(first)))
     if isinstance(first, dict):
         return {k: default_collate([s[k] for s in samples]) for k in first}
-    if isinstance(first, (Tensor, np.ndarray)):
+    if isinstance(first, (Tensor, np.ndarray, np.generic)):
         return Tensor(np.stack([_to_array(s) for s in samples]))
     return Tensor(_to_array(list(samples)))
 

@@ -50,6 +50,12 @@ class Sequential(Module):
         for k in (keys[idx] if isinstance(idx, slice) else
                   [keys[_index("Sequential", idx, len(self))]]):
             del self._modules[k]
+        # renumber "0", "1", ... as PyTorch does, so a later append() cannot reuse (and
+        # silently replace) the key of a module that is still there
+        mods = list(self._modules.values())
+        self._modules.clear()
+        for i, m in enumerate(mods):
+            self._modules[str(i)] = m
 
     def append(self, module: Module) -> Sequential:
         self.add_module(str(len(self)), module)
@@ -156,7 +162,7 @@ class ModuleDict(Module):
         self._modules.clear()
 
     def update(self, modules: Mapping[str, Module] | Iterable) -> None:
-        items = modules.items() if isinstance(modules, Mapping) else modules
+        items = modules.items() if isinstance(modules, (Mapping, ModuleDict)) else modules
         for k, m in items:
             self.add_module(k, m)
 

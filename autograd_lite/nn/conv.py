@@ -44,6 +44,9 @@ class Conv2d(Module):
             if padding not in ("valid", "same"):
                 raise ValueError(f"Conv2d: padding must be an int, a pair, 'valid' or 'same', "
                                  f"got {padding!r}")
+            if padding == "same" and self.stride != (1, 1):
+                raise ValueError(f"Conv2d: padding='same' is not supported for strided "
+                                 f"convolutions (stride {self.stride})")
             self.padding: Any = padding
         else:
             self.padding = pair(padding, "padding", "Conv2d")
@@ -68,8 +71,7 @@ class Conv2d(Module):
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
              f"stride={self.stride}")
         if self.padding != (0, 0):
-            s += f", padding={self.padding!r}" if isinstance(self.padding, str) \
-                else f", padding={self.padding}"
+            s += f", padding={self.padding}"  # PyTorch prints padding=same unquoted
         if self.bias is None:
             s += ", bias=False"
         return s

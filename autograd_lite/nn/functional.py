@@ -633,7 +633,10 @@ def gaussian_nll_loss(input: Any, target: Any, var: Any, full: bool = False,
     the clamp at ``eps`` passes the gradient through unchanged (as PyTorch)."""
     _check_reduction("gaussian_nll_loss", reduction)
     x, t = _t(input, "input", "gaussian_nll_loss"), _t(target, "target", "gaussian_nll_loss")
-    v = _t(var, "var", "gaussian_nll_loss")
+    if isinstance(var, (int, float, np.generic)) and x.dtype.kind == "f":
+        v = _wrap(np.asarray(var, dtype=x.dtype))  # a number: a variance in the input's dtype
+    else:
+        v = _t(var, "var", "gaussian_nll_loss")
     if v.ndim == 0 and x.ndim > 0:
         v = v.reshape((1,) * x.ndim)
     elif v.shape != x.shape:

@@ -159,8 +159,12 @@ class Module:
             raise TypeError(f"{kind} name should be a str, got {type(name).__name__}")
         if "." in name or name == "":
             raise KeyError(f"{kind} name can't be empty or contain '.', got {name!r}")
-        if name in self.__dict__ and not any(
-                name in self.__dict__[w] for w in ("_parameters", "_buffers", "_modules")):
+        own = {"parameter": "_parameters", "buffer": "_buffers", "module": "_modules"}[kind]
+        # as PyTorch: any existing attribute (plain, method, or registered as another kind)
+        # is refused; re-registering under the same kind replaces
+        if name not in self.__dict__[own] and (
+                name in self.__dict__ or hasattr(type(self), name)
+                or any(name in self.__dict__[w] for w in ("_parameters", "_buffers", "_modules"))):
             raise KeyError(f"attribute {name!r} already exists on {type(self).__name__}")
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
@@ -191,10 +195,7 @@ class Module:
     def add_module(self, name: str, module: Module | None) -> None:
         """Add a child module under ``name`` (may be ``None``)."""
         self._registry("_modules", name)
-        if not isinstance(name, str):
-            raise TypeError(f"module name should be a str, got {type(name).__name__}")
-        if "." in name or name == "":
-            raise KeyError(f"module name can't be empty or contain '.', got {name!r}")
+        self._check_name("module", name)
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
         self._forget(name, "_modules")
