@@ -54,7 +54,3 @@ def to_array(data: Any, dtype: Any = None) -> np.ndarray:
                         f"{arr.dtype} (non-numeric values); "
                         "use numbers, bools, lists of them or numeric arrays")
     return arr
-
-
-def is_float(dtype: np.dtype) -> bool:
-    return dtype.kind == "f" or dtype.kind == "c"

@@ -149,11 +149,12 @@ def _run(roots: list, grads: list, retain_graph: bool, create_graph: bool,
                         capture[k] = _as_tensor_grad(g)
                     continue
                 if create_graph:
-                    if g.data.dtype != k.data.dtype:
+                    if k.grad is None or g.data.dtype != k.data.dtype:
+                        # a tensor of its own (recorded): never the upstream gradient itself,
+                        # which another leaf, the caller's `gradient` or a hook may also hold
                         g = g.astype(k.data.dtype)
-                else:
-                    g = _wrap(g.astype(k.data.dtype) if g.dtype != k.data.dtype else
-                              np.array(g, copy=True))
+                else:  # a copy in the leaf's dtype (0-d: an ndarray, not a NumPy scalar)
+                    g = _wrap(np.array(g, dtype=k.data.dtype))
                 k.grad = g if k.grad is None else k.grad + g
                 continue
             nexts = k.next_functions
@@ -165,12 +166,16 @@ def _run(roots: list, grads: list, retain_graph: bool, create_graph: bool,
                         if c == 0:
                             ready.append(p)
                 continue
-            if k._hooks:
-                g = _run_hooks(k._hooks, g, create_graph)
+            if k._hooks or k._retain is not None:
+                o = k.output  # hooks and .grad see the gradient in the tensor's dtype
+                if o is not None and g.dtype != o.data.dtype:
+                    g = g.astype(o.data.dtype)
+                if k._hooks:
+                    g = _run_hooks(k._hooks, g, create_graph)
             if k._retain is not None:
                 t = k._retain()
-                if t is not None:
-                    gt = g if create_graph else _wrap(np.array(g, copy=True))  # own copy
+                if t is not None:  # own copy (a recorded one under create_graph)
+                    gt = g.astype(g.dtype) if create_graph else _wrap(np.array(g))
                     t.grad = gt if t.grad is None else t.grad + gt
             if capture is not None and k in capture:
                 capture[k] = _as_tensor_grad(g)

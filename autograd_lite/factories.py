@@ -2,6 +2,7 @@
 random ones draw from the library generator (``ag.manual_seed``)."""
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -17,9 +18,9 @@ __all__ = ["zeros", "ones", "full", "zeros_like", "ones_like", "full_like", "eye
 def _shape(op: str, shape: tuple) -> tuple:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
-    try:
-        shape = tuple(int(s) for s in shape)
-    except (TypeError, ValueError):
+    try:  # operator.index: 2.5 is refused, not truncated to 2
+        shape = tuple(operator.index(s) for s in shape)
+    except TypeError:
         raise TypeError(f"{op}: shape must be ints, got {shape!r}") from None
     if any(s < 0 for s in shape):
         raise ValueError(f"{op}: negative dimension in shape {shape}")
@@ -49,7 +50,8 @@ def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 
 def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ``shape`` filled with ``fill_value``."""
-    shape = _shape("full", (shape,) if isinstance(shape, int) else tuple(shape))
+    seq = isinstance(shape, (tuple, list, np.ndarray))
+    shape = _shape("full", tuple(shape) if seq else (shape,))
     return _make(np.full(shape, fill_value, dtype=_dtype(dtype)), requires_grad)
 
 
@@ -114,5 +116,6 @@ def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor
 
 def randint(low: int, high: int, size: Any, dtype: Any = np.int64) -> Tensor:
     """Integers uniform on [low, high) with shape ``size``."""
-    size = _shape("randint", (size,) if isinstance(size, int) else tuple(size))
+    seq = isinstance(size, (tuple, list, np.ndarray))
+    size = _shape("randint", tuple(size) if seq else (size,))
     return _make(get_generator().integers(low, high, size=size, dtype=dtype), False)

@@ -44,21 +44,38 @@ def _call(func: Callable, ins: tuple) -> Any:
 
 
 def vjp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False) -> tuple:
-    """``(func(inputs), v^T J)``; ``v`` may be omitted when ``func`` returns one element."""
+    """``(func(inputs), v^T J)``; ``v`` may be omitted when ``func`` returns one element.
+
+    As PyTorch, ``func`` may return a tuple of Tensors; ``v`` is then a tuple with one vector
+    per output (shaped like it) and the result sums their VJPs."""
     ins, single = _prep(inputs, create_graph)
     out = _call(func, ins)
-    if not isinstance(out, Tensor):
-        raise TypeError("vjp: func must return a single Tensor")
-    if v is not None and not isinstance(v, Tensor):
-        v = Tensor(v, dtype=out.dtype)
-    if not out.requires_grad:
-        gs = tuple(None for _ in ins)
+    single_out = isinstance(out, Tensor)
+    outs = (out,) if single_out else tuple(out) if isinstance(out, (tuple, list)) else None
+    if not outs or not all(isinstance(o, Tensor) for o in outs):
+        raise TypeError(f"vjp: func must return a Tensor or a tuple of Tensors, got "
+                        f"{type(out).__name__}")
+    if v is None:
+        vs: tuple = (None,) * len(outs)
+    elif single_out:
+        vs = (v if isinstance(v, Tensor) else Tensor(v, dtype=out.dtype),)
     else:
-        gs = grad(out, ins, grad_outputs=v, create_graph=create_graph, allow_unused=True)
+        vs = (v,) if isinstance(v, Tensor) else tuple(v)
+        if len(vs) != len(outs):
+            raise ValueError(f"vjp: func returned {len(outs)} outputs but v has {len(vs)} "
+                             "entries; give one vector per output")
+        vs = tuple(x if isinstance(x, Tensor) else Tensor(x, dtype=o.dtype)
+                   for x, o in zip(vs, outs))
+    diff = [(o, x) for o, x in zip(outs, vs) if o.requires_grad]
+    if not diff:
+        gs: tuple = tuple(None for _ in ins)
+    else:
+        gs = grad([o for o, _ in diff], ins, grad_outputs=[x for _, x in diff],
+                  create_graph=create_graph, allow_unused=True)
     gs = _zeros_if_none(gs, ins)
     if not create_graph:
-        out = out.detach()
-    return out, gs[0] if single else gs
+        outs = tuple(o.detach() for o in outs)
+    return outs[0] if single_out else outs, gs[0] if single else gs
 
 
 def _check_size(op: str, n: int, max_size: int) -> None:
@@ -112,6 +129,8 @@ def hessian(func: Callable, inputs: Any, create_graph: bool = False,
         if not isinstance(out, Tensor) or out.size != 1:
             raise ValueError(f"hessian: func must return a single-element Tensor, got shape "
                              f"{getattr(out, 'shape', type(out).__name__)}")
+        if not out.requires_grad:  # func does not depend on the inputs: H = 0 (as PyTorch)
+            return _zeros_if_none((None,) * len(xs), xs)
         gs = grad(out, xs, create_graph=True, allow_unused=True)
         return _zeros_if_none(gs, xs)
 
@@ -132,7 +151,8 @@ def hvp(func: Callable, inputs: Any, v: Any, create_graph: bool = False) -> tupl
     out = _call(func, ins)
     if not isinstance(out, Tensor) or out.size != 1:
         raise ValueError("hvp: func must return a single-element Tensor")
-    gs = _zeros_if_none(grad(out, ins, create_graph=True, allow_unused=True), ins)
+    gs = _zeros_if_none(grad(out, ins, create_graph=True, allow_unused=True)
+                        if out.requires_grad else (None,) * len(ins), ins)
     dot = None
     for g, x in zip(gs, vs):
         term = (g * x).sum()

@@ -35,18 +35,29 @@ def is_anomaly_enabled() -> bool:
     return _state.anomaly
 
 
+def _saved() -> list:
+    """This thread's stack of flag values to restore (one entry per open ``with`` block)."""
+    st = _state.__dict__.get("saved")
+    if st is None:
+        st = _state.saved = []
+    return st
+
+
 class _Mode:
-    """A context manager that is also a decorator; subclasses set ``_flag`` and ``_value``."""
+    """A context manager that is also a decorator; subclasses set ``_flag`` and ``_value``.
+
+    The value to restore is kept on a per-thread stack, not on the instance, so one instance
+    may be entered again while open (nested) or from several threads at once."""
 
     _flag = "enabled"
     _value = True
 
     def __enter__(self) -> None:
-        self._prev = getattr(_state, self._flag)
+        _saved().append(getattr(_state, self._flag))
         setattr(_state, self._flag, self._value)
 
     def __exit__(self, *exc: object) -> None:
-        setattr(_state, self._flag, self._prev)
+        setattr(_state, self._flag, _saved().pop())
 
     def __call__(self, fn: F) -> F:
         @functools.wraps(fn)
@@ -60,25 +71,48 @@ class _Mode:
 class no_grad(_Mode):
     """Context manager / decorator: ops inside record no graph and save nothing.
 
-    In-place operators on tensors that require grad are allowed only here.
+    In-place operators on tensors that require grad are allowed only here. As in PyTorch it
+    also decorates without parentheses (``@no_grad``).
     """
 
     _value = False
 
+    def __new__(cls, orig_func: Callable | None = None) -> Any:
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)  # bare ``@no_grad``: the wrapped function
+
 
 class enable_grad(_Mode):
-    """Context manager / decorator: turn graph recording back on (e.g. inside ``no_grad``)."""
+    """Context manager / decorator: turn graph recording back on (e.g. inside ``no_grad``);
+    also decorates without parentheses (``@enable_grad``)."""
 
     _value = True
 
+    def __new__(cls, orig_func: Callable | None = None) -> Any:
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
 
 class set_grad_enabled(_Mode):
-    """``with set_grad_enabled(flag):`` sets grad mode to ``flag`` for the block."""
+    """Set grad mode to ``mode``, as PyTorch: called as a function it sets the mode at once
+    (``ag.set_grad_enabled(False)``); as ``with set_grad_enabled(mode):`` the previous mode
+    comes back after the block; as a decorator, for each call of the function."""
 
     def __init__(self, mode: bool) -> None:
         self._value = bool(mode)
+        self._prev = _state.enabled
+        _state.enabled = self._value
+
+    def __enter__(self) -> None:
+        _state.enabled = self._value
+
+    def __exit__(self, *exc: object) -> None:
+        _state.enabled = self._prev
 
     def __call__(self, fn: F) -> F:
+        _state.enabled = self._prev  # a decorator: the mode applies only inside calls
         value = self._value
 
         @functools.wraps(fn)

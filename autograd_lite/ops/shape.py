@@ -5,6 +5,7 @@ All are linear, so their VJPs are shape ops again (differentiable to any order).
 """
 from __future__ import annotations
 
+import operator
 from typing import Any, Sequence
 
 import numpy as np
@@ -23,9 +24,9 @@ def _shape_arg(shape: tuple) -> tuple:
     """Accept ``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])``."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
-    try:
-        return tuple(int(s) for s in shape)
-    except (TypeError, ValueError):
+    try:  # operator.index: 2.5 is refused, not truncated to 2
+        return tuple(operator.index(s) for s in shape)
+    except TypeError:
         raise TypeError(f"shape must be ints, got {shape!r}") from None
 
 
@@ -89,7 +90,7 @@ def squeeze(x: Any, axis: Any = None, *, dim: Any = None) -> Tensor:
     shp = x.data.shape
     if axis is None:
         return reshape(x, tuple(n for n in shp if n != 1))
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     nd = max(len(shp), 1)
     for a in axes:
         if not -nd <= a < nd:
@@ -196,7 +197,9 @@ def normalize_index(index: Any) -> Any:
                 return tuple(i.data if isinstance(i, Tensor) else i for i in index)
         return index
     if isinstance(index, list):
-        return np.asarray(index)
+        a = np.asarray(index)
+        # an empty list selects nothing (NumPy would make it a float array, not an index)
+        return a.astype(np.intp) if a.size == 0 and a.dtype.kind == "f" else a
     return index
 
 
@@ -239,8 +242,9 @@ def _index_add_fwd(g: np.ndarray, index: Any, shape: tuple, basic: bool) -> np.n
     return z
 
 
+# (``g[index]``: an ndarray in a plain backward, the recorded getitem on a Tensor)
 IndexAdd = Op("IndexAdd", _index_add_fwd,
-              lambda g, out, src, index, shape, basic: getitem(g, index))
+              lambda g, out, src, index, shape, basic: g[index])
 
 
 def index_add(src: Any, index: Any, shape: tuple, basic: bool = False) -> Any:

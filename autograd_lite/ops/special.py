@@ -119,8 +119,13 @@ def log1p(x: Any) -> Tensor:
 
 # softplus(x) = log(1 + e^x) = logaddexp(0, x): no overflow for any x; derivative sigmoid(x),
 # itself an op, so softplus is twice differentiable (also at 0, unlike relu-based forms).
-Softplus = Op("Softplus", lambda x: np.logaddexp(0, x).astype(x.dtype, copy=False),
-              lambda g, out, x: g * _sigmoid(x))
+def _softplus_np(x: np.ndarray) -> np.ndarray:
+    out = np.logaddexp(0, x)
+    # keep a float input's dtype; an integer input gives floats (not truncated back to ints)
+    return out.astype(x.dtype, copy=False) if x.dtype.kind == "f" else out
+
+
+Softplus = Op("Softplus", _softplus_np, lambda g, out, x: g * _sigmoid(x))
 
 
 def softplus(x: Any) -> Tensor:
