@@ -125,3 +125,17 @@ def test_default_collate_keeps_numpy_scalar_dtypes():
     np.testing.assert_array_equal(xb.data, np.arange(4, dtype=np.float64) / 3)
     assert ib.dtype == np.int32
     assert fb.dtype == ag.get_default_dtype()  # Python floats: the library's default
+
+
+class _NamedSamples(Dataset):
+    def __len__(self) -> int:
+        return 3
+
+    def __getitem__(self, i: int) -> tuple:
+        return np.full(2, i, dtype=np.float32), f"img{i}.png"
+
+
+def test_default_collate_keeps_strings_as_a_list():
+    batches = list(DataLoader(_NamedSamples(), batch_size=2))
+    assert [b[1] for b in batches] == [["img0.png", "img1.png"], ["img2.png"]]  # was TypeError
+    assert batches[0][0].shape == (2, 2)

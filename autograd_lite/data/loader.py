@@ -24,8 +24,11 @@ def default_collate(samples: list) -> Any:
     """Stack a list of samples into a batch: tuples (and lists) are collated field by field,
     arrays, Tensors and numbers are stacked along a new first axis into a Tensor, and dicts
     are collated per key. NumPy arrays and scalars keep their dtype; Python floats get the
-    default dtype, Python ints int64."""
+    default dtype, Python ints int64. Strings (e.g. file names) are kept as a list of
+    strings, as PyTorch."""
     first = samples[0]
+    if isinstance(first, str):
+        return list(samples)
     if isinstance(first, (tuple, list)):
         return tuple(default_collate([s[i] for s in samples]) for i in range(len(first)))
     if isinstance(first, dict):
