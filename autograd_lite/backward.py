@@ -63,6 +63,8 @@ def _root_grads(roots: Sequence[Tensor], grads: Sequence[Any] | None, who: str) 
             if g.data.shape != r.data.shape:
                 raise RuntimeError(f"{who}: gradient has shape {g.shape} but output {i} has "
                                    f"shape {r.shape}; they must match")
+            if g.data.dtype != r.data.dtype:  # as PyTorch: backward runs in the output's dtype
+                g = g.astype(r.data.dtype)
         out.append(g)
     return out
 

@@ -237,3 +237,36 @@ def test_vjp_of_a_function_with_several_outputs():
         ag.functional.vjp(lambda a: (a * 2, a * 3), x, (f64([1.0, 1.0], False),))
     out, g = ag.functional.vjp(lambda a: a * 2, x, [1.0, 3.0])  # single output unchanged
     np.testing.assert_allclose(g.data, [2.0, 6.0])
+
+
+def test_sigmoid_of_an_integer_tensor_is_not_truncated():
+    # the forward cast back to the input's dtype: sigmoid([1, -2, 3]) gave [0, 0, 0]
+    out = ag.sigmoid(ag.tensor([1, -2, 3]))
+    assert out.dtype.kind == "f"
+    np.testing.assert_allclose(out.data, 1 / (1 + np.exp(-np.array([1.0, -2.0, 3.0]))))
+    assert ag.sigmoid(ag.tensor([1.0])).dtype == np.float32
+
+
+def test_clip_with_bounds_that_broadcast_the_input():
+    # the backward mask was updated in place with the bounds' larger shape (ValueError)
+    x = f64([1.0, -1.0, 2.0])
+    lo = np.array([[0.0, 0.0, 0.0], [1.5, -2.0, 3.0]])
+    y = ag.clip(x, min=lo)
+    assert y.shape == (2, 3)
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [1.0, 1.0, 1.0])
+    assert ag.testing.gradcheck(lambda t: ag.clip(t, min=lo, max=2.5),
+                                f64([1.0, -1.0, 1.7]))
+
+
+def test_root_gradient_is_cast_to_the_output_dtype():
+    # a float64 (or int) `gradient` for a float32 output used to make the whole backward
+    # pass run in float64 (or int) arithmetic
+    from autograd_lite.backward import iter_backward
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).exp()
+    steps = list(iter_backward(y, ag.tensor([1.0, 0.5], dtype=np.float64)))
+    assert [s.grad_output.dtype for s in steps] == [np.float32, np.float32]
+    (gx,) = ag.grad(x * 3, x, grad_outputs=ag.tensor([1, 2]))
+    assert gx.dtype == np.float32
+    np.testing.assert_array_equal(gx.data, [3.0, 6.0])

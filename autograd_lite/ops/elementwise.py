@@ -97,7 +97,9 @@ Tanh = Op("Tanh", np.tanh, lambda g, out, x: g * (1 - out * out), save_out=True)
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     # exp(-log(1 + exp(-x))): no overflow for any x, full precision in both tails.
-    return np.exp(-np.logaddexp(0, -x)).astype(x.dtype, copy=False)
+    out = np.exp(-np.logaddexp(0, -x))
+    # keep a float input's dtype; an integer input gives floats (not truncated to 0/1 ints)
+    return out.astype(x.dtype, copy=False) if x.dtype.kind == "f" else out
 
 
 Sigmoid = Op("Sigmoid", _sigmoid, lambda g, out, x: g * out * (1 - out), save_out=True)
@@ -172,10 +174,10 @@ def _clip_vjp(g: Tensor, out: Tensor, x: Tensor, lo: Any = None, hi: Any = None)
     # NOTE: gradient passes where lo <= x <= hi (boundaries included), as PyTorch's clamp.
     xa = arr(x)
     m = np.ones(xa.shape, dtype=bool)
-    if lo is not None:
-        m &= xa >= lo
+    if lo is not None:  # (not in place: array bounds may broadcast x to a larger shape)
+        m = m & (xa >= lo)
     if hi is not None:
-        m &= xa <= hi
+        m = m & (xa <= hi)
     return g * m
 
 
