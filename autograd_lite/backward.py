@@ -35,10 +35,14 @@ class Step(NamedTuple):
     grad_inputs: tuple
 
 
-def _as_list(x: Any) -> list:
+def _as_list(x: Any, who: str = "backward", what: str = "tensors") -> list:
     if isinstance(x, Tensor):
         return [x]
-    return list(x)
+    try:
+        return list(x)  # any iterable (e.g. model.parameters())
+    except TypeError:
+        raise TypeError(f"{who}: {what} must be a Tensor or a sequence of Tensors, got "
+                        f"{type(x).__name__}") from None
 
 
 def _root_grads(roots: Sequence[Tensor], grads: Sequence[Any] | None, who: str) -> list:
@@ -225,11 +229,12 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     unused input when ``allow_unused=True``. ``create_graph=True`` makes the result
     differentiable (Hessians, gradient penalties).
     """
-    roots = _as_list(outputs)
-    ins = _as_list(inputs)
+    roots = _as_list(outputs, "grad", "outputs")
+    ins = _as_list(inputs, "grad", "inputs")
     gos = None
     if grad_outputs is not None:
-        gos = _as_list(grad_outputs) if not isinstance(grad_outputs, Tensor) else [grad_outputs]
+        gos = ([grad_outputs] if isinstance(grad_outputs, (Tensor, np.ndarray)) else
+               _as_list(grad_outputs, "grad", "grad_outputs"))
         if len(gos) != len(roots):
             raise ValueError(f"grad: got {len(gos)} grad_outputs for {len(roots)} outputs")
     grads = _root_grads(roots, gos, "grad")

@@ -31,6 +31,22 @@ def _dtype(dtype: Any) -> np.dtype:
     return _dtypes.get_default_dtype() if dtype is None else np.dtype(dtype)
 
 
+def _float_dtype(op: str, dtype: Any) -> np.dtype:
+    """A floating dtype for samples of a continuous distribution (ints would truncate them)."""
+    d = _dtype(dtype)
+    if d.kind != "f":
+        raise TypeError(f"{op}: samples need a floating dtype, got {d} (use randint for "
+                        "integers)")
+    return d
+
+
+def _count(op: str, name: str, n: Any) -> int:
+    try:
+        return operator.index(n)
+    except TypeError:
+        raise TypeError(f"{op}: {name} must be an int, got {n!r}") from None
+
+
 def _make(data: np.ndarray, requires_grad: bool) -> Tensor:
     t = Tensor._wrap(data)
     if requires_grad:
@@ -76,6 +92,8 @@ def full_like(x: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """The n x m identity matrix (m defaults to n)."""
+    n = _count("eye", "n", n)
+    m = None if m is None else _count("eye", "m", m)
     if n < 0 or (m is not None and m < 0):
         raise ValueError(f"eye: sizes must be non-negative, got n={n}, m={m}")
     return _make(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
@@ -95,6 +113,7 @@ def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None,
 def linspace(start: float, stop: float, steps: int, dtype: Any = None,
              requires_grad: bool = False) -> Tensor:
     """``steps`` evenly spaced values from start to stop inclusive (as torch.linspace)."""
+    steps = _count("linspace", "steps", steps)
     if steps < 0:
         raise ValueError(f"linspace: steps must be non-negative, got {steps}")
     return _make(np.linspace(start, stop, steps, dtype=_dtype(dtype)), requires_grad)
@@ -102,14 +121,14 @@ def linspace(start: float, stop: float, steps: int, dtype: Any = None,
 
 def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform samples on [0, 1) with ``shape`` (library generator)."""
-    d = _dtype(dtype)
+    d = _float_dtype("rand", dtype)
     return _make(get_generator().random(_shape("rand", shape)).astype(d, copy=False),
                  requires_grad)
 
 
 def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples with ``shape`` (library generator)."""
-    d = _dtype(dtype)
+    d = _float_dtype("randn", dtype)
     return _make(get_generator().standard_normal(_shape("randn", shape)).astype(d, copy=False),
                  requires_grad)
 

@@ -334,6 +334,8 @@ def _shapes(ts: Sequence[Tensor]) -> str:
 
 def _op_error(name: str, ts: Sequence[Tensor], e: Exception) -> Exception:
     """Turn a NumPy failure inside an op's forward into the library's error for users."""
+    if str(e).startswith(name.lower() + ":"):  # already the library's message for this op
+        return e
     if isinstance(e, IndexError) and not isinstance(e, ValueError):
         # an index out of range stays an IndexError, as for Python sequences and PyTorch
         return IndexError(f"{name.lower()}: {e} (input shapes {_shapes(ts)})")

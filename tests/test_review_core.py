@@ -270,3 +270,44 @@ def test_root_gradient_is_cast_to_the_output_dtype():
     (gx,) = ag.grad(x * 3, x, grad_outputs=ag.tensor([1, 2]))
     assert gx.dtype == np.float32
     np.testing.assert_array_equal(gx.data, [3.0, 6.0])
+
+
+# ----------------------------------------------------------------------------- errors
+@pytest.mark.parametrize("make", [lambda: ag.rand(3, dtype=np.int64),
+                                  lambda: ag.randn(2, 2, dtype=np.int32)])
+def test_random_floats_refuse_an_integer_dtype(make):
+    # the samples were silently truncated (rand(3, dtype=int64) gave zeros)
+    with pytest.raises(TypeError, match="floating dtype"):
+        make()
+
+
+@pytest.mark.parametrize("make, match", [(lambda: ag.linspace(0, 1, 2.5), "linspace: steps"),
+                                         (lambda: ag.eye(2.5), "eye: n"),
+                                         (lambda: ag.eye(2, 1.5), "eye: m")])
+def test_factory_counts_must_be_ints(make, match):
+    with pytest.raises(TypeError, match=match):
+        make()
+
+
+@pytest.mark.parametrize("fn, message", [
+    (lambda: ag.clip(ag.ones(2)), "^clip: at least one of min and max must be given$"),
+    (lambda: ag.zeros(0, 3).max(), "^max: cannot reduce a zero-size tensor of shape"),
+    (lambda: ag.zeros(0, 3).mean(), "^mean: cannot average over an empty axis"),
+    (lambda: ag.zeros(0).logsumexp(), "^logsumexp: cannot reduce a zero-size tensor"),
+])
+def test_op_errors_are_not_mislabelled_or_prefixed_twice(fn, message):
+    # a forward's own error was wrapped as "<op>: invalid input shapes (...): <op>: ..."
+    with pytest.raises(ValueError, match=message):
+        fn()
+
+
+def test_grad_with_a_non_tensor_says_so():
+    x = f64([1.0])
+    with pytest.raises(TypeError, match="grad: outputs must be a Tensor"):
+        ag.grad(1.0, x)
+    with pytest.raises(TypeError, match="grad: inputs must be a Tensor"):
+        ag.grad((x * 2).sum(), 3)
+    (g,) = ag.grad((x * 2).sum(), iter([x]))  # any iterable of inputs, as PyTorch
+    assert g.item() == 2.0
+    (g,) = ag.grad(x * 2, x, grad_outputs=np.array([3.0]))  # an array for a single output
+    assert g.item() == 6.0

@@ -187,6 +187,8 @@ Clip = Op("Clip", _clip_fwd, _clip_vjp)
 def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
     """Elementwise clamp to [min, max] (either may be None); gradient 1 inside, 0 outside."""
     x = as_tensor(x)
+    if min is None and max is None:
+        raise ValueError("clip: at least one of min and max must be given")
     lo = min.data if isinstance(min, Tensor) else min
     hi = max.data if isinstance(max, Tensor) else max
     return Clip.apply((x,), {"lo": lo, "hi": hi})

@@ -98,7 +98,8 @@ Sum = Op("Sum", _sum_fwd,
 
 def _mean_fwd(x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
     if x.size == 0 and _count(x.shape, axis) == 0:
-        raise ValueError(f"mean over an empty axis of a tensor of shape {x.shape}")
+        raise ValueError(f"mean: cannot average over an empty axis of a tensor of shape "
+                         f"{x.shape}")
     if x.dtype.kind == "f" and x.dtype.itemsize >= 4:
         return np.true_divide(np.add.reduce(x, axis=axis, keepdims=keepdims),
                               _count(x.shape, axis), dtype=x.dtype)
