@@ -10,6 +10,9 @@ step-by-step view used by ``viz.BackwardStepper``) all run the one generator ``_
 3. a leaf that is ready gets its hooks run and its gradient accumulated into ``.grad``
    (or captured, for ``grad``).
 
+``grad`` runs only the nodes from which one of its inputs can be reached, and stops at an
+input (as PyTorch): the rest of the graph is not computed, not freed, and its hooks stay quiet.
+
 With ``create_graph=False`` the VJP rules run with grad mode off, so they record nothing.
 """
 from __future__ import annotations
@@ -92,6 +95,34 @@ def _dependencies(keys: list) -> dict:
     return deps
 
 
+def _needed(ready: list, deps: dict, targets: Any) -> tuple[set, set]:
+    """The nodes and leaves from which some key of ``targets`` is reachable (targets included),
+    and those of them whose VJP must run (some input is needed): the part of the graph
+    ``ag.grad`` must run. PyTorch runs no more, so the rest of the graph is neither computed
+    nor freed, and hooks there do not fire."""
+    count = dict(deps)
+    order, stack = [], list(ready)
+    while stack:  # roots-first (topological) order of the reachable graph, as _run walks it
+        k = stack.pop()
+        order.append(k)
+        if type(k) is Node:
+            for p in k.next_functions:
+                if p is not None:
+                    c = count[p] - 1
+                    count[p] = c
+                    if c == 0:
+                        stack.append(p)
+    needed: set = set()
+    through: set = set()
+    for k in reversed(order):  # inputs before the nodes that use them
+        if type(k) is Node and any(p in needed for p in k.next_functions if p is not None):
+            through.add(k)
+            needed.add(k)
+        elif k in targets:
+            needed.add(k)
+    return needed, through
+
+
 def _run_hooks(hooks: list, g: Any, create_graph: bool) -> Any:
     """Call tensor hooks with the gradient as a Tensor; a returned Tensor replaces it."""
     gt = _as_tensor_grad(g)
@@ -138,6 +169,12 @@ def _run(roots: list, grads: list, retain_graph: bool, create_graph: bool,
         pending[k] = pending[k] + g if k in pending else g
     deps = _dependencies(keys)
     ready = [k for k in dict.fromkeys(keys) if k not in deps]
+    if capture is not None:  # ag.grad: run only the part of the graph that leads to an input
+        needed, through = _needed(ready, deps, capture)
+        ready = [k for k in ready if k in needed]
+        for p in deps:
+            if p not in needed:
+                deps[p] = -1  # never counts down to 0: not run, hooks not fired, not freed
     anomaly = _state.anomaly
     prev_mode = _state.enabled
     _state.enabled = create_graph
@@ -185,6 +222,8 @@ def _run(roots: list, grads: list, retain_graph: bool, create_graph: bool,
                     t.grad = gt if t.grad is None else t.grad + gt
             if capture is not None and k in capture:
                 capture[k] = _as_tensor_grad(g)
+                if k not in through:  # an input with nothing needed below it: stop here
+                    continue
             grads_in = k.apply(g)
             if anomaly:
                 _check_anomaly(k, grads_in)

@@ -311,3 +311,39 @@ def test_grad_with_a_non_tensor_says_so():
     assert g.item() == 2.0
     (g,) = ag.grad(x * 2, x, grad_outputs=np.array([3.0]))  # an array for a single output
     assert g.item() == 6.0
+
+
+
+# ----------------------------------------------------------------------------- ag.grad pruning
+def test_grad_wrt_an_intermediate_leaves_the_graph_below_it_alone():
+    # ag.grad ran (and freed) the whole graph below its inputs, and fired hooks there: a
+    # gradient penalty on G(z) made the generator's later backward fail ("graph freed")
+    w = f64([1.0, 2.0])
+    fired = []
+    w.register_hook(lambda g: fired.append("w"))
+    fake = (w * 3).exp()
+    below = fake.grad_fn
+    (gx,) = ag.grad((fake * fake).sum(), fake)
+    np.testing.assert_allclose(gx.data, 2 * np.exp(3 * w.data))
+    assert fired == [] and w.grad is None and not below.freed
+    fake.sum().backward()  # the generator's graph is still there
+    np.testing.assert_allclose(w.grad.data, 3 * np.exp(3 * w.data))
+    assert fired == ["w"]
+
+
+def test_grad_with_inputs_at_several_depths_and_unrelated_roots():
+    x = f64([1.0, -2.0])
+    h = x * x
+    y = (h * 3).sum()
+    other = (f64([4.0]) * 2).sum()  # a root that leads to no input: not run, not freed
+    gh, gx = ag.grad([y, other], [h, x])
+    np.testing.assert_allclose(gh.data, [3.0, 3.0])
+    np.testing.assert_allclose(gx.data, 6 * x.data)
+    assert not other.grad_fn.freed
+    kept = []
+    v = ag.tensor([5.0, 6.0], dtype=np.float64)
+    m = v * x  # x's other use: its hook fires once, with d y / d x only
+    x.register_hook(lambda g: kept.append(g.data.copy()))
+    (gx,) = ag.grad((x * x).sum() + (m * 0).sum(), x)
+    assert len(kept) == 1
+    np.testing.assert_allclose(kept[0], 2 * x.data)
