@@ -215,8 +215,7 @@ def _run(roots: list, grads: list, retain_graph: bool, create_graph: bool,
                     g = g.astype(o.data.dtype)
                 if k._hooks:
                     g = _run_hooks(k._hooks, g, create_graph)
-            if k._retain is not None:
-                t = k._retain()
+                t = k._retain() if k._retain is not None else None
                 if t is not None:  # own copy (a recorded one under create_graph)
                     gt = g.astype(g.dtype) if create_graph else _wrap(np.array(g))
                     t.grad = gt if t.grad is None else t.grad + gt

@@ -12,6 +12,7 @@ import numpy as np
 
 from autograd_lite.backward import grad
 from autograd_lite.grad_mode import enable_grad
+from autograd_lite.ops import reshape, stack
 from autograd_lite.tensor import Tensor
 
 __all__ = ["vjp", "jacobian", "hessian", "hvp", "MAX_SIZE"]
@@ -90,7 +91,10 @@ def jacobian(func: Callable, inputs: Any, create_graph: bool = False,
     ins, single = _prep(inputs, create_graph)
     out = _call(func, ins)
     single_out = isinstance(out, Tensor)
-    outs = (out,) if single_out else tuple(out)
+    outs = (out,) if single_out else tuple(out) if isinstance(out, (tuple, list)) else None
+    if not outs or not all(isinstance(o, Tensor) for o in outs):
+        raise TypeError(f"jacobian: func must return a Tensor or a tuple of Tensors, got "
+                        f"{type(out).__name__}")
     _check_size("jacobian", sum(o.size for o in outs) * sum(x.size for x in ins), max_size)
     result = []
     for o in outs:
@@ -106,7 +110,6 @@ def jacobian(func: Callable, inputs: Any, create_graph: bool = False,
             rows.append(_zeros_if_none(gs, ins))
         per_in = []
         for j, x in enumerate(ins):
-            from autograd_lite.ops import reshape, stack
             if rows:
                 J = reshape(stack([r[j] for r in rows]), o.shape + x.shape)
             else:

@@ -347,3 +347,9 @@ def test_grad_with_inputs_at_several_depths_and_unrelated_roots():
     (gx,) = ag.grad((x * x).sum() + (m * 0).sum(), x)
     assert len(kept) == 1
     np.testing.assert_allclose(kept[0], 2 * x.data)
+
+
+def test_jacobian_of_a_function_not_returning_tensors_says_so():
+    # it failed inside with "'float' object is not iterable"
+    with pytest.raises(TypeError, match="jacobian: func must return a Tensor"):
+        ag.functional.jacobian(lambda a: 1.0, f64([1.0, 2.0], False))
