@@ -183,7 +183,7 @@ def _run(roots: list, grads: list, retain_graph: bool, create_graph: bool,
             k = ready.pop()
             g = pending.pop(k, None)
             if type(k) is not Node:  # a leaf: hooks, then accumulate or capture
-                if g is None:
+                if g is None or not k.requires_grad:  # (no longer, as PyTorch: left alone)
                     continue
                 if k._hooks:
                     g = _run_hooks(k._hooks, g, create_graph)

@@ -221,7 +221,9 @@ class Tensor:
     # ------------------------------------------------------------------ graph control
     def requires_grad_(self, flag: bool = True) -> "Tensor":
         """Set ``requires_grad`` on a leaf (floating dtypes only); returns self."""
-        if flag and self.data.dtype.kind not in "fc":
+        # NOTE: complex dtypes are refused too: the VJP rules do not conjugate (PyTorch's
+        # convention for complex inputs), so their gradients would be silently different.
+        if flag and self.data.dtype.kind != "f":
             raise TypeError(f"requires_grad: only floating tensors can require gradients, "
                             f"got dtype {self.data.dtype}; convert with .astype(np.float32)")
         if not flag and self.grad_fn is not None:

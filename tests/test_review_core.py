@@ -353,3 +353,20 @@ def test_jacobian_of_a_function_not_returning_tensors_says_so():
     # it failed inside with "'float' object is not iterable"
     with pytest.raises(TypeError, match="jacobian: func must return a Tensor"):
         ag.functional.jacobian(lambda a: 1.0, f64([1.0, 2.0], False))
+
+
+def test_a_leaf_that_stopped_requiring_grad_gets_no_gradient():
+    # PyTorch's AccumulateGrad skips such a leaf (freezing after the forward); it got a .grad
+    w = f64([1.0, 2.0])
+    b = f64([3.0, 4.0])
+    y = (w * b).sum()
+    w.requires_grad_(False)
+    y.backward()
+    assert w.grad is None
+    np.testing.assert_array_equal(b.grad.data, [1.0, 2.0])
+
+
+def test_complex_tensors_cannot_require_grad():
+    # the rules do not conjugate: d(z*z) came out as 2z instead of PyTorch's conj(2z)
+    with pytest.raises(TypeError, match="only floating tensors"):
+        ag.tensor(np.array([1 + 2j]), requires_grad=True)
