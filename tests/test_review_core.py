@@ -370,3 +370,27 @@ def test_complex_tensors_cannot_require_grad():
     # the rules do not conjugate: d(z*z) came out as 2z instead of PyTorch's conj(2z)
     with pytest.raises(TypeError, match="only floating tensors"):
         ag.tensor(np.array([1 + 2j]), requires_grad=True)
+
+
+@pytest.mark.parametrize("fn", [lambda t: t.argmax(0), lambda t: t.argmin(dim=-1),
+                                lambda t: ag.argmax(t, 0, keepdims=True)])
+def test_argmax_of_a_zero_dim_tensor_along_dim_0(fn):
+    # PyTorch gives 0; it raised "'NoneType' object is not subscriptable"
+    r = fn(ag.tensor(3.0))
+    assert r.dtype == np.int64 and r.shape == () and r.item() == 0
+    with pytest.raises(ValueError, match="out of range"):
+        ag.tensor(3.0).argmax(1)
+
+
+@pytest.mark.parametrize("name, value", [("softmax", 1.0), ("log_softmax", 0.0)])
+def test_softmax_of_a_zero_dim_tensor(name, value):
+    # PyTorch: softmax(tensor(3.), 0) = 1, log_softmax = 0; it raised ValueError
+    x = f64(3.0)
+    y = getattr(x, name)()
+    assert y.shape == () and y.item() == value
+    assert getattr(ag, name)(x, dim=0).item() == value
+    y.backward()
+    assert x.grad.item() == 0.0
+    assert ag.testing.gradgradcheck(lambda t: getattr(t, name)() * t, f64(0.5))
+    with pytest.raises(ValueError, match="out of range"):
+        getattr(x, name)(axis=1)

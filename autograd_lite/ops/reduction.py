@@ -232,24 +232,30 @@ LogSoftmax = Op("LogSoftmax", _log_softmax_fwd,
                 save_out=True)
 
 
-def _axis1(op: str, x: Tensor, axis: Any, dim: Any) -> int:
+def _axis1(op: str, x: Tensor, axis: Any, dim: Any) -> int | None:
+    """The one axis to normalise along; None for a 0-d tensor (its only "axis", 0 or -1)."""
     if dim is not None:
         axis = dim
-    if x.data.ndim == 0:
-        raise ValueError(f"{op}: needs at least one dimension, got a 0-d tensor")
-    return normalize_axis(op, int(axis), x.data.ndim)[0]
+    axes = normalize_axis(op, int(axis), x.data.ndim)
+    return None if axes is None else axes[0]
 
 
 def softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
     """exp(x) / sum(exp(x)) along ``axis`` (stable for logits of any magnitude)."""
     x = as_tensor(x)
-    return Softmax.apply((x,), {"axis": _axis1("softmax", x, axis, dim)})
+    a = _axis1("softmax", x, axis, dim)
+    if a is None:  # a 0-d tensor is its own, one-element, axis (as PyTorch: softmax = 1)
+        return Softmax.apply((x.reshape(1),), {"axis": 0}).reshape(())
+    return Softmax.apply((x,), {"axis": a})
 
 
 def log_softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
     """x - logsumexp(x) along ``axis``, computed stably."""
     x = as_tensor(x)
-    return LogSoftmax.apply((x,), {"axis": _axis1("log_softmax", x, axis, dim)})
+    a = _axis1("log_softmax", x, axis, dim)
+    if a is None:  # 0-d: log_softmax = 0
+        return LogSoftmax.apply((x.reshape(1),), {"axis": 0}).reshape(())
+    return LogSoftmax.apply((x,), {"axis": a})
 
 
 # ----------------------------------------------------------------------------- argmax, argmin
@@ -262,7 +268,8 @@ def _arg(op: str, fn: Any, x: Any, axis: Any, keepdims: bool, dim: Any, keepdim:
     if x.data.size == 0:
         raise ValueError(f"{op}: cannot take the {op} of a zero-size tensor of shape {x.shape}")
     if axis is not None:
-        axis = normalize_axis(op, int(axis), x.data.ndim)[0]
+        axes = normalize_axis(op, int(axis), x.data.ndim)
+        axis = None if axes is None else axes[0]  # None: a 0-d tensor (dim 0 or -1 is all)
     return _wrap(np.asarray(fn(x.data, axis=axis, keepdims=keepdims), dtype=np.int64))
 
 
