@@ -476,8 +476,10 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None
     return _reduce(loss, reduction)
 
 
-def _class_targets(op: str, x: Tensor, target: Any, ignore_index: int) -> tuple:
-    """Validate integer class targets; returns (targets as int64, valid mask, class dim)."""
+def _class_targets(op: str, x: Tensor, target: Any, ignore_index: int,
+                   need_mask: bool = True) -> tuple:
+    """Validate integer class targets; returns (targets as int64, valid mask, class dim). With
+    ``need_mask=False`` the mask is None when every target is valid (nothing ignored)."""
     cdim = 0 if x.ndim == 1 else 1
     c = x.shape[cdim]
     t = _const(target)
@@ -485,7 +487,10 @@ def _class_targets(op: str, x: Tensor, target: Any, ignore_index: int) -> tuple:
     if t.shape != expected:
         raise ValueError(f"{op}: expected target of shape {expected} for input of shape "
                          f"{x.shape}, got {t.shape}")
-    t = t.astype(np.int64)
+    t = t.astype(np.int64, copy=False)
+    if t.size and 0 <= t.min() and t.max() < c and not 0 <= ignore_index < c:
+        # the common case: every target valid, none ignored
+        return t, (np.ones(t.shape, dtype=bool) if need_mask else None), cdim
     valid = t != ignore_index
     bad = valid & ((t < 0) | (t >= c))
     if bad.any():
@@ -568,8 +573,11 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, size_average: Any
             return loss.sum() * (c / x.size) if x.ndim > 1 else loss
         return _reduce(loss, reduction)
     if label_smoothing == 0:  # the common case: one fused node (ops/loss.py)
-        t, valid, _ = _class_targets("cross_entropy", x, target, ignore_index)
-        wi = valid.astype(x.dtype) if w is None else (w[t] * valid).astype(x.dtype)
+        t, valid, _ = _class_targets("cross_entropy", x, target, ignore_index, need_mask=False)
+        if valid is None:  # every sample counts: weights only if the classes have some
+            wi = None if w is None else w[t].astype(x.dtype)
+        else:
+            wi = valid.astype(x.dtype) if w is None else (w[t] * valid).astype(x.dtype)
         return _loss.softmax_cross_entropy(x, t, wi, cdim, reduction)
     logp = ag.log_softmax(x, axis=cdim)
     nll = _nll("cross_entropy", logp, target, w, ignore_index, reduction)

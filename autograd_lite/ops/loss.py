@@ -19,35 +19,43 @@ from autograd_lite.tensor import Tensor
 __all__ = ["softmax_cross_entropy"]
 
 
-def _ce_fwd(x: np.ndarray, target: np.ndarray, weight: np.ndarray, cdim: int,
+def _ce_fwd(x: np.ndarray, target: np.ndarray, weight: np.ndarray | None, cdim: int,
             reduction: str) -> np.ndarray:
     s = x - np.maximum.reduce(x, axis=cdim, keepdims=True)
     lse = np.log(np.add.reduce(np.exp(s), axis=cdim, keepdims=True))
     if x.ndim == 2:  # (N, C): plain fancy indexing is the fast path
-        loss = (lse[:, 0] - s[np.arange(x.shape[0]), target]) * weight
+        loss = lse[:, 0] - s[np.arange(x.shape[0]), target]
     else:
         picked = np.take_along_axis(s - lse, np.expand_dims(target, cdim), axis=cdim)
-        loss = -np.squeeze(picked, cdim) * weight
+        loss = -np.squeeze(picked, cdim)
+    if weight is not None:
+        loss *= weight
     if reduction == "none":
         return loss
     total = np.add.reduce(loss, axis=None)
     if reduction == "sum":
         return total
-    return total / np.add.reduce(weight, axis=None)  # NOTE: 0/0 = nan if all are ignored
+    return total / _total_weight(weight, loss)  # NOTE: 0/0 = nan if all are ignored
 
 
-def _ce_vjp(g: Any, out: Any, x: Any, target: np.ndarray, weight: np.ndarray, cdim: int,
-            reduction: str) -> Any:
+def _total_weight(weight: np.ndarray | None, per_sample: Any) -> Any:
+    return per_sample.size if weight is None else np.add.reduce(weight, axis=None)
+
+
+def _ce_vjp(g: Any, out: Any, x: Any, target: np.ndarray, weight: np.ndarray | None,
+            cdim: int, reduction: str) -> Any:
     if reduction == "mean":
-        g = g * (1.0 / np.add.reduce(weight, axis=None))
+        g = g * (1.0 / _total_weight(weight, target))
     if not isinstance(x, Tensor) and x.ndim == 2:  # plain backward, (N, C): in place
         p = _softmax_fwd(x, 1)
         p[np.arange(x.shape[0]), target] -= 1
-        p *= (weight * g)[:, None]  # g: a scalar, or per sample for "none"
+        if weight is not None:
+            p *= weight[:, None]
+        p *= g[:, None] if reduction == "none" else g  # per sample, or one scalar
         return p
     shape = list(x.shape)
     shape[cdim] = 1
-    w = weight.reshape(shape)
+    w = np.ones(shape, dtype=x.dtype) if weight is None else weight.reshape(shape)
     if reduction == "none":  # g has the per-sample shape: put the class axis back
         g = g.reshape(shape)
     c = x.shape[cdim]
@@ -60,12 +68,13 @@ def _ce_vjp(g: Any, out: Any, x: Any, target: np.ndarray, weight: np.ndarray, cd
 SoftmaxCrossEntropy = Op("SoftmaxCrossEntropy", _ce_fwd, _ce_vjp)
 
 
-def softmax_cross_entropy(x: Tensor, target: np.ndarray, weight: np.ndarray, cdim: int,
-                          reduction: str) -> Tensor:
+def softmax_cross_entropy(x: Tensor, target: np.ndarray, weight: np.ndarray | None,
+                          cdim: int, reduction: str) -> Tensor:
     """Cross-entropy of logits ``x`` (class axis ``cdim``) against valid int64 class indices
     ``target`` (shape of ``x`` without ``cdim``), each sample weighted by ``weight`` (same
-    shape; 0 drops a sample). ``reduction``: "none" (per sample), "sum", or "mean" (the
-    weighted mean: divided by the sum of the weights, as PyTorch). Validation is the caller's.
+    shape; 0 drops a sample; None: all 1). ``reduction``: "none" (per sample), "sum", or
+    "mean" (the weighted mean: divided by the sum of the weights, as PyTorch). Validation is
+    the caller's.
     """
     return SoftmaxCrossEntropy.apply((x,), {"target": target, "weight": weight, "cdim": cdim,
                                             "reduction": reduction})
