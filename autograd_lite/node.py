@@ -315,14 +315,15 @@ def unbroadcast(g: Any, shape: tuple, op: str = "?") -> Any:
     if lead < 0:
         raise RuntimeError(f"{op}Backward: gradient of shape {gshape} cannot be reduced to the "
                            f"input's shape {shape}")
-    axes = tuple(range(lead)) + tuple(
-        i + lead for i, n in enumerate(shape) if n == 1 and gshape[i + lead] != 1)
+    stretched = tuple(i + lead for i, n in enumerate(shape) if n == 1 and gshape[i + lead] != 1)
     for i, n in enumerate(shape):
         if n != 1 and gshape[i + lead] != n:
             raise RuntimeError(f"{op}Backward: gradient of shape {gshape} does not match the "
                                f"input's shape {shape}")
-    if axes:
-        g = g.sum(axes, keepdims=True)
+    if stretched:
+        g = g.sum(tuple(range(lead)) + stretched, keepdims=True)
+    elif lead:  # only added leading dims (a bias): summing them away leaves ``shape``
+        return g.sum(tuple(range(lead)))
     if g.shape != shape:
         g = g.reshape(shape)
     return g
