@@ -72,7 +72,9 @@ def _expand(g: Any, x: Any, axis: tuple | None, keepdims: bool) -> Any:
     if not keepdims:
         g = g.reshape(_keep_shape(x.shape, axis))
     if not isinstance(g, Tensor):
-        # materialise (np.broadcast_to's Python wrapper costs more than the copy here)
+        if math.prod(x.shape) > 16384:  # big: a read-only view, no memory traffic
+            return np.broadcast_to(g, x.shape)
+        # small: materialise (np.broadcast_to's Python wrapper costs more than the copy)
         out = np.empty(x.shape, dtype=np.result_type(g))
         out[...] = g
         return out
