@@ -23,7 +23,8 @@ def _sig(t):
 @pytest.mark.parametrize("x,w,b,y", [(0.3, 0.8, 0.0, 1.0), (1.5, -0.4, 0.2, 0.0),
                                      (-2.0, 1.1, -0.7, 1.0)])
 def test_lecture_neuron_chain_rule(x, w, b, y):
-    # 002: l = 1/2 (y - sigmoid(x w + b))^2; dl/dw = -(y - s) s (1 - s) x, dl/db = -(y - s) s (1 - s)
+    # 002: l = 1/2 (y - sigmoid(x w + b))^2, s = sigmoid(x w + b):
+    # dl/dw = -(y - s) s (1 - s) x and dl/db = -(y - s) s (1 - s)
     ag.set_default_dtype(np.float64)
     try:
         W = ag.tensor(w, requires_grad=True)
