@@ -1,8 +1,9 @@
 """Graph nodes and the one op-definition helper.
 
 An :class:`Op` is a forward on ndarrays plus one vector-Jacobian product (VJP) rule per input,
-written with Tensor ops. Calling an op runs the forward; when grad mode is on and some input
-requires grad, it also records a :class:`Node` (the output's ``grad_fn``).
+written in a vocabulary that works on Tensors and ndarrays alike (see :class:`Op`). Calling an
+op runs the forward; when grad mode is on and some input requires grad, it also records a
+:class:`Node` (the output's ``grad_fn``).
 
 Read-only introspection surface of a node (what ``viz`` and users may rely on):
 
@@ -60,9 +61,7 @@ def as_tensor(x: Any, like: np.ndarray | None = None) -> Tensor:
     if like is not None:
         tx = type(x)
         # NumPy 2 promotion with a Python scalar (NEP 50), short-cut for the common cases.
-        if tx is float and like.dtype.kind in "fc":
-            return _wrap(np.array(x, dtype=like.dtype))
-        if tx is int and like.dtype.kind in "fc":
+        if (tx is float or tx is int) and like.dtype.kind in "fc":
             return _wrap(np.array(x, dtype=like.dtype))
         if tx is bool or tx is int or tx is float:
             return _wrap(np.asarray(x, dtype=np.result_type(like, x)))
@@ -186,8 +185,8 @@ class Op:
     with a variable number of inputs).
 
     Rules are written once, in a vocabulary that works on Tensors and on ndarrays alike
-    (operators, ``.sum/.reshape/.swapaxes``, indexing, and the ``_dual`` helpers of each family
-    file, like HIPS autograd's ``anp``): with ``create_graph=True`` they get Tensors and are
+    (operators, ``.sum/.reshape/.swapaxes``, indexing, :func:`arr` for masks and :func:`dual`
+    functions, like HIPS autograd's ``anp``): with ``create_graph=True`` they get Tensors and are
     recorded (double backward); in a plain backward they get the ndarrays, so a gradient costs
     what the NumPy expression costs.
     """
