@@ -147,7 +147,10 @@ class Node:
     def _check_versions(self, epoch: int) -> None:
         """Raise if an input (or the saved output) changed in place after ``epoch``, through
         the tensor itself or through a view or detached alias sharing its memory."""
+        reads = getattr(self.op, "reads", None)
         for i, t in enumerate(self.inputs):
+            if reads is not None and i not in reads:
+                continue  # its value is not used by the gradient (only its shape, if at all)
             if t._stamp > epoch or buffer_stamp(t.data) > epoch:
                 raise RuntimeError(
                     f"{self}: input {i} (shape {t.shape}), needed for the gradient, was "
@@ -182,7 +185,8 @@ class Op:
     ``rule(g, out, *inputs, **kwargs)`` and returns the gradient for its input; the engine sums
     it back over any broadcast dimensions. ``out`` is ``None`` unless ``save_out``.
     ``vjp_all`` instead takes ``(g, out, inputs, needs, **kwargs)`` and returns a list (for ops
-    with a variable number of inputs).
+    with a variable number of inputs). ``reads`` lists the inputs whose values the rules use
+    (default: all); the others may change in place before backward.
 
     Rules are written once, in a vocabulary that works on Tensors and on ndarrays alike
     (operators, ``.sum/.reshape/.swapaxes``, indexing, :func:`arr` for masks and :func:`dual`
@@ -191,16 +195,20 @@ class Op:
     what the NumPy expression costs.
     """
 
-    __slots__ = ("name", "forward", "vjps", "vjp_all", "save_out")
+    __slots__ = ("name", "forward", "vjps", "vjp_all", "save_out", "reads")
     plain = True  # rules accept ndarrays too (see the class docstring)
 
     def __init__(self, name: str, forward: Callable, *vjps: Callable | None,
-                 vjp_all: Callable | None = None, save_out: bool = False) -> None:
+                 vjp_all: Callable | None = None, save_out: bool = False,
+                 reads: tuple | None = None) -> None:
         self.name = name
         self.forward = forward
         self.vjps = vjps
         self.vjp_all = vjp_all
         self.save_out = save_out
+        # Which inputs' values the rules read (None: all). Only those must not change in place
+        # before backward; e.g. Add reads none (PyTorch's saved-variable rule).
+        self.reads = reads
 
     def __repr__(self) -> str:
         return f"Op({self.name})"

@@ -243,3 +243,26 @@ def test_optimiser_skips_params_without_grad_and_leaves_their_version():
     (w * 3).sum().backward()
     opt.step()
     assert w._version >= 1 and u._version == 0
+
+
+# ----------------------------------------------------------------------------- only what is read
+def test_inputs_whose_values_the_gradient_does_not_read_may_change():
+    # As PyTorch: Add/Sum/reshape need only shapes, Exp only its output; changing such an input
+    # in place before backward is fine, and the gradient is the one of the recorded forward.
+    x = ag.tensor([1.0, 2.0], dtype=np.float64, requires_grad=True)
+    c = ag.tensor([5.0, 6.0], dtype=np.float64)
+    y = (x + c).sum() + x.exp().sum() + c.reshape(2, 1).sum()
+    with ag.no_grad():
+        c += 1
+        x += 1  # x feeds Add and Exp, which do not read it
+    y.backward()
+    np.testing.assert_allclose(x.grad.data, 1 + np.exp([1.0, 2.0]))
+
+
+def test_inputs_that_are_read_still_raise():
+    x = ag.tensor([1.0, 2.0], dtype=np.float64, requires_grad=True)
+    y = x.sin().sum()  # sin's gradient reads x
+    with ag.no_grad():
+        x += 1
+    with pytest.raises(RuntimeError, match="SinBackward.*input 0"):
+        y.backward()

@@ -25,12 +25,12 @@ _wrap = Tensor._wrap
 
 
 # ----------------------------------------------------------------------------- arithmetic
-Add = Op("Add", np.add, lambda g, out, a, b: g, lambda g, out, a, b: g)
-Sub = Op("Sub", np.subtract, lambda g, out, a, b: g, lambda g, out, a, b: -g)
+Add = Op("Add", np.add, lambda g, out, a, b: g, lambda g, out, a, b: g, reads=())
+Sub = Op("Sub", np.subtract, lambda g, out, a, b: g, lambda g, out, a, b: -g, reads=())
 Mul = Op("Mul", np.multiply, lambda g, out, a, b: g * b, lambda g, out, a, b: g * a)
 Div = Op("Div", np.true_divide, lambda g, out, a, b: g / b,
          lambda g, out, a, b: -g * a / (b * b))
-Neg = Op("Neg", np.negative, lambda g, out, x: -g)
+Neg = Op("Neg", np.negative, lambda g, out, x: -g, reads=())
 
 
 def _pow_base(g: Tensor, out: Tensor, x: Tensor, p: Tensor) -> Tensor:
@@ -87,12 +87,13 @@ def pow(x: Any, exponent: Any) -> Tensor:
 Square = Op("Square", np.square, lambda g, out, x: g * 2 * x)
 
 # ----------------------------------------------------------------------------- unary math
-Exp = Op("Exp", np.exp, lambda g, out, x: g * out, save_out=True)
+Exp = Op("Exp", np.exp, lambda g, out, x: g * out, save_out=True, reads=())
 Log = Op("Log", np.log, lambda g, out, x: g / x)
-Sqrt = Op("Sqrt", np.sqrt, lambda g, out, x: g / (2 * out), save_out=True)
+Sqrt = Op("Sqrt", np.sqrt, lambda g, out, x: g / (2 * out), save_out=True, reads=())
 Sin = Op("Sin", np.sin, lambda g, out, x: g * _cos(x))
 Cos = Op("Cos", np.cos, lambda g, out, x: -g * _sin(x))
-Tanh = Op("Tanh", np.tanh, lambda g, out, x: g * (1 - out * out), save_out=True)
+Tanh = Op("Tanh", np.tanh, lambda g, out, x: g * (1 - out * out), save_out=True,
+          reads=())
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -102,7 +103,8 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return out.astype(x.dtype, copy=False) if x.dtype.kind == "f" else out
 
 
-Sigmoid = Op("Sigmoid", _sigmoid, lambda g, out, x: g * out * (1 - out), save_out=True)
+Sigmoid = Op("Sigmoid", _sigmoid, lambda g, out, x: g * out * (1 - out), save_out=True,
+             reads=())
 # NOTE: relu'(0) = 0, as PyTorch. The mask is a constant, so relu'' = 0 as it should be.
 Relu = Op("Relu", lambda x: np.maximum(x, 0),
           lambda g, out, x: g * (arr(x) > 0))
@@ -237,7 +239,7 @@ def _astype_vjp(g: Tensor, out: Tensor, x: Tensor, dtype: Any) -> Tensor:
     return g.astype(arr(x).dtype)
 
 
-AsType = Op("AsType", lambda x, dtype: x.astype(dtype), _astype_vjp)
+AsType = Op("AsType", lambda x, dtype: x.astype(dtype), _astype_vjp, reads=())
 
 
 def astype(x: Any, dtype: Any) -> Tensor:
@@ -249,7 +251,7 @@ def astype(x: Any, dtype: Any) -> Tensor:
     return AsType.apply((x,), {"dtype": dtype})
 
 
-Clone = Op("Clone", np.copy, lambda g, out, x: g)
+Clone = Op("Clone", np.copy, lambda g, out, x: g, reads=())
 
 
 def clone(x: Any) -> Tensor:

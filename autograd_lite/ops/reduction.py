@@ -95,7 +95,7 @@ def _sum_fwd(x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
 
 
 Sum = Op("Sum", _sum_fwd,
-         lambda g, out, x, axis, keepdims: _expand(g, x, axis, keepdims))
+         lambda g, out, x, axis, keepdims: _expand(g, x, axis, keepdims), reads=())
 
 
 def _mean_fwd(x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
@@ -110,7 +110,7 @@ def _mean_fwd(x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
 
 Mean = Op("Mean", _mean_fwd,
           lambda g, out, x, axis, keepdims:
-          _expand(g, x, axis, keepdims) * (1.0 / _count(x.shape, axis)))
+          _expand(g, x, axis, keepdims) * (1.0 / _count(x.shape, axis)), reads=())
 
 
 def sum(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
@@ -228,10 +228,10 @@ def _log_softmax_fwd(x: np.ndarray, axis: int) -> np.ndarray:
 
 Softmax = Op("Softmax", _softmax_fwd,
              lambda g, out, x, axis: out * (g - (g * out).sum(axis, keepdims=True)),
-             save_out=True)
+             save_out=True, reads=())
 LogSoftmax = Op("LogSoftmax", _log_softmax_fwd,
                 lambda g, out, x, axis: g - _exp(out) * g.sum(axis, keepdims=True),
-                save_out=True)
+                save_out=True, reads=())
 
 
 def _axis1(op: str, x: Tensor, axis: Any, dim: Any) -> int | None:

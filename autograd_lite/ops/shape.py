@@ -32,7 +32,7 @@ def _shape_arg(shape: tuple) -> tuple:
 
 # ----------------------------------------------------------------------------- reshape family
 Reshape = Op("Reshape", lambda x, shape: np.reshape(x, shape),
-             lambda g, out, x, shape: g.reshape(x.shape))
+             lambda g, out, x, shape: g.reshape(x.shape), reads=())
 
 
 def reshape(x: Any, *shape: Any) -> Tensor:
@@ -112,7 +112,7 @@ def unsqueeze(x: Any, dim: int) -> Tensor:
 
 # ----------------------------------------------------------------------------- axis order
 Permute = Op("Permute", lambda x, axes: np.transpose(x, axes),
-             lambda g, out, x, axes: _permute(g, tuple(np.argsort(axes))))
+             lambda g, out, x, axes: _permute(g, tuple(np.argsort(axes))), reads=())
 
 
 def _permute(g: Any, axes: tuple) -> Any:  # rule vocabulary: ndarray or Tensor
@@ -152,7 +152,7 @@ def transpose(x: Any, *dims: int) -> Tensor:
 
 # ----------------------------------------------------------------------------- broadcasting
 BroadcastTo = Op("BroadcastTo", lambda x, shape: np.broadcast_to(x, shape),
-                 lambda g, out, x, shape: g)  # the engine sums g back to x's shape
+                 lambda g, out, x, shape: g, reads=())  # the engine sums g to x's shape
 
 
 def broadcast_to(x: Any, *shape: Any) -> Tensor:
@@ -230,7 +230,7 @@ def _getitem_fwd(x: np.ndarray, index: Any, basic: bool) -> np.ndarray:
 
 
 GetItem = Op("GetItem", _getitem_fwd,
-             lambda g, out, x, index, basic: index_add(g, index, x.shape, basic))
+             lambda g, out, x, index, basic: index_add(g, index, x.shape, basic), reads=())
 
 
 def _index_add_fwd(g: np.ndarray, index: Any, shape: tuple, basic: bool) -> np.ndarray:
@@ -244,7 +244,7 @@ def _index_add_fwd(g: np.ndarray, index: Any, shape: tuple, basic: bool) -> np.n
 
 # (``g[index]``: an ndarray in a plain backward, the recorded getitem on a Tensor)
 IndexAdd = Op("IndexAdd", _index_add_fwd,
-              lambda g, out, src, index, shape, basic: g[index])
+              lambda g, out, src, index, shape, basic: g[index], reads=())
 
 
 def index_add(src: Any, index: Any, shape: tuple, basic: bool = False) -> Any:
@@ -281,7 +281,7 @@ def _split_vjp(g: Tensor, out: Tensor, inputs: Sequence[Tensor], needs: list, ax
 
 
 Concatenate = Op("Concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis),
-                 vjp_all=_split_vjp)
+                 vjp_all=_split_vjp, reads=())
 
 
 def _unstack_vjp(g: Tensor, out: Tensor, inputs: Sequence[Tensor], needs: list, axis: int
@@ -290,7 +290,7 @@ def _unstack_vjp(g: Tensor, out: Tensor, inputs: Sequence[Tensor], needs: list, 
             for i, need in enumerate(needs)]
 
 
-Stack = Op("Stack", lambda *xs, axis: np.stack(xs, axis=axis), vjp_all=_unstack_vjp)
+Stack = Op("Stack", lambda *xs, axis: np.stack(xs, axis=axis), vjp_all=_unstack_vjp, reads=())
 
 
 def _seq(op: str, tensors: Any) -> list:
@@ -351,7 +351,7 @@ def _pad_width(pad_width: Any, nd: int, shape: tuple) -> tuple:
 
 Pad = Op("Pad", lambda x, pad_width, value: np.pad(x, pad_width, constant_values=value),
          lambda g, out, x, pad_width, value:
-         g[tuple(slice(a, a + n) for (a, _), n in zip(pad_width, x.shape))])
+         g[tuple(slice(a, a + n) for (a, _), n in zip(pad_width, x.shape))], reads=())
 
 
 def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0) -> Tensor:
