@@ -46,7 +46,9 @@ def matmul(a: Any, b: Any) -> Tensor:
     try:
         return MatMul.binary(a, b)
     except ValueError as e:  # explain which dims disagree (kept off the fast path)
-        err = e
+        # (its message only: keeping the exception in a local would make a reference cycle,
+        # exception -> traceback -> this frame -> exception, that keeps a and b alive)
+        reason = str(e)
     like = a.data if isinstance(a, Tensor) else (b.data if isinstance(b, Tensor) else None)
     a, b = as_tensor(a, like), as_tensor(b, like)
     sa, sb = a.data.shape, b.data.shape
@@ -63,7 +65,7 @@ def matmul(a: Any, b: Any) -> Tensor:
     except ValueError:
         raise ValueError(f"matmul: batch dims {sa[:-2]} and {sb[:-2]} of shapes {sa} and {sb} "
                          "cannot be broadcast together") from None
-    raise err
+    raise ValueError(reason)
 
 
 # ----------------------------------------------------------------------------- einsum
