@@ -17,6 +17,7 @@ With ``create_graph=False`` the VJP rules run with grad mode off, so they record
 """
 from __future__ import annotations
 
+import threading
 from typing import Any, Iterator, NamedTuple, Sequence
 
 import numpy as np
@@ -28,6 +29,9 @@ from autograd_lite.tensor import Tensor
 __all__ = ["backward", "grad", "iter_backward", "Step"]
 
 _wrap = Tensor._wrap
+#: Held while a finished backward writes its gradients into ``.grad``: two threads that
+#: backward into a shared leaf both get their gradient added (read-add-write is atomic).
+_accumulate_lock = threading.Lock()
 
 
 class Step(NamedTuple):
@@ -147,6 +151,22 @@ def _check_anomaly(node: Node, grads: list) -> None:
                 f"(shape {gi.shape}).\nThe op was created at:\n{format_trace(node)}")
 
 
+def _check_forward_anomaly(roots: Sequence[Tensor]) -> None:
+    """Under anomaly mode: raise if a root's value is NaN/Inf that some op made from finite
+    inputs in the forward (found by ``node._check_forward``). A NaN that was masked out on
+    the way (``where(x > 0, log(x), 0)``) never reaches a root and is not an anomaly."""
+    for r in roots:
+        n = r.grad_fn
+        origin = getattr(n, "anomaly", None) if n is not None else None
+        if origin is not None:
+            ins = origin.inputs or ()
+            raise RuntimeError(
+                f"detect_anomaly: {origin.name} produced NaN/Inf in its forward from finite "
+                f"inputs (shapes {', '.join(str(t.shape) for t in ins)}), and it reached "
+                f"the output of shape {r.shape} this backward starts from.\n"
+                f"The op was created at:\n{format_trace(origin)}")
+
+
 def _as_tensor_grad(g: Any) -> Any:
     return _wrap(np.asarray(g)) if isinstance(g, (np.ndarray, np.generic)) else g
 
@@ -176,6 +196,11 @@ def _run(roots: list, grads: list, retain_graph: bool, create_graph: bool,
             if p not in needed:
                 deps[p] = -1  # never counts down to 0: not run, hooks not fired, not freed
     anomaly = _state.anomaly
+    if anomaly:
+        _check_forward_anomaly(roots)
+    # (tensor, gradient) pairs for .grad, written only when every node has run: a backward
+    # that raises part way (an in-place change found, a hook that fails) changes no .grad.
+    updates: list = []
     prev_mode = _state.enabled
     _state.enabled = create_graph
     try:
@@ -198,7 +223,7 @@ def _run(roots: list, grads: list, retain_graph: bool, create_graph: bool,
                         g = g.astype(k.data.dtype)
                 else:  # a copy in the leaf's dtype (0-d: an ndarray, not a NumPy scalar)
                     g = _wrap(np.array(g, dtype=k.data.dtype))
-                k.grad = g if k.grad is None else k.grad + g
+                updates.append((k, g))  # written to .grad once the whole pass succeeded
                 continue
             nexts = k.next_functions
             if g is None:  # nothing flowed into this node: just release its inputs
@@ -217,8 +242,7 @@ def _run(roots: list, grads: list, retain_graph: bool, create_graph: bool,
                     g = _run_hooks(k._hooks, g, create_graph)
                 t = k._retain() if k._retain is not None else None
                 if t is not None:  # own copy (a recorded one under create_graph)
-                    gt = g.astype(g.dtype) if create_graph else _wrap(np.array(g))
-                    t.grad = gt if t.grad is None else t.grad + gt
+                    updates.append((t, g.astype(g.dtype) if create_graph else _wrap(np.array(g))))
             if capture is not None and k in capture:
                 capture[k] = _as_tensor_grad(g)
                 if k not in through:  # an input with nothing needed below it: stop here
@@ -242,6 +266,10 @@ def _run(roots: list, grads: list, retain_graph: bool, create_graph: bool,
                 _state.enabled = prev_mode
                 yield k, g, grads_in
                 _state.enabled = create_graph
+        if updates:
+            with _accumulate_lock:
+                for t, g in updates:
+                    t.grad = g if t.grad is None else t.grad + g
     finally:
         _state.enabled = prev_mode
 

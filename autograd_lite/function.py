@@ -44,7 +44,7 @@ import numpy as np
 
 from autograd_lite.grad_mode import _state, no_grad
 from autograd_lite.node import Node, _check_forward
-from autograd_lite.tensor import Tensor
+from autograd_lite.tensor import Tensor, _clock, buffer_stamp
 
 __all__ = ["Function", "FunctionCtx"]
 
@@ -77,6 +77,7 @@ class FunctionCtx:
         self._name = name
         self._saved: tuple = ()
         self._versions: tuple = ()
+        self._tick = 0
         self._outs: list = []  # per output: (weakref to the result, data, weakref to its node)
         self._non_diff: list = []
 
@@ -89,6 +90,7 @@ class FunctionCtx:
                                 f"ctx attributes (ctx.name = value)")
         self._saved = tensors
         self._versions = tuple(None if t is None else t._version for t in tensors)
+        self._tick = _clock[0]  # a change through an alias stamps the buffer later than this
 
     def mark_non_differentiable(self, *outputs: Tensor) -> None:
         """Declare outputs of ``forward`` that have no gradient (they get no ``grad_fn``)."""
@@ -107,17 +109,19 @@ class FunctionCtx:
                 if live is None:  # rebuilt from the saved array, still attached to its node
                     node = node_ref()
                     live = _wrap(data, node is not None, node)
-                elif live._version != v:
+                elif live._version != v or buffer_stamp(data) > self._tick:
                     raise RuntimeError(
                         f"{self._name}Backward: output {t.k} of {self._name}.forward (shape "
                         f"{live.shape}) was saved for backward and then modified in place "
-                        f"(version {v} -> {live._version}); clone it before changing it")
+                        f"(version {v} -> {live._version}, or through a view or detached "
+                        "alias of its data); clone it before changing it")
                 t = live
-            elif t is not None and t._version != v:
+            elif t is not None and (t._version != v or buffer_stamp(t.data) > self._tick):
                 raise RuntimeError(
                     f"{self._name}Backward: a tensor saved for backward (shape {t.shape}) was "
-                    f"modified in place after it was saved (version {v} -> {t._version}); "
-                    "clone it before changing it, or change it out of place")
+                    f"modified in place after it was saved (version {v} -> {t._version}, or "
+                    "through a view or detached alias of its data); clone it before changing "
+                    "it, or change it out of place")
             out.append(t)
         return tuple(out)
 

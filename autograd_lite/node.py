@@ -74,7 +74,7 @@ class Node:
     """One recorded op application: the ``grad_fn`` of the tensor it produced."""
 
     __slots__ = ("op", "inputs", "next_functions", "kwargs", "saved", "_out", "_out_data",
-                 "_epoch", "_hooks", "_retain", "scope", "trace", "__weakref__")
+                 "_epoch", "_hooks", "_retain", "scope", "trace", "anomaly", "__weakref__")
 
     def __init__(self, op: "Op", inputs: tuple, next_functions: tuple, kwargs: dict,
                  saved: Any = None) -> None:
@@ -93,6 +93,9 @@ class Node:
         st = _scopes.stack
         self.scope = st[-1] if st else None
         self.trace = _user_stack() if _state.anomaly else None
+        # Under anomaly mode: the node whose forward first made the NaN/Inf in this output
+        # from finite inputs (itself or an upstream one), if the output still holds it.
+        self.anomaly = None
 
     @property
     def name(self) -> str:
@@ -157,6 +160,18 @@ class Node:
                     f"modified by an in-place operation after it was saved (directly: it is "
                     f"at version {t._version}, or through a view or detached alias of its "
                     "data). Clone it before changing it, or change it out of place.")
+        for key, value in self.kwargs.items():  # saved arguments: indices, targets, bounds
+            for a in (value if type(value) is tuple else (value,)):
+                if isinstance(a, Tensor):
+                    changed = a._stamp > epoch or buffer_stamp(a.data) > epoch
+                else:
+                    changed = isinstance(a, np.ndarray) and buffer_stamp(a) > epoch
+                if changed:
+                    raise RuntimeError(
+                        f"{self}: its argument {key!r} (shape {np.shape(a)}), saved for the "
+                        "gradient, was modified by an in-place operation after it was saved "
+                        "(directly or through a view or detached alias). Clone it before "
+                        "changing it, or change it out of place.")
         out = self._out_data
         if out is not None:  # a saved output (exp, tanh, ...)
             o = self._out()
@@ -356,12 +371,25 @@ def _op_error(name: str, ts: Sequence[Tensor], e: Exception) -> Exception:
 
 
 def _check_forward(node: Node, out: np.ndarray) -> None:
-    if out.dtype.kind == "f" and not np.all(np.isfinite(out)):
-        ins = node.inputs
-        if all(np.all(np.isfinite(t.data)) for t in ins if t.data.dtype.kind == "f"):
-            raise RuntimeError(f"detect_anomaly: {node.name} produced NaN/Inf in its forward "
-                               f"from finite inputs (shapes {_shapes(ins)}).\n"
-                               f"Op created at:\n{format_trace(node)}")
+    """Anomaly mode, forward: note on ``node`` which op made the NaN/Inf its output holds.
+
+    An op that makes NaN/Inf from finite inputs is the origin; an output that still holds
+    NaN/Inf from an input inherits that input's origin; a finite output (the NaN masked out,
+    as in ``where(x > 0, log(x), 0)``) has none. Backward raises, naming the origin and its
+    line, only when a root it starts from holds one (see ``backward._check_forward_anomaly``),
+    so only NaN/Inf that reach a result count. NaN the user put in is nobody's anomaly."""
+    if out.dtype.kind not in "fc" or np.all(np.isfinite(out)):
+        return
+    finite = True
+    for t in node.inputs:
+        if t.data.dtype.kind in "fc" and not np.all(np.isfinite(t.data)):
+            finite = False
+            n = t.grad_fn
+            if n is not None and n.anomaly is not None:
+                node.anomaly = n.anomaly
+                return
+    if finite:
+        node.anomaly = node
 
 
 _PKG_DIR = os.path.dirname(os.path.abspath(__file__))

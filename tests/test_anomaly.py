@@ -137,21 +137,48 @@ def test_finite_gradients_pass_and_match_normal_mode():
 
 # ----------------------------------------------------------------------------- forward
 def test_forward_nan_from_finite_inputs_reported_at_creating_op():
+    # A forward NaN counts once it reaches the result a backward starts from: the error
+    # names the op that made it and the line that created that op.
     x = _f64([1.0, -1.0])
     with ag.detect_anomaly():
-        line = _line() + 2
+        y = x.log(); line = _line()  # noqa: E702
+        z = (y * 2).sum()
         with pytest.raises(RuntimeError) as ei:
-            x.log()
+            z.backward()
     msg = str(ei.value)
     assert "Log" in msg and "forward" in msg
     assert f"{HERE}\", line {line}" in msg
+    assert x.grad is None
 
 
 def test_forward_division_by_zero_reported():
     a, b = _f64([1.0]), _f64([0.0])
     with ag.detect_anomaly():
         with pytest.raises(RuntimeError, match="Div"):
-            a / b
+            ag.grad((a / b).sum(), a)
+
+
+def test_forward_nan_masked_out_by_where_is_not_an_anomaly():
+    # PyTorch accepts this: the NaN of log(-1) never reaches the result or a gradient.
+    x = _f64([-1.0, 2.0])
+    with ag.detect_anomaly():
+        y = ag.where(x > 0, ag.log(x), 0.0).sum()
+        y.backward()
+    np.testing.assert_allclose(x.grad.data, [0.0, 0.5])
+
+
+def test_create_graph_names_the_op_whose_backward_made_nan_and_its_line():
+    # Under create_graph the rules run as recorded ops; a NaN made inside SqrtBackward's rule
+    # (g / (2 * sqrt(0))) is reported as SqrtBackward's, at the line of the forward sqrt.
+    x = _f64([0.0, 1.0])
+    with ag.detect_anomaly():
+        y = x.sqrt(); line = _line()  # noqa: E702
+        for kw in ({"create_graph": True}, {}):
+            with pytest.raises(RuntimeError) as ei:
+                ag.grad(y.sum(), x, retain_graph=True, **kw)
+            msg = str(ei.value)
+            assert "SqrtBackward" in msg and f"line {line}" in msg, msg
+            assert "Div" not in msg
 
 
 def test_forward_nan_from_nan_inputs_is_not_blamed_on_the_next_op():
@@ -244,9 +271,9 @@ def test_op_created_inside_the_library_points_at_the_users_line():
     ln = nn.LayerNorm(3, eps=0.0)  # constant rows: 0 / sqrt(0) inside layer_norm's code
     x = ag.tensor(np.ones((2, 3)), requires_grad=True)
     with ag.detect_anomaly():
-        line = _line() + 2
+        y = ln(x); line = _line()  # noqa: E702
         with pytest.raises(RuntimeError) as ei:
-            ln(x)
+            y.sum().backward()
     msg = str(ei.value)
     assert f"{HERE}\", line {line}" in msg  # the user's call, not a frame of autograd_lite
     assert "autograd_lite/nn" not in msg

@@ -549,3 +549,76 @@ def test_intermediates_released_after_backward_while_output_alive():
     gc.collect()
     assert ref() is None  # freed by backward even though loss (and its grad_fn) live on
     assert loss.grad_fn is not None
+
+
+# ----------------------------------------------------------------------------- round 2
+def test_concurrent_backward_into_a_shared_leaf_loses_no_update():
+    # Two threads, each 100 backwards of (w * 1.0).sum() into one big leaf: NumPy releases the
+    # GIL inside the addition, so an unlocked read-add-write loses updates (~140 of 200).
+    w = ag.tensor(np.zeros(10**6, dtype=np.float32), requires_grad=True)
+    errors = []
+
+    def work():
+        try:
+            for _ in range(100):
+                (w * 1.0).sum().backward()
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    np.testing.assert_array_equal(w.grad.data, np.full(10**6, 200.0, np.float32))
+
+
+def test_concurrent_backward_into_a_retained_grad_loses_no_update():
+    x = ag.tensor(np.ones(10**5), requires_grad=True)
+    h = x * 2.0
+    h.retain_grad()
+    loss = h.sum()
+
+    def work():
+        for _ in range(50):
+            loss.backward(retain_graph=True)
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    np.testing.assert_array_equal(h.grad.data, np.full(10**5, 100.0))
+    np.testing.assert_array_equal(x.grad.data, np.full(10**5, 200.0))
+
+
+@pytest.mark.parametrize("healthy_first", [True, False])
+def test_backward_that_raises_part_way_leaves_every_grad_as_it_was(healthy_first):
+    a = ag.tensor([1.0, 2.0], requires_grad=True)
+    b = ag.tensor([3.0, 4.0], requires_grad=True)
+    a.grad = ag.tensor([10.0, 10.0])
+    healthy = (a * 3.0).sum()  # a's branch is fine
+    w = ag.tensor([5.0, 6.0])
+    hurt = (b * w).sum()
+    with ag.no_grad():
+        w += 1  # b's gradient needs w: the backward must raise
+    with pytest.raises(RuntimeError, match="in-place"):
+        (healthy + hurt if healthy_first else hurt + healthy).backward()
+    np.testing.assert_array_equal(a.grad.data, [10.0, 10.0])
+    assert b.grad is None
+
+
+def test_backward_with_a_failing_hook_leaves_grads_and_retained_grads_untouched():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = ag.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 2.0
+    h.retain_grad()
+
+    def boom(g):
+        raise ValueError("hook failed")
+
+    y.register_hook(boom)
+    with pytest.raises(ValueError, match="hook failed"):
+        (h.sum() + (y * y).sum()).backward()
+    assert x.grad is None and h.grad is None and y.grad is None

@@ -574,3 +574,53 @@ def test_backward_on_arrays_gives_first_derivatives_only():
     x = ag.tensor(np.array([0.5, -1.0]), requires_grad=True)
     assert gradcheck(CubeNumpy.apply, x)
     assert not gradgradcheck(CubeNumpy.apply, x, raise_exception=False)
+
+
+def test_saved_tensor_changed_through_a_detached_alias_is_caught():
+    class Mul(ag.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            ctx.save_for_backward(a, b)
+            return a * b
+
+        @staticmethod
+        def backward(ctx, g):
+            a, b = ctx.saved_tensors
+            return g * b, g * a
+
+    a = ag.tensor([1.0, 2.0], requires_grad=True)
+    b = ag.tensor([3.0, 4.0])
+    y = Mul.apply(a, b)
+    with ag.no_grad():
+        b.detach().add_(100)  # same memory, another Tensor: b's version does not move
+    with pytest.raises(RuntimeError, match="modified in place"):
+        y.sum().backward()
+    assert a.grad is None
+    # through a view of the saved tensor too
+    b2 = ag.tensor([[3.0, 4.0]])
+    y = Mul.apply(a, b2)
+    with ag.no_grad():
+        b2.reshape(2)[0] = 0.0
+    with pytest.raises(RuntimeError, match="modified in place"):
+        y.sum().backward()
+
+
+def test_saved_output_changed_through_a_detached_alias_is_caught():
+    class Exp(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            out = x.exp()
+            ctx.save_for_backward(out)
+            return out
+
+        @staticmethod
+        def backward(ctx, g):
+            (out,) = ctx.saved_tensors
+            return g * out
+
+    x = ag.tensor([0.0, 1.0], requires_grad=True)
+    y = Exp.apply(x)
+    with ag.no_grad():
+        y.detach().mul_(2.0)
+    with pytest.raises(RuntimeError, match="modified in place"):
+        y.sum().backward()

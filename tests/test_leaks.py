@@ -251,3 +251,32 @@ def test_training_steps_make_no_cycle(no_gc):
         opt.step()
     del loss
     assert gc.collect() == 0
+
+
+@pytest.mark.parametrize("fail", [
+    lambda a, b: a @ b,
+    lambda a, b: a + b,
+    lambda a, b: a * b,
+    lambda a, b: ag.concatenate([a, b], axis=0),
+    lambda a, b: ag.stack([a, b]),
+    lambda a, b: ag.einsum("ij,jk->ik", a, b),
+    lambda a, b: a.reshape(7),
+    lambda a, b: ag.where(a > 0, a, b),
+], ids=["matmul", "add", "mul", "concatenate", "stack", "einsum", "reshape", "where"])
+def test_a_caught_shape_error_leaves_no_cycle_holding_the_operands(fail):
+    gc.collect()
+    gc.disable()
+    try:
+        a = ag.tensor(np.ones((2, 3)), requires_grad=True)
+        b = ag.tensor(np.ones((4, 5)))
+        refs = weakref.ref(a), weakref.ref(b)
+        try:
+            fail(a, b)
+        except (ValueError, TypeError):
+            pass
+        else:
+            pytest.fail("expected a shape error")
+        del a, b
+        assert all(r() is None for r in refs), "operands kept alive by a reference cycle"
+    finally:
+        gc.enable()
