@@ -388,25 +388,30 @@ class Module:
     def load_state_dict(self, state_dict: Any, strict: bool = True) -> tuple:
         """Copy parameters and buffers from ``state_dict`` (Tensors or arrays, by dotted name).
 
-        Shape mismatches always raise ``RuntimeError``; with ``strict`` (default) missing and
-        unexpected keys do too. Returns ``(missing_keys, unexpected_keys)``.
+        Everything is checked before anything is written, so a refused state dict leaves every
+        parameter and buffer with its old values (and version counters): each entry must be an
+        array or Tensor of exactly the current shape whose dtype casts to the current one
+        within its kind (``np.can_cast(..., "same_kind")``: float64 into float32 and int into
+        float are accepted; complex, string or object data for a float parameter, or float
+        data for an integer buffer, are not). Shape mismatches, and with ``strict`` (default)
+        missing and unexpected keys, raise ``RuntimeError`` (as PyTorch), listing every
+        problem; when the only problems are dtypes, ``TypeError``. Each message names the key,
+        the expected and the received shape or dtype. Returns ``(missing_keys,
+        unexpected_keys)``.
         """
         if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
             raise TypeError(f"load_state_dict: expected a dict, got {type(state_dict).__name__}")
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict.keys() if k not in own]
-        errors = []
+        sources, errors, dtype_errors = {}, [], []
         for k, t in own.items():
-            if k not in state_dict:
-                continue
-            v = state_dict[k]
-            src = v.data if isinstance(v, Tensor) else np.asarray(v)
-            if not isinstance(src, np.ndarray) or src.dtype == object:
-                errors.append(f"{k}: expected an array or Tensor, got {type(v).__name__}")
-            elif src.shape != t.data.shape:
-                errors.append(f"size mismatch for {k}: copying a param with shape {src.shape} "
-                              f"from checkpoint, the shape in current model is {t.data.shape}")
+            if k in state_dict:
+                src, err, is_dtype = _checked_source(k, state_dict[k], t.data)
+                if err is None:
+                    sources[k] = src
+                else:
+                    (dtype_errors if is_dtype else errors).append(err)
         if strict:
             if unexpected:
                 errors.insert(0, "Unexpected key(s) in state_dict: "
@@ -414,14 +419,14 @@ class Module:
             if missing:
                 errors.insert(0, "Missing key(s) in state_dict: "
                               + ", ".join(f'"{k}"' for k in missing) + ".")
-        if errors:
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
-                               + "\n\t".join(errors))
+        if errors or dtype_errors:
+            cls = RuntimeError if errors else TypeError
+            raise cls(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                      + "\n\t".join(errors + dtype_errors))
+        # every source now has the target's shape and a same-kind dtype: np.copyto cannot fail
         with no_grad():
-            for k, t in own.items():
-                if k in state_dict:
-                    v = state_dict[k]
-                    t.copy_(v.data if isinstance(v, Tensor) else np.asarray(v))
+            for k, src in sources.items():
+                own[k].copy_(src)
         return _IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ repr
@@ -449,3 +454,30 @@ class Module:
         for what in ("_parameters", "_buffers", "_modules"):
             keys += list(self.__dict__.get(what, {}).keys())
         return sorted(set(keys))
+
+
+def _checked_source(key: str, value: Any, target: np.ndarray
+                    ) -> tuple[np.ndarray | None, str | None, bool]:
+    """``(array, None, False)`` if ``value`` can be copied into ``target`` unchanged in shape
+    and within its dtype kind; else ``(None, message, is_dtype_problem)``."""
+    if isinstance(value, Tensor):
+        src = value.data
+    else:
+        try:
+            src = np.asarray(value)
+        except (ValueError, TypeError) as e:  # ragged lists and the like
+            return None, (f"{key}: expected an array or Tensor of shape {target.shape} and "
+                          f"dtype {target.dtype}, got an unconvertible "
+                          f"{type(value).__name__} ({e})"), False
+    if src.dtype.kind not in "biufc":
+        return None, (f"dtype mismatch for {key}: expected a numeric array or Tensor (the "
+                      f"current model's is {target.dtype}), got a {type(value).__name__} "
+                      f"of dtype {src.dtype}"), True
+    if src.shape != target.shape:
+        return None, (f"size mismatch for {key}: copying a param with shape {src.shape} from "
+                      f"checkpoint, the shape in current model is {target.shape}"), False
+    if not np.can_cast(src.dtype, target.dtype, casting="same_kind"):
+        return None, (f"dtype mismatch for {key}: cannot copy a {src.dtype} value from "
+                      f"checkpoint into the {target.dtype} tensor of the current model "
+                      "(only casts within a kind, e.g. float64 to float32, are allowed)"), True
+    return src, None, False

@@ -1,12 +1,12 @@
 """AdaGrad: per-coordinate step sizes from the running sum of squared gradients."""
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
 from autograd_lite.grad_mode import no_grad
-from autograd_lite.optim.optimizer import Optimizer
+from autograd_lite.optim.optimizer import Optimizer, _check_nonneg
 
 __all__ = ["Adagrad"]
 
@@ -33,20 +33,18 @@ class Adagrad(Optimizer):
     def __init__(self, params: Iterable[Any], lr: float = 1e-2, lr_decay: float = 0.0,
                  weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
                  eps: float = 1e-10, *, maximize: bool = False) -> None:
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= lr_decay:
-            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= initial_accumulator_value:
-            raise ValueError(f"Invalid initial_accumulator_value value: "
-                             f"{initial_accumulator_value}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, maximize=maximize)
+        self._check_hparams(defaults)
         super().__init__(params, defaults)
+
+    def _check_hparams(self, hparams: Mapping[str, Any]) -> None:
+        """The constructor's value checks (also run by ``load_state_dict``)."""
+        _check_nonneg(hparams, "lr", "learning rate")
+        super()._check_hparams(hparams)
+        for key in ("lr_decay", "weight_decay", "initial_accumulator_value"):
+            _check_nonneg(hparams, key)
+        _check_nonneg(hparams, "eps", "epsilon value")
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         # PyTorch creates the accumulator eagerly, so a state dict taken before the first

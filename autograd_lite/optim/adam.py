@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
 from autograd_lite.grad_mode import no_grad
-from autograd_lite.optim.optimizer import Optimizer
+from autograd_lite.optim.optimizer import Optimizer, _check_nonneg, _InvalidHyperParameter
 from autograd_lite.optim.rmsprop import _lerp
 
 __all__ = ["Adam", "AdamW"]
@@ -42,22 +42,27 @@ class Adam(Optimizer):
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, amsgrad: bool = False, *,
                  maximize: bool = False) -> None:
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
         betas = tuple(float(b) for b in betas)
-        if len(betas) != 2:
-            raise ValueError(f"Invalid betas: expected two values, got {betas}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         amsgrad=amsgrad, maximize=maximize)
+        self._check_hparams(defaults)
         super().__init__(params, defaults)
+
+    def _check_hparams(self, hparams: Mapping[str, Any]) -> None:
+        """The constructor's value checks (also run by ``load_state_dict``)."""
+        _check_nonneg(hparams, "lr", "learning rate")
+        super()._check_hparams(hparams)
+        _check_nonneg(hparams, "eps", "epsilon value")
+        if "betas" in hparams:
+            betas = tuple(hparams["betas"])
+            if len(betas) != 2:
+                raise _InvalidHyperParameter(
+                    "betas", f"Invalid betas: expected two values, got {betas}")
+            for i, b in enumerate(betas):
+                if not 0.0 <= b < 1.0:
+                    raise _InvalidHyperParameter(
+                        "betas", f"Invalid beta parameter at index {i}: {b}")
+        _check_nonneg(hparams, "weight_decay")
 
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)

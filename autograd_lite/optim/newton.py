@@ -1,13 +1,13 @@
 """Newton's method with the exact Hessian from double backward (and its diagonal variant)."""
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
 from autograd_lite.backward import grad as _grad
 from autograd_lite.grad_mode import enable_grad, no_grad
-from autograd_lite.optim.optimizer import Optimizer
+from autograd_lite.optim.optimizer import Optimizer, _check_nonneg, _InvalidHyperParameter
 from autograd_lite.tensor import Tensor
 
 __all__ = ["Newton"]
@@ -54,19 +54,24 @@ class Newton(Optimizer):
 
     def __init__(self, params: Iterable[Any], lr: float = 1.0, damping: float = 0.0,
                  max_params: int = 10_000, diagonal: bool = False) -> None:
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= damping:
-            raise ValueError(f"Invalid damping value: {damping}")
-        if max_params < 1:
-            raise ValueError(f"Invalid max_params value: {max_params}")
-        defaults = dict(lr=lr, damping=damping, max_params=int(max_params),
+        defaults = dict(lr=lr, damping=damping, max_params=max_params,
                         diagonal=bool(diagonal))
+        self._check_hparams(defaults)
+        defaults["max_params"] = int(max_params)
         super().__init__(params, defaults)
         if len(self.param_groups) != 1:
             raise ValueError("Newton doesn't support per-parameter options (parameter groups): "
                              "the Hessian couples all parameters; pass one list of Tensors")
         self.last_hessian: np.ndarray | None = None
+
+    def _check_hparams(self, hparams: Mapping[str, Any]) -> None:
+        """The constructor's value checks (also run by ``load_state_dict``)."""
+        _check_nonneg(hparams, "lr", "learning rate")
+        super()._check_hparams(hparams)
+        _check_nonneg(hparams, "damping")
+        if "max_params" in hparams and hparams["max_params"] < 1:
+            raise _InvalidHyperParameter(
+                "max_params", f"Invalid max_params value: {hparams['max_params']}")
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         if getattr(self, "param_groups", None):

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
@@ -41,6 +41,21 @@ class _Required:
 
 
 required = _Required()
+
+
+class _InvalidHyperParameter(ValueError):
+    """A hyper-parameter value an optimizer refuses; ``.key`` names the hyper-parameter."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+def _check_nonneg(hparams: Mapping[str, Any], key: str, label: str | None = None) -> None:
+    """Refuse ``hparams[key]`` unless ``0 <= value`` (NaN refused); absent keys pass. The
+    message is ``"Invalid <label>: <value>"``, label defaulting to ``"<key> value"``."""
+    if key in hparams and not 0.0 <= hparams[key]:
+        raise _InvalidHyperParameter(key, f"Invalid {label or key + ' value'}: {hparams[key]}")
 
 
 class Optimizer:
@@ -104,10 +119,21 @@ class Optimizer:
         self.param_groups.append(group)
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        """Validate one group's hyper-parameters (``ValueError``); subclasses extend it."""
-        lr = group.get("lr")
-        if lr is not None and lr < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        """Validate (and normalise) one new group's hyper-parameters; subclasses extend it."""
+        self._check_hparams(group)
+
+    def _check_hparams(self, hparams: Mapping[str, Any]) -> None:
+        """Refuse hyper-parameter values that the constructor refuses.
+
+        Raises :class:`_InvalidHyperParameter` (a ``ValueError`` with the offending ``.key``)
+        for the first bad value; keys absent from ``hparams`` are not checked. Subclasses
+        extend it with their own rules; constructors, :meth:`add_param_group` and
+        :meth:`load_state_dict` all call it, so a checkpoint cannot restore what the
+        constructor would refuse.
+        """
+        lr = hparams.get("lr")
+        if lr is not None and lr is not required and lr < 0.0:
+            raise _InvalidHyperParameter("lr", f"Invalid learning rate: {lr}")
 
     # ------------------------------------------------------------------ grads
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -167,40 +193,91 @@ class Optimizer:
         """Restore hyper-parameters and per-parameter state saved by :meth:`state_dict`.
 
         Parameters are matched by position, so the optimizer must have been built over the
-        same parameters in the same order (ValueError otherwise). Arrays are copied and cast
-        to each parameter's dtype. Integer keys that came back as strings (e.g. through a
-        file format) and tuples that came back as arrays are accepted.
+        same parameters in the same order. Arrays are copied and floating state is cast to
+        each parameter's dtype. Integer keys that came back as strings (e.g. through a file
+        format) and tuples that came back as arrays are accepted.
+
+        The whole state dict is checked before anything changes, so a refused one leaves the
+        optimizer exactly as it was: ``ValueError`` for a wrong number of groups or of
+        parameters in a group, a state index out of range, a per-parameter state array whose
+        shape is neither the parameter's nor ``()``, or a hyper-parameter the constructor
+        refuses (``lr=-1``, ``betas`` outside ``[0, 1)``, ...); ``TypeError`` for a non-dict,
+        a hyper-parameter of the wrong type or a non-numeric state array. Messages name the
+        optimizer, the group or parameter index and the key.
         """
+        name = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"{name}: expected a dict with 'state' and 'param_groups', got "
+                            f"{type(state_dict).__name__}")
         if "state" not in state_dict or "param_groups" not in state_dict:
-            raise ValueError("load_state_dict: expected a dict with 'state' and "
-                             f"'param_groups', got keys {sorted(state_dict)}")
-        saved_groups = list(state_dict["param_groups"])
+            raise ValueError(f"{name}: expected a dict with 'state' and 'param_groups', got "
+                             f"keys {sorted(map(str, state_dict))}")
+        saved_groups = state_dict["param_groups"]
+        if isinstance(saved_groups, (str, bytes, Mapping)) or not hasattr(saved_groups,
+                                                                           "__iter__"):
+            raise TypeError(f"{name}: 'param_groups' must be a list of dicts, got "
+                            f"{type(saved_groups).__name__}")
+        saved_groups = list(saved_groups)
         if len(saved_groups) != len(self.param_groups):
-            raise ValueError(f"loaded state dict has {len(saved_groups)} parameter groups but "
-                             f"the optimizer has {len(self.param_groups)}")
-        for i, (g, s) in enumerate(zip(self.param_groups, saved_groups, strict=False)):
-            n_saved = len(_as_index_list(s["params"]))
-            if len(g["params"]) != n_saved:
-                raise ValueError(f"loaded state dict contains a parameter group (group {i}) "
-                                 f"with {n_saved} parameters that doesn't match the size of "
-                                 f"optimizer's group ({len(g['params'])} parameters)")
+            raise ValueError(f"{name}: loaded state dict has {len(saved_groups)} parameter "
+                             f"groups but the optimizer has {len(self.param_groups)}")
         id_map: dict[int, Tensor] = {}
-        for g, s in zip(self.param_groups, saved_groups, strict=False):
-            for idx, p in zip(_as_index_list(s["params"]), g["params"], strict=False):
-                id_map[idx] = p
         new_groups = []
-        for g, s in zip(self.param_groups, saved_groups, strict=False):
-            new = {k: _restore_hparam(v, g.get(k)) for k, v in s.items() if k != "params"}
+        for i, (g, s) in enumerate(zip(self.param_groups, saved_groups, strict=True)):
+            if not isinstance(s, Mapping) or "params" not in s:
+                raise TypeError(f"{name}: param_groups[{i}] must be a dict with a 'params' "
+                                f"entry, got {type(s).__name__}")
+            try:
+                indices = _as_index_list(s["params"])
+            except (TypeError, ValueError) as e:
+                raise TypeError(f"{name}: param_groups[{i}]['params'] must be a list of "
+                                f"integer indices ({e})") from None
+            if len(g["params"]) != len(indices):
+                raise ValueError(f"{name}: loaded state dict contains a parameter group "
+                                 f"(group {i}) with {len(indices)} parameters that doesn't "
+                                 f"match the size of optimizer's group ({len(g['params'])} "
+                                 "parameters)")
+            for idx, p in zip(indices, g["params"], strict=True):
+                if idx in id_map:
+                    raise ValueError(f"{name}: parameter index {idx} appears twice in "
+                                     "param_groups")
+                id_map[idx] = p
+            new = {}
+            for k, v in s.items():
+                if k != "params":
+                    new[k] = _restore_hparam(v, g.get(k), f"{name}: param_groups[{i}][{k!r}]")
+            try:
+                self._check_hparams(new)
+            except _InvalidHyperParameter as e:
+                raise ValueError(f"{name}: param_groups[{i}][{e.key!r}]: {e} (the "
+                                 f"{type(self).__name__} constructor refuses this value)"
+                                 ) from None
+            except TypeError as e:  # e.g. a comparison with a value of the wrong type
+                raise TypeError(f"{name}: param_groups[{i}]: invalid hyper-parameter ({e})"
+                                ) from None
             new["params"] = g["params"]
             new_groups.append(new)
+        saved_state = state_dict["state"]
+        if not isinstance(saved_state, Mapping):
+            raise TypeError(f"{name}: 'state' must be a dict from parameter index to a dict, "
+                            f"got {type(saved_state).__name__}")
         new_state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
-        for key, s in state_dict["state"].items():
-            idx = int(key)
+        for key, s in saved_state.items():
+            try:
+                idx = int(key)
+            except (TypeError, ValueError):
+                raise ValueError(f"{name}: state key {key!r} is not a parameter index"
+                                 ) from None
             if idx not in id_map:
-                raise ValueError(f"load_state_dict: state for parameter index {idx} but the "
-                                 f"optimizer has only {len(id_map)} parameters")
+                raise ValueError(f"{name}: state for parameter index {idx} but the optimizer "
+                                 f"has only parameters {sorted(id_map)}")
             p = id_map[idx]
-            new_state[p] = {k: _restore_state(k, v, p) for k, v in s.items()}
+            if p in new_state:
+                raise ValueError(f"{name}: state for parameter index {idx} given twice")
+            if not isinstance(s, Mapping):
+                raise TypeError(f"{name}: state[{idx}] must be a dict, got {type(s).__name__}")
+            new_state[p] = {k: _restore_state(k, v, p, f"{name}: state[{idx}][{k!r}]")
+                            for k, v in s.items()}
         self.param_groups = new_groups
         self.state = new_state
 
@@ -225,26 +302,73 @@ def _as_index_list(v: Any) -> list[int]:
     return [int(i) for i in np.asarray(v).reshape(-1)]
 
 
-def _restore_hparam(v: Any, current: Any) -> Any:
-    """Undo what a file format may have done to a hyper-parameter (0-d arrays, lists)."""
+def _restore_hparam(v: Any, current: Any, where: str) -> Any:
+    """Undo what a file format may have done to a hyper-parameter (0-d arrays, lists), and
+    check that its type fits the current value's (``TypeError`` naming ``where``)."""
+    if isinstance(v, Tensor):
+        v = v.data
     if isinstance(v, np.ndarray) and v.ndim == 0:
         v = v.item()
     elif isinstance(v, np.generic):
         v = v.item()
     if isinstance(current, tuple) or isinstance(v, (list, np.ndarray)):
-        v = tuple(np.asarray(v).tolist())
+        try:
+            v = tuple(np.asarray(v).tolist())
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"{where}: expected a tuple, got {type(v).__name__} ({e})"
+                            ) from None
+    _check_hparam_type(v, current, where)
     return copy.deepcopy(v)
 
 
-def _restore_state(key: str, v: Any, p: Tensor) -> Any:
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _check_hparam_type(v: Any, current: Any, where: str) -> None:
+    """A loaded hyper-parameter must be of the same sort as the optimizer's current value:
+    a number for a number, a bool for a bool, a tuple (of numbers, if the current one holds
+    numbers) for a tuple, a string for a string; value ranges are ``_check_hparams``' job.
+    Unknown keys and ``None`` current values are not checked."""
+    if current is None or current is required:
+        return
+    if isinstance(current, bool):
+        ok = isinstance(v, bool) or (isinstance(v, int) and v in (0, 1))
+    elif _is_number(current):
+        ok = _is_number(v)
+    elif isinstance(current, tuple):
+        ok = isinstance(v, tuple) and (not all(map(_is_number, current))
+                                       or all(map(_is_number, v)))
+    elif isinstance(current, str):
+        ok = isinstance(v, str)
+    else:
+        return
+    if not ok:
+        raise TypeError(f"{where}: expected a value like the current {current!r} "
+                        f"({type(current).__name__}), got {v!r:.80} ({type(v).__name__})")
+
+
+def _restore_state(key: str, v: Any, p: Tensor, where: str) -> Any:
+    """A copy of one per-parameter state value; arrays must be numeric and shaped like the
+    parameter (or 0-d); floating arrays are cast to the parameter's dtype."""
     if isinstance(v, Tensor):
         v = v.data
     if isinstance(v, np.ndarray) and v.ndim == 0 and key == "step":
-        return v.item()
+        v = v[()]
     if isinstance(v, np.generic):
+        if v.dtype.kind not in "biuf":
+            raise TypeError(f"{where}: expected a real number, got {v!r} ({v.dtype})")
         return v.item()
     if isinstance(v, np.ndarray):
+        if v.dtype.kind not in "biuf":
+            raise TypeError(f"{where}: expected a real numeric array for a {p.dtype} "
+                            f"parameter, got dtype {v.dtype}")
+        if v.ndim != 0 and v.shape != p.shape:
+            raise ValueError(f"{where}: expected an array of the parameter's shape "
+                             f"{p.shape} (or a 0-d array), got shape {v.shape}")
         if v.dtype.kind == "f" and v.shape == p.shape:
             return v.astype(p.dtype, copy=True)
         return v.copy()
+    if isinstance(v, complex):
+        raise TypeError(f"{where}: expected a real number, got {v!r}")
     return copy.deepcopy(v)

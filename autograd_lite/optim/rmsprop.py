@@ -1,12 +1,12 @@
 """RMSprop: divide by a running root-mean-square of the gradients."""
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
 from autograd_lite.grad_mode import no_grad
-from autograd_lite.optim.optimizer import Optimizer
+from autograd_lite.optim.optimizer import Optimizer, _check_nonneg
 
 __all__ = ["RMSprop"]
 
@@ -48,19 +48,18 @@ class RMSprop(Optimizer):
     def __init__(self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99,
                  eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
                  centered: bool = False, *, maximize: bool = False) -> None:
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
                         weight_decay=weight_decay, maximize=maximize)
+        self._check_hparams(defaults)
         super().__init__(params, defaults)
+
+    def _check_hparams(self, hparams: Mapping[str, Any]) -> None:
+        """The constructor's value checks (also run by ``load_state_dict``)."""
+        _check_nonneg(hparams, "lr", "learning rate")
+        super()._check_hparams(hparams)
+        _check_nonneg(hparams, "eps", "epsilon value")
+        for key in ("momentum", "weight_decay", "alpha"):
+            _check_nonneg(hparams, key)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One RMSprop update of every parameter with a gradient; returns the closure's loss."""

@@ -1,12 +1,12 @@
 """Stochastic gradient descent with momentum, dampening, Nesterov and weight decay."""
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
 from autograd_lite.grad_mode import no_grad
-from autograd_lite.optim.optimizer import Optimizer, required
+from autograd_lite.optim.optimizer import Optimizer, _InvalidHyperParameter, required
 
 __all__ = ["SGD"]
 
@@ -44,17 +44,19 @@ class SGD(Optimizer):
     def __init__(self, params: Iterable[Any], lr: float = required, momentum: float = 0.0,
                  dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False,
                  *, maximize: bool = False) -> None:
-        if lr is not required and lr < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if momentum < 0.0:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if weight_decay < 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
                         weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
+        self._check_hparams(defaults)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
+
+    def _check_hparams(self, hparams: Mapping[str, Any]) -> None:
+        """The constructor's value checks (also run by ``load_state_dict``)."""
+        super()._check_hparams(hparams)
+        for key in ("momentum", "weight_decay"):
+            if key in hparams and hparams[key] < 0.0:
+                raise _InvalidHyperParameter(key, f"Invalid {key} value: {hparams[key]}")
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One SGD update of every parameter with a gradient; returns ``closure()``'s loss."""
