@@ -19,6 +19,7 @@ from autograd_lite.grad_mode import no_grad
 from autograd_lite.ops import conv as _conv
 from autograd_lite.ops import loss as _loss
 from autograd_lite.ops import special as _special
+from autograd_lite.scope import public_op
 from autograd_lite.tensor import Tensor
 
 __all__ = [
@@ -662,3 +663,11 @@ def gaussian_nll_loss(input: Any, target: Any, var: Any, full: bool = False,
     if full:
         loss = loss + _HALF_LOG_2PI
     return _reduce(loss, reduction)
+
+
+# Every function above is what a user calls: its recorded ops carry an OpCall scope entry (viz
+# and the stepper draw them as this one op) and its errors name it (``linear: ...``, not the
+# inner ``add: ...``). See ``autograd_lite.scope.public_op``.
+for _name in __all__:
+    globals()[_name] = public_op(_name)(globals()[_name])
+del _name

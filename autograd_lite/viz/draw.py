@@ -23,6 +23,7 @@ import graphviz
 import numpy as np
 
 from autograd_lite.node import Node
+from autograd_lite.scope import module_path
 from autograd_lite.tensor import Tensor
 from autograd_lite.viz import style
 
@@ -219,7 +220,7 @@ def _build(root: Tensor, *, names: Mapping[str, Any] | None, outputs: Mapping | 
     # ---- module naming (outermost module of every scope path)
     roots: dict = {}  # id(root module) -> module
     for n in nodes:  # (parameter names are wanted even without clusters)
-        s = n.scope
+        s = module_path(n.scope)
         if s:
             roots.setdefault(id(s[0]), s[0])
     mod_names = {rid: _module_names(m) for rid, m in roots.items()}
@@ -298,7 +299,7 @@ def _build(root: Tensor, *, names: Mapping[str, Any] | None, outputs: Mapping | 
         name = None
         if out_t is not None:
             name = out_t.name or user_names.get(id(out_t))
-        ck = cluster_key(n.scope)
+        ck = cluster_key(module_path(n.scope))
         o_item = _T(f"t{len(tensors)}", "intermediate", n, out_t, producer=n, name=name,
                     cluster=ck)
         by_key[n] = o_item

@@ -9,7 +9,7 @@ import pytest
 
 import autograd_lite as ag
 from autograd_lite import nn
-from autograd_lite.scope import current_scope
+from autograd_lite.scope import OpCall, current_scope, module_path
 
 
 class Block(nn.Module):
@@ -177,19 +177,21 @@ def test_call_records_module_scope_on_nodes():
     x = ag.randn(2, 2)
     out = net(x)
     # the last op (the + bias) ran in net's own scope
-    assert out.grad_fn.scope == (net,)
+    assert module_path(out.grad_fn.scope) == (net,)
     # walk the graph: some node was made inside block.lin (nested path)
     seen, stack = set(), [out.grad_fn]
-    scopes = []
+    scopes, calls = [], set()
     while stack:
         n = stack.pop()
         if n is None or not hasattr(n, "scope") or id(n) in seen:
             continue
         seen.add(id(n))
-        scopes.append(n.scope)
+        scopes.append(module_path(n.scope))
+        calls.update(e.name for e in n.scope or () if isinstance(e, OpCall))
         stack.extend(f for f in n.next_functions if f is not None and hasattr(f, "scope"))
     assert (net, net.block, net.block.lin) in scopes
     assert (net, net.first) in scopes
+    assert "linear" in calls  # F.linear's ops also carry the library call that made them
     assert current_scope() is None
 
 
