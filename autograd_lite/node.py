@@ -15,6 +15,7 @@ Read-only introspection surface of a node (what ``viz`` and users may rely on):
 - ``node.scope``           the module-scope path the op ran in (see ``scope.py``) or ``None``
 - ``node.freed``           True once backward released the saved values
 - ``node.trace``           creation stack (only recorded under ``detect_anomaly``)
+- ``node.saved_arrays()``  ``(label, ndarray)`` pairs the node keeps for its backward
 """
 from __future__ import annotations
 
@@ -180,6 +181,42 @@ class Node:
                     f"{self}: its output (shape {out.shape}), saved for the gradient, was "
                     f"modified by an in-place operation (directly or through a view or "
                     "detached alias). Clone it before changing it, or change it out of place.")
+
+    def saved_arrays(self) -> list:
+        """What this node keeps alive for its backward, as ``(label, ndarray)`` pairs: the
+        inputs its rules read (``"input 0"``), its saved output (``"output"``) and array
+        arguments (``"target"``, ``"index[0]"``). A custom Function lists what it saved with
+        ``ctx.save_for_backward``. Empty once backward freed the graph. (What viz's
+        ``saved_bytes`` overlay adds up; arrays shared by several nodes appear in each.)"""
+        if self.inputs is None:
+            return []
+        found: list = []
+        ids: set = set()
+
+        def add(label: str, a: Any) -> None:
+            if isinstance(a, Tensor):
+                a = a.data
+            if isinstance(a, np.ndarray) and id(a) not in ids:
+                ids.add(id(a))
+                found.append((label, a))
+
+        ctx = self.saved[0] if type(self.saved) is tuple and self.saved else None
+        if hasattr(ctx, "_saved"):  # a custom Function: what its ctx saved
+            for i, t in enumerate(ctx.saved_tensors):
+                add(f"saved {i}", t)
+            return found
+        reads = getattr(self.op, "reads", None)
+        for i, t in enumerate(self.inputs):
+            if reads is None or i in reads:
+                add(f"input {i}", t)
+        add("output", self._out_data)
+        for key, value in self.kwargs.items():
+            if type(value) is tuple:
+                for j, a in enumerate(value):
+                    add(f"{key}[{j}]", a)
+            else:
+                add(key, value)
+        return found
 
     @property
     def freed(self) -> bool:
