@@ -27,13 +27,19 @@ def _shape(op: str, shape: tuple) -> tuple:
     return shape
 
 
-def _dtype(dtype: Any) -> np.dtype:
-    return _dtypes.get_default_dtype() if dtype is None else np.dtype(dtype)
+def _dtype(dtype: Any, op: str = "tensor") -> np.dtype:
+    if dtype is None:
+        return _dtypes.get_default_dtype()
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{op}: {dtype!r} is not a dtype (e.g. np.float32, 'float64', "
+                        "np.int64)") from None
 
 
 def _float_dtype(op: str, dtype: Any) -> np.dtype:
     """A floating dtype for samples of a continuous distribution (ints would truncate them)."""
-    d = _dtype(dtype)
+    d = _dtype(dtype, op)
     if d.kind != "f":
         raise TypeError(f"{op}: samples need a floating dtype, got {d} (use randint for "
                         "integers)")
@@ -56,38 +62,43 @@ def _make(data: np.ndarray, requires_grad: bool) -> Tensor:
 
 def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros with ``shape`` (tuple or varargs)."""
-    return _make(np.zeros(_shape("zeros", shape), dtype=_dtype(dtype)), requires_grad)
+    return _make(np.zeros(_shape("zeros", shape), dtype=_dtype(dtype, "zeros")), requires_grad)
 
 
 def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones with ``shape`` (tuple or varargs)."""
-    return _make(np.ones(_shape("ones", shape), dtype=_dtype(dtype)), requires_grad)
+    return _make(np.ones(_shape("ones", shape), dtype=_dtype(dtype, "ones")), requires_grad)
 
 
 def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ``shape`` filled with ``fill_value``."""
     seq = isinstance(shape, (tuple, list, np.ndarray))
     shape = _shape("full", tuple(shape) if seq else (shape,))
-    return _make(np.full(shape, fill_value, dtype=_dtype(dtype)), requires_grad)
+    return _make(np.full(shape, fill_value, dtype=_dtype(dtype, "full")), requires_grad)
 
 
 def _like(x: Any) -> np.ndarray:
     return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
+def _like_dtype(dtype: Any, op: str) -> Any:
+    return None if dtype is None else _dtype(dtype, op)
+
+
 def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Zeros with the shape (and dtype, unless given) of ``x``."""
-    return _make(np.zeros_like(_like(x), dtype=dtype), requires_grad)
+    return _make(np.zeros_like(_like(x), dtype=_like_dtype(dtype, "zeros_like")), requires_grad)
 
 
 def ones_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Ones with the shape (and dtype, unless given) of ``x``."""
-    return _make(np.ones_like(_like(x), dtype=dtype), requires_grad)
+    return _make(np.ones_like(_like(x), dtype=_like_dtype(dtype, "ones_like")), requires_grad)
 
 
 def full_like(x: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """``fill_value`` with the shape (and dtype, unless given) of ``x``."""
-    return _make(np.full_like(_like(x), fill_value, dtype=dtype), requires_grad)
+    d = _like_dtype(dtype, "full_like")
+    return _make(np.full_like(_like(x), fill_value, dtype=d), requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -96,7 +107,7 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
     m = None if m is None else _count("eye", "m", m)
     if n < 0 or (m is not None and m < 0):
         raise ValueError(f"eye: sizes must be non-negative, got n={n}, m={m}")
-    return _make(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
+    return _make(np.eye(n, m, dtype=_dtype(dtype, "eye")), requires_grad)
 
 
 def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None,
@@ -116,7 +127,7 @@ def linspace(start: float, stop: float, steps: int, dtype: Any = None,
     steps = _count("linspace", "steps", steps)
     if steps < 0:
         raise ValueError(f"linspace: steps must be non-negative, got {steps}")
-    return _make(np.linspace(start, stop, steps, dtype=_dtype(dtype)), requires_grad)
+    return _make(np.linspace(start, stop, steps, dtype=_dtype(dtype, "linspace")), requires_grad)
 
 
 def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -133,8 +144,23 @@ def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor
                  requires_grad)
 
 
-def randint(low: int, high: int, size: Any, dtype: Any = np.int64) -> Tensor:
-    """Integers uniform on [low, high) with shape ``size``."""
+def randint(low: int, high: Any = None, size: Any = None, *, dtype: Any = np.int64) -> Tensor:
+    """Integers uniform on [low, high) with shape ``size`` (``randint(high, size)`` means
+    low = 0, as PyTorch). ``dtype`` is keyword-only, as in PyTorch."""
+    if size is None:
+        if high is None:
+            raise TypeError("randint: missing size: call randint(low, high, size) or "
+                            "randint(high, size)")
+        low, high, size = 0, low, high
     seq = isinstance(size, (tuple, list, np.ndarray))
     size = _shape("randint", tuple(size) if seq else (size,))
-    return _make(get_generator().integers(low, high, size=size, dtype=dtype), False)
+    low, high = _count("randint", "low", low), _count("randint", "high", high)
+    d = _dtype(dtype, "randint")
+    if d.kind not in "iu":
+        raise TypeError(f"randint: dtype must be an integer type, got {d}")
+    if low >= high and int(np.prod(size)) > 0:
+        raise ValueError(f"randint: low ({low}) must be less than high ({high})")
+    try:
+        return _make(get_generator().integers(low, high, size=size, dtype=d), False)
+    except ValueError as e:  # bounds outside what the dtype can hold
+        raise ValueError(f"randint: [{low}, {high}) does not fit dtype {d}: {e}") from None

@@ -230,3 +230,27 @@ def test_inplace_shape_and_dtype_errors_name_the_method():
     with pytest.raises(TypeError, match=r"add_: .*int64.*float64"):
         ag.zeros(3, dtype=np.int64).add_(0.5)
     assert t._version == 0 and np.all(t.data == 0)
+
+
+# ----------------------------------------------------------------------------- round 2: factories
+@pytest.mark.parametrize("call, exc, words", [
+    (lambda: ag.randint(0, 5, (2,), 1), TypeError, "randint"),  # dtype is keyword-only
+    (lambda: ag.randint(0, 300, (2,), dtype=np.uint8), ValueError, "randint"),
+    (lambda: ag.randint(0, 5, (2,), dtype=np.float32), TypeError, "randint"),
+    (lambda: ag.zeros(2, dtype="nope"), TypeError, "zeros"),
+    (lambda: ag.ones(2, dtype="nope"), TypeError, "ones"),
+    (lambda: ag.full((2,), 1.0, dtype="nope"), TypeError, "full"),
+    (lambda: ag.zeros_like(ag.ones(2), dtype="nope"), TypeError, "zeros_like"),
+    (lambda: ag.full_like(ag.ones(2), 3, dtype="nope"), TypeError, "full_like"),
+    (lambda: ag.rand(2, dtype="nope"), TypeError, "rand"),
+])
+def test_factory_errors_name_the_factory(call, exc, words):
+    with pytest.raises(exc, match=words):
+        call()
+
+
+def test_randint_with_high_and_size_only_starts_at_zero():
+    ag.manual_seed(0)
+    t = ag.randint(3, (100,))
+    assert t.shape == (100,) and t.dtype == np.int64
+    assert t.data.min() >= 0 and t.data.max() <= 2
