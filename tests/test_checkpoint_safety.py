@@ -483,6 +483,7 @@ def test_stale_cleanup_spares_live_writers_other_targets_and_other_files(tmp_pat
             f".tmp-ckpt.npz-{dead.pid}-0badc0de-11111111": False,    # other host, old: removed
             ".tmp-ckpt.npz-abcd_123": True,                          # mkstemp style, recent
             ".tmp-ckpt.npz-zzzz_old": False,                         # mkstemp style, old
+            ".tmp-ckpt.npz-mynotes1": True,                          # old, but not a zip
             f".tmp-other.npz-{dead.pid}-{host}-0123abcd": True,      # another target
             f".tmp-ckpt.npz.bak-{dead.pid}-{host}-0123abcd": True,   # another target
             ".tmp-ckpt.npz-notes.txt": True,                         # not ours
@@ -490,9 +491,11 @@ def test_stale_cleanup_spares_live_writers_other_targets_and_other_files(tmp_pat
         }
         old = time.time() - 2 * serialization._STALE_SECONDS
         for n in names:
-            (tmp_path / n).write_bytes(b"x")
-            if n.endswith(("11111111", "zzzz_old")):
+            (tmp_path / n).write_bytes(b"PK\x03\x04 a half-written archive")
+            if n.endswith(("11111111", "zzzz_old", "mynotes1")):
                 os.utime(tmp_path / n, (old, old))
+        (tmp_path / ".tmp-ckpt.npz-mynotes1").write_bytes(b"my notes")
+        os.utime(tmp_path / ".tmp-ckpt.npz-mynotes1", (old, old))
         nn.save({"a": 1}, path)
         for n, kept in names.items():
             assert (tmp_path / n).exists() == kept, n

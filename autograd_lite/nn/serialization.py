@@ -27,7 +27,7 @@ Saving is atomic and leaves nothing behind: the archive is written to
 link is kept and its target replaced), fsynced, and renamed over the target; any exception
 (``KeyboardInterrupt`` included) removes the temporary, and each save removes stale
 temporaries of the same target left by killed writers (writer process gone on this host, or
-untouched for ``_STALE_SECONDS``). The file gets the mode ``np.savez`` would give: the
+untouched for 15 minutes). The file gets the mode ``np.savez`` would give: the
 existing file's permission bits, or ``0o666 & ~umask`` for a new file.
 """
 from __future__ import annotations
@@ -173,8 +173,9 @@ def _remove_stale_temporaries(directory: str, base: str) -> None:
 
     Only names of this module's pattern for this target are considered. A temporary is stale
     when its writer's pid is dead on this host, when it is this process's and not being
-    written now, or (other hosts, live pids, old-style names) when its modification time is
-    more than ``_STALE_SECONDS`` old.
+    written now, or (other hosts, live pids) when its modification time is more than
+    ``_STALE_SECONDS`` old; an old-style (``tempfile.mkstemp``) name only when it is that old
+    and empty or starts like a zip archive.
     """
     ours, legacy = _tmp_patterns(base)
     prefix = ".tmp-" + _tmp_stem(base) + "-"
@@ -195,7 +196,9 @@ def _remove_stale_temporaries(directory: str, base: str) -> None:
         if not stat.S_ISREG(st.st_mode):
             continue
         old = now - st.st_mtime > _STALE_SECONDS
-        if m is None or m.group(2) != _HOST:
+        if m is None:  # an old-style name: only an old, empty or zip-looking file
+            stale = old and (st.st_size == 0 or _starts_with_zip_magic(full))
+        elif m.group(2) != _HOST:
             stale = old
         elif int(m.group(1)) == me:
             with _ACTIVE_LOCK:
@@ -205,6 +208,14 @@ def _remove_stale_temporaries(directory: str, base: str) -> None:
         if stale:
             with contextlib.suppress(OSError):
                 os.unlink(full)
+
+
+def _starts_with_zip_magic(path: str) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return f.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False
 
 
 def _fsync_directory(directory: str) -> None:
@@ -566,7 +577,14 @@ def load(path: str | os.PathLike, *, max_bytes: int = DEFAULT_MAX_BYTES,
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 0:
         raise TypeError(f"nn.load: max_bytes must be a non-negative int, got {max_bytes!r}")
     template = _template(like)
-    with open(path, "rb") as fh:
+    try:
+        fh = open(path, "rb")
+    except FileNotFoundError:
+        raise
+    except OSError as e:  # a directory, an unreadable file
+        raise ValueError(f"nn.load: {path!r} is not a valid autograd_lite checkpoint (an .npz "
+                         f"written by nn.save): {e}") from None
+    with fh:
         magic = fh.read(6)
         fh.seek(0)
         if magic == b"\x93NUMPY":
