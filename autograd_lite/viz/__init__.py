@@ -25,7 +25,10 @@ from autograd_lite.viz.draw import (
                                     draw_graph,
                                     save_graph,
 )
+from autograd_lite.viz.grouping import OpGroup, group_internals
+from autograd_lite.viz.overlay import GradCapture, retain_grads
 from autograd_lite.viz.stepper import BackwardStepper, StepRecord
 
 __all__ = ["draw_graph", "save_graph", "dot_available", "BackwardStepper", "StepRecord",
-           "Diagram", "GraphvizNotFoundError", "INSTALL_HINT", "DEFAULT_MAX_NODES"]
+           "Diagram", "GraphvizNotFoundError", "INSTALL_HINT", "DEFAULT_MAX_NODES",
+           "group_internals", "OpGroup", "retain_grads", "GradCapture"]

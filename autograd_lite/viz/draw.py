@@ -23,12 +23,13 @@ import graphviz
 import numpy as np
 
 from autograd_lite.node import Node
-from autograd_lite.scope import module_path
 from autograd_lite.tensor import Tensor
+from autograd_lite.viz import model as _model
 from autograd_lite.viz import style
+from autograd_lite.viz.layout import DEFAULT_SIZE
 
-__all__ = ["draw_graph", "save_graph", "dot_available", "Diagram", "GraphvizNotFoundError",
-           "INSTALL_HINT", "DEFAULT_MAX_NODES"]
+__all__ = ["draw_graph", "save_graph", "walk_nodes", "dot_available", "Diagram",
+           "GraphvizNotFoundError", "INSTALL_HINT", "DEFAULT_MAX_NODES"]
 
 #: Beyond this many drawn nodes ``draw_graph`` refuses (``dot`` would take too long and the
 #: picture would be unreadable) unless ``collapse_modules=True`` or a larger ``max_nodes``.
@@ -81,349 +82,24 @@ class Diagram(graphviz.Digraph):
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kw: Any) -> dict:
         try:
-            return super()._repr_mimebundle_(include, exclude, **kw)
+            bundle = super()._repr_mimebundle_(include, exclude, **kw)
         except GraphvizNotFoundError as e:
             return {"text/plain": f"{e}\n\n{self.source}"}
+        svg = bundle.get("image/svg+xml")
+        if svg:  # a container that scrolls: big graphs keep readable text
+            from autograd_lite.viz.layout import scroll_html
+            bundle["text/html"] = scroll_html(svg)
+        return bundle
+
+    #: what ``draw_graph`` was called with (``(root, kwargs)``), for :func:`to_html`
+    viz_call: tuple | None = None
+    #: the stable names of the boxes and folds that can be expanded (``to_html``)
+    viz_expandable: dict | None = None
 
 
-# ============================================================================ graph model
-@dataclass(eq=False)
-class _T:
-    """A tensor to draw. ``key`` is its producing Node (non-leaf) or the Tensor (leaf)."""
-
-    id: str
-    kind: str  # parameter | input | constant | intermediate
-    key: Any
-    tensor: Tensor | None
-    producer: Node | None = None
-    name: str | None = None
-    is_root: bool = False
-    cluster: tuple = ()
-    consumers: list = field(default_factory=list)  # _O items using it (with multiplicity)
-    hidden: bool = False
-
-
-@dataclass(eq=False)
-class _O:
-    """An op to draw (one recorded Node)."""
-
-    id: str
-    node: Node
-    inputs: list  # per input: _T, or None for a constant no longer known
-    output: _T
-    cluster: tuple = ()
-    box: tuple | None = None  # collapsed module key, when collapse_modules=True
-
-
-@dataclass(eq=False)
-class _Cluster:
-    id: str
-    key: tuple
-    label: str
-    module: Any
-    depth: int
-
-
-@dataclass(eq=False)
-class _Model:
-    tensors: list
-    ops: list
-    root: _T
-    clusters: dict  # key -> _Cluster
-    by_key: dict  # Node/Tensor -> _T
-    op_of: dict  # Node -> _O
-    boxes: dict = field(default_factory=dict)  # key -> (_Cluster, detail text)
-
-    def display_name(self, t: _T) -> str:
-        """A short name for text output: the tensor's name, or ``AddBackward.out`` etc."""
-        if t.name:
-            return t.name
-        if t.is_root:
-            return "output"
-        if t.producer is not None:
-            return f"{t.producer}.out"
-        shape = "" if t.tensor is None or t.tensor.shape == () else str(t.tensor.shape)
-        return ("const" if t.kind == "constant" else t.kind) + shape
-
-
-class _TooBig(Exception):
-    pass
-
-
-def _too_big_error(count: str, max_nodes: int, collapse: bool) -> ValueError:
-    hint = ("raise max_nodes (max_nodes=None for no limit), or draw a smaller graph"
-            if collapse else
-            "pass collapse_modules=True to draw each module as one box, raise max_nodes "
-            "(max_nodes=None for no limit; Graphviz then needs a while to lay it out), or draw "
-            "a smaller graph (e.g. the loss of a small batch)")
-    return ValueError(f"draw_graph: the graph has {count} nodes to draw (the limit is "
-                      f"max_nodes={max_nodes}); the picture would be unreadable and Graphviz "
-                      f"would take a long time to lay it out. To draw it anyway, {hint}.")
-
-
-def walk_nodes(root: Tensor, limit: int | None = None) -> list:
-    """Nodes reachable from ``root.grad_fn``, each after all the nodes it reads from
-    (topological order, inputs first). Iterative; stops early when more than ``limit``."""
-    start = root.grad_fn
-    if start is None:
-        return []
-    order = []
-    seen = {start}
-    stack = [(start, iter(start.next_functions))]
-    while stack:
-        n, it = stack[-1]
-        for p in it:
-            if type(p) is Node and p not in seen:
-                seen.add(p)
-                if limit is not None and len(seen) > limit:
-                    raise _TooBig
-                stack.append((p, iter(p.next_functions)))
-                break
-        else:
-            stack.pop()
-            order.append(n)
-    return order
-
-
-def _module_names(mod: Any) -> dict:
-    """``id(module) -> dotted name`` below ``mod`` (``mod`` itself is ``""``)."""
-    out: dict = {}
-    for n, m in _iter_named_modules(mod):
-        out.setdefault(id(m), n)
-    out.setdefault(id(mod), "")
-    return out
-
-
-def _named_parameters(mod: Any) -> list:
-    f = getattr(mod, "named_parameters", None)
-    if not callable(f):
-        return []
-    try:
-        return [(n, p) for n, p in f() if isinstance(p, Tensor)]
-    except Exception:  # noqa: BLE001
-        return []
-
-
-def _class_name(m: Any) -> str:
-    return type(m).__name__
-
-
-def _build(root: Tensor, *, names: Mapping[str, Any] | None, outputs: Mapping | None,
-           inputs: Mapping | None, max_nodes: int | None, collapse: bool | int,
-           cluster_modules: bool) -> _Model:
-    limit = None if (max_nodes is None or collapse) else max_nodes // 2
-    try:
-        nodes = walk_nodes(root, limit)
-    except _TooBig:
-        raise _too_big_error(f"more than {max_nodes}", max_nodes, bool(collapse)) from None
-
-    # ---- module naming (outermost module of every scope path)
-    roots: dict = {}  # id(root module) -> module
-    for n in nodes:  # (parameter names are wanted even without clusters)
-        s = module_path(n.scope)
-        if s:
-            roots.setdefault(id(s[0]), s[0])
-    mod_names = {rid: _module_names(m) for rid, m in roots.items()}
-    param_name: dict = {}  # id(param) -> dotted name
-    param_owner: dict = {}  # id(param) -> owner module
-    with_params = [m for m in roots.values() if _named_parameters(m)]
-    for m in with_params:
-        by_name = {}
-        for mm_name, mm in _iter_named_modules(m):
-            by_name[mm_name] = mm
-        prefix = f"{_class_name(m)}." if len(with_params) > 1 else ""
-        for pname, p in _named_parameters(m):
-            if id(p) in param_name:
-                continue
-            param_name[id(p)] = prefix + pname
-            owner_name = pname.rsplit(".", 1)[0] if "." in pname else ""
-            param_owner[id(p)] = by_name.get(owner_name, m)
-    user_names: dict = {}
-    if names:
-        for k, v in names.items():
-            if isinstance(v, Tensor) and not str(k).startswith("_"):
-                user_names.setdefault(id(v), str(k))
-
-    # ---- items
-    tensors: list = []
-    ops: list = []
-    by_key: dict = {}
-    op_of: dict = {}
-    clusters: dict = {}
-    last_cluster: dict = {}  # id(module) -> first cluster key ending in it
-
-    def cluster_key(scope: tuple | None) -> tuple:
-        if not cluster_modules or not scope:
-            return ()
-        key = tuple(id(m) for m in scope)
-        if key not in clusters:
-            for i in range(1, len(key) + 1):
-                k = key[:i]
-                if k in clusters:
-                    continue
-                m = scope[i - 1]
-                nm = mod_names.get(key[0], {}).get(id(m))
-                label = f"{nm}: {_class_name(m)}" if nm else _class_name(m)
-                clusters[k] = _Cluster(f"cluster_{len(clusters)}", k, label, m, i)
-                last_cluster.setdefault(id(m), k)
-        return key
-
-    def leaf_item(t: Tensor, kind: str) -> _T:
-        it = by_key.get(t)
-        if it is None:
-            if kind == "input" and (id(t) in param_name or type(t).__name__ == "Parameter"):
-                kind = "parameter"
-            name = param_name.get(id(t)) or t.name or user_names.get(id(t))
-            it = _T(f"t{len(tensors)}", kind, t, t, name=name)
-            by_key[t] = it
-            tensors.append(it)
-        return it
-
-    for n in nodes:
-        ins = inputs.get(n) if inputs is not None else None
-        if ins is None:
-            ins = n.inputs
-        in_items: list = []
-        for i, p in enumerate(n.next_functions):
-            if type(p) is Node:
-                in_items.append(by_key[p])
-            elif p is not None:
-                in_items.append(leaf_item(p, "input"))
-            elif ins is not None:
-                in_items.append(leaf_item(ins[i], "constant"))
-            else:
-                in_items.append(None)
-        out_t = outputs.get(n) if outputs is not None else None
-        if out_t is None:
-            out_t = n.output
-        name = None
-        if out_t is not None:
-            name = out_t.name or user_names.get(id(out_t))
-        ck = cluster_key(module_path(n.scope))
-        o_item = _T(f"t{len(tensors)}", "intermediate", n, out_t, producer=n, name=name,
-                    cluster=ck)
-        by_key[n] = o_item
-        tensors.append(o_item)
-        op = _O(f"op{len(ops)}", n, in_items, o_item, cluster=ck)
-        ops.append(op)
-        op_of[n] = op
-        for t in in_items:
-            if t is not None:
-                t.consumers.append(op)
-    if root.grad_fn is not None:
-        root_item = by_key[root.grad_fn]
-        root_item.tensor = root
-        if root_item.name is None:
-            root_item.name = root.name or user_names.get(id(root))
-    else:
-        root_item = leaf_item(root, "input" if root.requires_grad else "constant")
-    root_item.is_root = True
-
-    # ---- clusters of leaves: parameters with their module, constants with their users
-    for t in tensors:
-        if t.kind == "parameter":
-            owner = param_owner.get(id(t.tensor))
-            if owner is not None:
-                t.cluster = last_cluster.get(id(owner), ())
-        elif t.kind == "constant" and t.consumers and t.tensor is not None \
-                and t.tensor.size == 1:
-            # a number used inside one module goes with it; arrays (data, targets) stay out
-            ks = {o.cluster for o in t.consumers}
-            t.cluster = ks.pop() if len(ks) == 1 else ()
-
-    model = _Model(tensors, ops, root_item, clusters, by_key, op_of)
-    if collapse:
-        _collapse(model, collapse)
-    if max_nodes is not None:
-        count = sum(not t.hidden for t in tensors) + sum(o.box is None for o in ops) \
-            + len(model.boxes)
-        if count > max_nodes:
-            raise _too_big_error(str(count), max_nodes, bool(collapse))
-    return model
-
-
-def _iter_named_modules(m: Any) -> list:
-    """(dotted name, module) pairs below ``m`` (``m`` itself is ``""``): its
-    ``named_modules()`` if it has one, else ``named_children()`` recursively."""
-    f = getattr(m, "named_modules", None)
-    if callable(f):
-        try:
-            return list(f())
-        except Exception:  # noqa: BLE001
-            pass
-    out = [("", m)]
-    stack = [("", m)]
-    seen = {id(m)}
-    while stack:
-        prefix, mm = stack.pop()
-        nc = getattr(mm, "named_children", None)
-        if not callable(nc):
-            continue
-        try:
-            children = list(nc())
-        except Exception:  # noqa: BLE001 - a foreign object
-            continue
-        for n, c in children:
-            full = f"{prefix}.{n}" if prefix else str(n)
-            if id(c) not in seen:
-                seen.add(id(c))
-                out.append((full, c))
-                stack.append((full, c))
-    return out
-
-
-def _collapse(model: _Model, collapse: bool | int) -> None:
-    """Put each module (children of the outermost module; the outermost one itself when it
-    has no child modules; or modules at depth ``collapse`` when an int) into one box."""
-    depth_of_root: dict = {}
-    for k in model.clusters:
-        r = k[0]
-        depth_of_root[r] = max(depth_of_root.get(r, 1), len(k))
-    for o in model.ops:
-        k = o.cluster
-        if not k:
-            continue
-        if collapse is True:
-            level = 2 if depth_of_root[k[0]] >= 2 else 1
-        else:
-            level = int(collapse)
-        if len(k) >= level:
-            o.box = k[:level]
-    boxes: dict = {}
-    for o in model.ops:
-        if o.box is not None and o.box not in boxes:
-            c = model.clusters[o.box]
-            boxes[o.box] = _Cluster(f"m{len(boxes)}", o.box, c.label, c.module, c.depth)
-    box_of_op = {o.node: o.box for o in model.ops}
-    for t in model.tensors:
-        users = {o.box for o in t.consumers}
-        own = box_of_op.get(t.producer) if t.producer is not None else None
-        if t.kind == "intermediate":
-            t.hidden = own is not None and not t.is_root and users == {own}
-        elif t.kind == "parameter" or (t.kind == "constant" and t.tensor.size == 1):
-            # (constant arrays are data: they stay visible, like inputs)
-            t.hidden = len(users) == 1 and None not in users and not t.is_root
-        if not t.hidden and t.cluster:
-            for b in boxes:  # a drawn tensor from inside a box sits next to the box
-                if t.cluster[:len(b)] == b:
-                    t.cluster = b[:-1]
-                    break
-    stats: dict = {b: [0, 0, 0] for b in boxes}
-    for o in model.ops:
-        if o.box is not None:
-            stats[o.box][0] += 1
-    for t in model.tensors:
-        if t.hidden and t.kind == "parameter":
-            b = next(iter({o.box for o in t.consumers}))
-            stats[b][1] += 1
-            stats[b][2] += t.tensor.size
-    model.boxes = {}
-    for b, c in boxes.items():
-        n_ops, n_par, n_val = stats[b]
-        detail = f"{n_ops} op{'s' * (n_ops != 1)}"
-        if n_par:
-            detail += f", {n_par} parameter{'s' * (n_par != 1)} ({n_val} values)"
-        model.boxes[b] = (c, detail)
+# re-exported for the stepper and older imports
+_T, _O, _Model, _Cluster = _model._T, _model._O, _model._Model, _model._Cluster
+_build, walk_nodes, _too_big_error = _model._build, _model.walk_nodes, _model._too_big_error
 
 
 # ============================================================================ emission
@@ -438,7 +114,17 @@ class _Overlay:
     title: str | None = None
 
 
-def _grad_array(t: _T, overlay: _Overlay | None) -> tuple:
+def _backward_ran(model: _Model) -> bool:
+    """Whether a backward from the root has run (its graph freed, or leaves have .grad)."""
+    r = model.root
+    if r.producer is not None and r.producer.freed:
+        return True
+    return any(t.producer is None and t.tensor is not None and t.tensor.grad is not None
+               for t in model.tensors)
+
+
+def _grad_array(t: _T, overlay: _Overlay | None, show_all: bool = False,
+                ran: bool = False) -> tuple:
     if overlay is not None:
         g = overlay.grads.get(t.key)
         return (None, False) if g is None else g
@@ -446,14 +132,18 @@ def _grad_array(t: _T, overlay: _Overlay | None) -> tuple:
     if x is not None and x.grad is not None:
         g = x.grad
         return (g.data if isinstance(g, Tensor) else np.asarray(g)), False
-    if t.is_root and x is not None and x.size == 1 and t.producer is not None and \
-            t.producer.freed:
+    if show_all and t.producer is not None:
+        from autograd_lite.viz.overlay import known_grad
+        g = known_grad(t)
+        if g is not None:
+            return g, False
+    if t.is_root and x is not None and x.size == 1 and t.producer is not None and ran:
         return np.ones_like(x.data), False  # a backward() from this scalar root has run
     return None, False
 
 
-def _tensor_attrs(t: _T, show_data: bool, show_grad: bool, max_el: int,
-                  overlay: _Overlay | None) -> dict:
+def _tensor_attrs(t: _T, show_data: bool, show_grad: Any, max_el: int,
+                  overlay: _Overlay | None, ran: bool = False, paint: Any = None) -> dict:
     kind = "output" if t.is_root else t.kind
     attrs = dict(style.TENSOR_STYLES[kind])
     x = t.tensor
@@ -464,21 +154,42 @@ def _tensor_attrs(t: _T, show_data: bool, show_grad: bool, max_el: int,
     value = style.fmt_array(x.data, max_el) if (show_data and x is not None) else None
     grad = None
     if show_grad:
-        g, partial = _grad_array(t, overlay)
+        g, partial = _grad_array(t, overlay, show_grad == "all", ran)
         if g is not None:
             grad = style.fmt_array(g, max_el)
             if partial:
                 grad = "(partial) " + grad if "\n" not in grad else "(partial)\n" + grad
-    attrs["label"] = style.tensor_label(
-        t.name, None if x is None else x.shape, None if x is None else x.dtype, value, grad, note)
+    if paint is not None and t in paint.note:
+        note = paint.note[t] if note is None else f"{note}; {paint.note[t]}"
+    if kind == "constant" and x is not None and x.size == 1 and x.ndim == 0 and grad is None \
+            and note is None:
+        attrs["label"] = style.constant_label(style.fmt_array(x.data, max_el), t.name)
+        attrs["margin"] = "0.04,0.02"
+    else:
+        attrs["label"] = style.tensor_label(t.name, None if x is None else x.shape,
+                                            None if x is None else x.dtype, value, grad, note)
     attrs["tooltip"] = kind + (f" {t.name}" if t.name else "")
     attrs["class"] = f"tensor {kind}" + (" freed" if x is None else "")
+    _paint(attrs, t, paint)
     return attrs
 
 
-def _op_attrs(o: _O, overlay: _Overlay | None, max_el: int) -> dict:
+def _paint(attrs: dict, key: Any, paint: Any) -> None:
+    if paint is None:
+        return
+    if key in paint.fill:
+        fill, font = paint.fill[key]
+        attrs["fillcolor"] = fill
+        attrs["fontcolor"] = font
+        attrs["class"] += " painted" + (" nan" if fill == _NAN else "")
+        if "filled" not in attrs.get("style", ""):
+            attrs["style"] = (attrs.get("style", "") + ",filled").lstrip(",")
+    if key in paint.tip:
+        attrs["tooltip"] = attrs.get("tooltip", "") + f" ({paint.tip[key]})"
+
+
+def _op_attrs(o: _O, overlay: _Overlay | None, max_el: int, paint: Any = None) -> dict:
     attrs = dict(style.OP_STYLE)
-    extra = None
     cls = "op"
     if overlay is not None:
         if o.node is overlay.current:
@@ -487,66 +198,146 @@ def _op_attrs(o: _O, overlay: _Overlay | None, max_el: int) -> dict:
         elif o.node in overlay.done:
             attrs.update(style.DONE_OP_STYLE)
             cls += " done"
+    extra = paint.note.get(o) if paint is not None else None
     attrs["label"] = style.op_label(str(o.node), o.node.name, extra)
     attrs["tooltip"] = str(o.node)
     attrs["class"] = cls
+    _paint(attrs, o, paint)
     return attrs
 
 
-def _emit(model: _Model, *, show_data: bool, show_grad: bool, rankdir: str, max_el: int,
-          overlay: _Overlay | None = None, legend: bool = True) -> Diagram:
+def _box_attrs(b: Any, paint: Any = None) -> dict:
+    extra = paint.note.get(b.key) if paint is not None else None
+    if b.kind == "module":
+        attrs = dict(style.MODULE_STYLE)
+        attrs["label"] = style.module_label(b.label, b.detail, extra)
+        attrs["class"] = "module"
+    else:
+        attrs = dict(style.OP_STYLE)
+        attrs["label"] = style.call_label(b.label, b.detail.split(":")[0], extra)
+        attrs["class"] = "op call"
+    attrs["tooltip"] = f"{b.label}: {b.detail}".replace("\n", "; ")
+    _paint(attrs, b.key, paint)
+    return attrs
+
+
+_NAN = "#e53935"
+
+
+def _emit(model: _Model, *, show_data: bool, show_grad: Any, rankdir: str, max_el: int,
+          overlay: _Overlay | None = None, legend: bool = True, paint: Any = None,
+          view: str = "forward", size: float | None = None) -> Diagram:
     g = Diagram(name="autograd_graph",
-                graph_attr={"rankdir": rankdir, "fontname": style.FONT, "fontsize": "11",
+                graph_attr={"rankdir": "TB" if rankdir == "auto" else rankdir,
+                            "fontname": style.FONT, "fontsize": "11",
                             "nodesep": "0.25", "ranksep": "0.35", "labelloc": "b",
                             "newrank": "true"},
                 node_attr={"fontname": style.FONT, "fontsize": "10", "height": "0.3"},
                 edge_attr={"color": "#666666", "arrowsize": "0.7", "fontname": style.FONT})
+    ran = _backward_ran(model)
     members: dict = {}
+    drawn: list = []
     for t in model.tensors:
         if not t.hidden:
-            members.setdefault(t.cluster, []).append(
-                (t.id, _tensor_attrs(t, show_data, show_grad, max_el, overlay)))
+            a = _tensor_attrs(t, show_data, show_grad, max_el, overlay, ran, paint)
+            members.setdefault(t.cluster, []).append((t.id, a))
+            drawn.append((t.id, a))
     for o in model.ops:
-        if o.box is None:
-            members.setdefault(o.cluster, []).append((o.id, _op_attrs(o, overlay, max_el)))
-    for b, (c, detail) in model.boxes.items():
-        attrs = dict(style.MODULE_STYLE)
-        attrs["label"] = style.module_label(c.label, detail)
-        attrs["class"] = "module"
-        attrs["tooltip"] = c.label
-        members.setdefault(b[:-1], []).append((c.id, attrs))
+        if o.box is None and not o.folded:
+            a = _op_attrs(o, overlay, max_el, paint)
+            members.setdefault(o.cluster, []).append((o.id, a))
+            drawn.append((o.id, a))
+    fold_of: dict = {}  # cluster key -> _Fold (first repetition's modules)
+    for f in model.folds:
+        for k in f.members:
+            fold_of[k] = f
+    box_fold: dict = {}
+    for b in model.boxes.values():
+        if all(o.folded for o in b.ops):
+            continue
+        a = _box_attrs(b, paint)
+        a["id"] = b.id
+        drawn.append((b.id, a))
+        f = fold_of.get(b.key[1:]) if b.kind == "module" else None
+        if f is not None:
+            box_fold.setdefault(f.id, []).append((b.id, a))
+        else:
+            members.setdefault(b.parent, []).append((b.id, a))
+    for _, a in drawn:
+        a.setdefault("id", _)
 
+    live: set = set()
+    for k in members:
+        for i in range(1, len(k) + 1):
+            live.add(k[:i])
+    for f in model.folds:
+        for k in f.members:
+            for i in range(1, len(k) + 1):
+                live.add(k[:i])
     children: dict = {}
     for k in model.clusters:
-        if k in model.boxes or any(k[:len(b)] == b for b in model.boxes):
-            continue
-        children.setdefault(k[:-1], []).append(k)
+        if k in live:
+            children.setdefault(k[:-1], []).append(k)
 
-    for nid, attrs in members.get((), []):
-        g.node(nid, **attrs)
+    def fill_container(sub: graphviz.Digraph, key: tuple) -> None:
+        for nid, attrs in members.get(key, []):
+            sub.node(nid, **attrs)
+        done: set = set()
+        for ch in children.get(key, []):
+            f = fold_of.get(ch)
+            if f is None:
+                emit_cluster(sub, ch)
+            elif f.id not in done:
+                done.add(f.id)
+                with sub.subgraph(name=f.id) as fs:
+                    fs.attr(label=f.label, fontname=style.FONT, fontsize="11", labeljust="l",
+                            labelloc="t", id=f.id, tooltip=f"{f.count} repetitions",
+                            **{k: v for k, v in style.FOLD_STYLE.items()})
+                    for nid, attrs in box_fold.get(f.id, []):
+                        fs.node(nid, **attrs)
+                    for m in f.members:
+                        if m in live:
+                            emit_cluster(fs, m)
 
     def emit_cluster(parent: graphviz.Digraph, key: tuple) -> None:
         c = model.clusters[key]
+        label, tip = c.label, c.label
+        if paint is not None and key in paint.cluster_note:
+            note, ctip = paint.cluster_note[key]
+            label, tip = f"{c.label}   ({note})", f"{c.label} ({ctip})"
         with parent.subgraph(name=c.id) as sub:
-            sub.attr(label=c.label, style="rounded,filled", color="#8a8aa8",
+            sub.attr(label=label, style="rounded,filled", color="#8a8aa8",
                      fillcolor=style.CLUSTER_COLORS[(c.depth - 1) % len(style.CLUSTER_COLORS)],
                      fontname=style.FONT, fontsize="10", labeljust="l", labelloc="t",
-                     penwidth="1.2")
-            for nid, attrs in members.get(key, []):
-                sub.node(nid, **attrs)
-            for ch in children.get(key, []):
-                emit_cluster(sub, ch)
+                     penwidth="1.2", id=c.id, tooltip=tip)
+            fill_container(sub, key)
 
-    for key in children.get((), []):
-        emit_cluster(g, key)
+    both = view == "both"
+    if both:
+        with g.subgraph(name="cluster_forward") as fw:
+            fw.attr(label="forward", style="rounded", color="#bbbbbb", fontname=style.FONT,
+                    fontsize="12", labelloc="t", id="cluster_forward")
+            fill_container(fw, ())
+    else:
+        fill_container(g, ())
 
     # ---- edges, data-flow direction: input tensor -> op -> output tensor
     seen: set = set()
-    box_ids = {b: c.id for b, (c, _) in model.boxes.items()}
+    flows: list = []  # (tensor item, producer drawn id or None, consumer drawn id)
+    alias = model.alias
+
+    def drawn_id(o: _O) -> str:
+        return o.id if o.box is None else model.boxes[o.box].id
+
     for o in model.ops:
-        oid = o.id if o.box is None else box_ids[o.box]
+        if o.folded:
+            continue
+        oid = drawn_id(o)
         for i, t in enumerate(o.inputs):
-            if t is None or t.hidden:
+            if t is None:
+                continue
+            t = alias.get(t, t)
+            if t.hidden:
                 continue
             if o.box is not None and t.producer is not None and \
                     model.op_of[t.producer].box == o.box:
@@ -563,11 +354,16 @@ def _emit(model: _Model, *, show_data: bool, show_grad: bool, rankdir: str, max_
             if e not in seen:
                 seen.add(e)
                 g.edge(*e)
+                prod = drawn_id(model.op_of[t.producer]) if t.producer is not None else None
+                flows.append((t, prod, oid))
         if not o.output.hidden:
             e = (oid, o.output.id)
             if e not in seen:
                 seen.add(e)
                 g.edge(*e)
+    if both:
+        from autograd_lite.viz.panes import add_backward_pane
+        add_backward_pane(g, model, drawn, flows, max_el, ran)
 
     if legend:
         kinds = []
@@ -575,54 +371,101 @@ def _emit(model: _Model, *, show_data: bool, show_grad: bool, rankdir: str, max_
         for k in ("parameter", "input", "constant", "intermediate", "output"):
             if k in present:
                 kinds.append(k)
-        if any(o.box is None for o in model.ops):
+        if any(o.box is None and not o.folded for o in model.ops):
             kinds.append("op")
-        if model.boxes:
+        kinds_b = {b.kind for b in model.boxes.values()}
+        if "call" in kinds_b:
+            kinds.append("call")
+        if "module" in kinds_b:
             kinds.append("module")
+        if model.folds:
+            kinds.append("fold")
+        if both:
+            kinds.append("vjp")
         if overlay is not None and overlay.current is not None:
             kinds.append("current")
-        g.attr(label=style.legend_label(kinds, overlay.title if overlay else None))
+        g.attr(label=style.legend_label(kinds, overlay.title if overlay else None,
+                                        paint.bar if paint is not None else None,
+                                        paint.keys if paint is not None else None))
     elif overlay is not None and overlay.title:
         g.attr(label=overlay.title)
+    g._drawn = drawn  # (for fitting)
+    g._edges = [(a, b) for a, b in seen]
     return g
 
 
 # ============================================================================ public API
-def draw_graph(root: Tensor, *, show_data: bool = True, show_grad: bool = True,
-               rankdir: str = "LR", cluster_modules: bool = True, max_label_elements: int = 6,
-               collapse_modules: bool | int = False, max_nodes: int | None = DEFAULT_MAX_NODES,
-               names: Mapping[str, Any] | None = None, legend: bool = True) -> Diagram:
+_VIEWS = ("forward", "both")
+
+
+def draw_graph(root: Tensor, *, show_data: bool = True, show_grad: bool | str = True,
+               rankdir: str = "auto", cluster_modules: bool = True, max_label_elements: int = 6,
+               depth: int | None = None, fold_repeats: bool = True, internals: bool = False,
+               overlay: str | None = None, view: str = "forward",
+               size: float | None = DEFAULT_SIZE, collapse_modules: bool | int = False,
+               max_nodes: int | None = DEFAULT_MAX_NODES,
+               names: Mapping[str, Any] | None = None, legend: bool = True,
+               _expand: frozenset = frozenset()) -> Diagram:
     """Draw the graph that produced ``root`` as a ``graphviz.Digraph`` (a :class:`Diagram`).
 
     One Graphviz node per tensor (ids ``t0, t1, ...``) and one per op (``op0, ...``, labelled
     ``MulBackward`` with the op symbol), edges in data-flow direction (inputs -> op ->
     output). Tensor labels: the name (parameters by their dotted ``named_parameters`` name,
-    e.g. ``0.weight``; else ``tensor.name``; else a key of ``names``), shape and dtype, the
+    e.g. ``0.weight``; else ``tensor.name``; else a key of ``names``), the shape and dtype of
+    arrays (scalars stay compact: no shape line; scalar constants show just their value), the
     value (``show_data``) and ``.grad`` (``show_grad``): arrays of at most
     ``max_label_elements`` elements in full, larger ones as mean/min/max. Styles tell
     parameters, inputs that require grad, constants, intermediates and the output apart (the
     legend is the graph label; see :mod:`autograd_lite.viz.style`).
 
+    Big graphs stay legible by default: a library call made of several ops (the transpose,
+    matmul and add of ``F.linear``; a composed loss) is drawn as the one op the user called
+    (``internals=True`` shows its ops), runs of identical consecutive modules are drawn once
+    in a ``× N`` frame (``fold_repeats=False`` unfolds them), and ``depth=`` draws deeper
+    modules as single boxes.
+
     Args:
         root: the tensor whose graph to draw (usually the loss).
-        rankdir: Graphviz direction, ``"LR"`` (left to right) or ``"TB"``.
+        show_grad: ``True``: gradients of leaves (and of tensors that retained theirs);
+            ``"all"``: also every intermediate gradient kept by :func:`retain_grads`
+            (call it before ``backward()``).
+        rankdir: ``"auto"`` (top-to-bottom for long chains, left-to-right for short wide
+            graphs, whichever fits ``size``), or Graphviz's ``"LR"``, ``"TB"``, ``"RL"``,
+            ``"BT"``.
         cluster_modules: group ops run inside an ``nn.Module`` call into ``cluster_*``
             subgraphs labelled ``dotted.name: ClassName``, nested like the module calls
             (from ``node.scope``). One cluster per module: a module called twice (shared
             weights) shows both calls in its cluster. Parameters sit in their module's
             cluster, numbers used inside one module with it; data arrays stay outside.
-        collapse_modules: draw each module (children of the outermost module) as one box;
-            an int ``d`` collapses the modules at nesting depth ``d`` (1 = outermost).
-        max_nodes: refuse graphs with more drawn nodes (ValueError saying what to do);
-            ``None`` for no limit.
+        depth: draw modules nested deeper than ``depth`` as one box each (with their input
+            and output shapes and parameter count): ``0`` the whole model, ``1`` each child
+            of the outermost module, ...; ``None`` draws every module's ops.
+        fold_repeats: draw 3 or more consecutive identical blocks (same classes, parameter
+            shapes and ops, each feeding the next) once, in a frame labelled ``× N``.
+        internals: draw the ops inside library calls (``PermuteBackward`` of ``W.T``...).
+        overlay: colour nodes by ``"grad_norm"`` (L2 norm of the gradient), ``"abs_grad"``
+            (mean absolute gradient), ``"nan"`` (NaN/Inf values red) or ``"saved_bytes"``
+            (bytes each op keeps for backward, per-module totals in cluster labels); the
+            legend shows the colour bar.
+        view: ``"forward"``, or ``"both"``: the forward graph and the backward (VJP) graph
+            as two panes, each backward op ``b<id>`` opposite the forward op ``<id>`` it
+            differentiates, its edges labelled with the gradients that flow.
+        size: the width bound in inches (default ~700 px); wider drawings are scaled down
+            to at most :data:`~autograd_lite.viz.layout.MIN_SCALE` (text stays >= ~9 px) and
+            scroll in notebooks. ``None``: natural size.
+        collapse_modules: older spelling of ``depth``: ``True`` draws each child of the
+            outermost module as one box, an int ``d`` the modules at nesting depth ``d``.
+        max_nodes: refuse graphs with more drawn nodes, after grouping and folding
+            (ValueError naming the option to use); ``None`` for no limit.
         names: optional mapping name -> Tensor (e.g. ``locals()``) to label unnamed tensors.
         legend: put the colour key in the graph label.
 
     Returns:
         a :class:`Diagram` (a ``graphviz.Digraph``): ``.source`` is the DOT text; it shows
-        inline in Jupyter, and ``.render(path, format="svg")`` / ``.pipe(format="png")`` need
-        Graphviz's ``dot`` (without it they raise :class:`GraphvizNotFoundError` saying how to
-        install it).
+        inline in Jupyter (in a scrolling container), and ``.render(path, format="svg")`` /
+        ``.pipe(format="png")`` need Graphviz's ``dot`` (without it they raise
+        :class:`GraphvizNotFoundError` saying how to install it). :func:`to_html` writes an
+        interactive page.
 
     Example:
         >>> import autograd_lite as ag
@@ -633,15 +476,61 @@ def draw_graph(root: Tensor, *, show_data: bool = True, show_grad: bool = True,
     """
     if not isinstance(root, Tensor):
         raise TypeError(f"draw_graph: root must be a Tensor, got {type(root).__name__}")
-    if rankdir not in ("LR", "RL", "TB", "BT"):
-        raise ValueError(f"draw_graph: rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
+    if rankdir not in ("auto", "LR", "RL", "TB", "BT"):
+        raise ValueError(f"draw_graph: rankdir must be 'auto', 'LR', 'RL', 'TB' or 'BT', "
+                         f"got {rankdir!r}")
     if max_nodes is not None and max_nodes < 1:
         raise ValueError(f"draw_graph: max_nodes must be positive or None, got {max_nodes}")
-    model = _build(root, names=names, outputs=None, inputs=None, max_nodes=max_nodes,
-                   collapse=collapse_modules if cluster_modules else False,
-                   cluster_modules=cluster_modules)
-    return _emit(model, show_data=show_data, show_grad=show_grad, rankdir=rankdir,
-                 max_el=max_label_elements, legend=legend)
+    if view not in _VIEWS:
+        raise ValueError(f"draw_graph: view must be 'forward' or 'both', got {view!r}")
+    if show_grad not in (True, False, "all"):
+        raise ValueError(f"draw_graph: show_grad must be True, False or 'all', got {show_grad!r}")
+    if depth is not None and (not isinstance(depth, int) or depth < 0):
+        raise ValueError(f"draw_graph: depth must be None or an int >= 0, got {depth!r}")
+    from autograd_lite.viz import grouping
+    from autograd_lite.viz.layout import fit
+    from autograd_lite.viz.overlay import OVERLAYS, compute_paint
+    if overlay is not None and overlay not in OVERLAYS:
+        raise ValueError(f"draw_graph: overlay must be None or one of {OVERLAYS}, "
+                         f"got {overlay!r}")
+    walk_limit = None if max_nodes is None else 40 * max_nodes
+    try:
+        model = _build(root, names=names, outputs=None, inputs=None, max_nodes=None,
+                       collapse=False, cluster_modules=cluster_modules, walk_limit=walk_limit)
+    except _model._TooBig:
+        raise _too_big_error(f"more than {walk_limit}", max_nodes, False) from None
+    if not internals:
+        grouping.apply_internals(model)
+    if cluster_modules and fold_repeats:
+        grouping.fold_repeats(model, expand=_expand)
+    level = None
+    if depth is not None:
+        level = depth + 1
+    elif collapse_modules:
+        level = _model.collapse_level(model, collapse_modules)
+    if cluster_modules and level is not None:
+        grouping.collapse_depth(model, level, expand=_expand)
+    grouping.hide_boxed(model)
+    if max_nodes is not None:
+        count = _model.drawn_count(model)
+        if count > max_nodes:
+            raise _too_big_error(str(count), max_nodes, level is not None)
+    paint = compute_paint(model, overlay) if overlay is not None else None
+    g = _emit(model, show_data=show_data, show_grad=show_grad, rankdir=rankdir,
+              max_el=max_label_elements, legend=legend, paint=paint, view=view)
+    if view == "both" and rankdir == "auto":
+        rankdir = "TB"
+    fit(g, g._drawn, g._edges, rankdir, size)
+    g.viz_call = (root, dict(show_data=show_data, show_grad=show_grad, rankdir=rankdir,
+                             cluster_modules=cluster_modules,
+                             max_label_elements=max_label_elements, depth=depth,
+                             fold_repeats=fold_repeats, internals=internals, overlay=overlay,
+                             view=view, size=size, collapse_modules=collapse_modules,
+                             max_nodes=max_nodes, names=names, legend=legend))
+    exp = {b.id: b.ext for b in model.boxes.values() if b.kind == "module"}
+    exp.update({f.id: f.ext for f in model.folds})
+    g.viz_expandable = exp
+    return g
 
 
 def save_graph(root: Tensor | graphviz.Digraph, path_stem: str, format: str = "svg",

@@ -28,8 +28,9 @@ from typing import Any
 import numpy as np
 
 __all__ = ["FONT", "TENSOR_STYLES", "OP_STYLE", "MODULE_STYLE", "HIGHLIGHT_STYLE",
-           "DONE_OP_STYLE", "CLUSTER_COLORS", "OP_SYMBOLS", "fmt_number", "fmt_array",
-           "tensor_label", "op_label", "module_label", "legend_label", "label_text"]
+           "DONE_OP_STYLE", "CLUSTER_COLORS", "OP_SYMBOLS", "FOLD_STYLE", "VJP_STYLE", "fmt_number",
+           "fmt_array", "tensor_label", "op_label", "module_label", "legend_label",
+           "label_text", "constant_label", "call_label"]
 
 FONT = "Helvetica"
 GRAD_COLOR = "#b00020"
@@ -133,7 +134,7 @@ def tensor_label(name: str | None, shape: tuple | None, dtype: Any, value: str |
     rows = []
     if name:
         rows.append(f"<B>{_esc(name)}</B>")
-    if shape is not None:
+    if shape is not None and shape != ():  # scalars: no "scalar float64" line (compact)
         rows.append(f'<FONT POINT-SIZE="9" COLOR="{MUTED}">{_esc(fmt_shape(shape, dtype))}</FONT>')
     if note:
         rows.append(f'<FONT POINT-SIZE="9" COLOR="{MUTED}"><I>{_esc(note)}</I></FONT>')
@@ -146,34 +147,66 @@ def tensor_label(name: str | None, shape: tuple | None, dtype: Any, value: str |
     return _table(rows)
 
 
+def constant_label(value: str, name: str | None = None) -> str:
+    """Compact label of a scalar constant: its value (``0.5``), after its name if any."""
+    if name:
+        return _table([f"<B>{_esc(name)}</B>", f"= {_esc(value)}"])
+    return _table([f"{_esc(value)}"])
+
+
+def call_label(name: str, detail: str, extra: str | None = None) -> str:
+    """HTML label of a library call drawn as one op: ``linear`` and what it is made of."""
+    head = f'<B>{_esc(name)}</B><BR/><FONT POINT-SIZE="8" COLOR="{MUTED}">{_lines(detail)}</FONT>'
+    if extra:
+        head += f'<BR/><FONT POINT-SIZE="9">{_lines(extra)}</FONT>'
+    return f"<{head}>"
+
+
 def op_label(node_str: str, op_name: str, extra: str | None = None) -> str:
     """HTML label of an op node: the op symbol (when it has one) and ``MulBackward``."""
     sym = OP_SYMBOLS.get(op_name)
     head = f'<B>{_esc(sym)}</B>  {_esc(node_str)}' if sym else _esc(node_str)
     if extra:
-        head += f'<BR/><FONT POINT-SIZE="9" COLOR="{GRAD_COLOR}">{_lines(extra)}</FONT>'
+        head += f'<BR/><FONT POINT-SIZE="9">{_lines(extra)}</FONT>'
     return f"<{head}>"
 
 
-def module_label(title: str, detail: str) -> str:
-    """HTML label of a collapsed module box: ``0: Linear`` and a summary line."""
-    return _table([f"<B>{_esc(title)}</B>",
-                   f'<FONT POINT-SIZE="9" COLOR="{MUTED}">{_lines(detail)}</FONT>'])
+def module_label(title: str, detail: str, extra: str | None = None) -> str:
+    """HTML label of a collapsed module box: ``0: Linear`` and summary lines."""
+    rows = [f"<B>{_esc(title)}</B>",
+            f'<FONT POINT-SIZE="9" COLOR="{MUTED}">{_lines(detail)}</FONT>']
+    if extra:
+        rows.append(f'<FONT POINT-SIZE="9">{_lines(extra)}</FONT>')
+    return _table(rows)
 
 
-def legend_label(kinds: list[str], title: str | None = None) -> str:
-    """The graph label: an optional title line and a colour key for ``kinds`` (in order)."""
+FOLD_STYLE = {"style": "rounded,filled,dashed", "color": "#6a4fa3", "fillcolor": "#f4effb",
+              "penwidth": "1.6"}
+VJP_STYLE = {"shape": "ellipse", "style": "filled", "fillcolor": "#f8d7da", "color": "#b00020",
+             "margin": "0.05,0.02"}
+
+
+def legend_label(kinds: list[str], title: str | None = None, bar: tuple | None = None,
+                 keys: list | None = None) -> str:
+    """The graph label: an optional title line, a colour key for ``kinds`` (in order), and
+    an overlay's colour bar ``(title, colours, low, high)`` and extra ``(fill, text)`` keys."""
     names = {"parameter": "parameter", "input": "input (requires grad)", "constant": "constant",
              "intermediate": "intermediate", "output": "output", "op": "op",
-             "module": "module (collapsed)", "current": "current op"}
+             "module": "module (collapsed)", "current": "current op",
+             "call": "library call (internals hidden)", "fold": "repeated block (drawn once)",
+             "vjp": "backward op (VJP)"}
     cells = []
     for k in kinds:
-        if k == "op":
+        if k in ("op", "call"):
             fill, border = OP_STYLE["fillcolor"], OP_STYLE["color"]
         elif k == "module":
             fill, border = MODULE_STYLE["fillcolor"], MODULE_STYLE["color"]
         elif k == "current":
             fill, border = HIGHLIGHT_STYLE["fillcolor"], HIGHLIGHT_STYLE["color"]
+        elif k == "fold":
+            fill, border = FOLD_STYLE["fillcolor"], FOLD_STYLE["color"]
+        elif k == "vjp":
+            fill, border = VJP_STYLE["fillcolor"], VJP_STYLE["color"]
         else:
             fill, border = TENSOR_STYLES[k]["fillcolor"], TENSOR_STYLES[k]["color"]
         cells.append(f'<TD BGCOLOR="{fill}" COLOR="{border}" BORDER="1">'
@@ -182,6 +215,18 @@ def legend_label(kinds: list[str], title: str | None = None) -> str:
     if title:
         rows += f'<TR><TD COLSPAN="{len(cells)}" BORDER="0">{_lines(title)}</TD></TR>'
     rows += "<TR>" + "".join(cells) + "</TR>"
+    for fill, text in keys or []:
+        rows += (f'<TR><TD BGCOLOR="{fill}" BORDER="1" COLSPAN="{max(len(cells), 1)}">'
+                 f'<FONT POINT-SIZE="9">{_esc(text)}</FONT></TD></TR>')
+    if bar is not None:
+        btitle, colors, lo, hi = bar
+        inner = "".join(f'<TD BGCOLOR="{c}" WIDTH="18"> </TD>' for c in colors)
+        ends = (f'<TD BORDER="0"><FONT POINT-SIZE="9">{_esc(lo)}</FONT></TD>{inner}'
+                f'<TD BORDER="0"><FONT POINT-SIZE="9">{_esc(hi)}</FONT></TD>') if colors else ""
+        rows += (f'<TR><TD COLSPAN="{max(len(cells), 1)}" BORDER="0">'
+                 f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2"><TR>'
+                 f'<TD BORDER="0"><FONT POINT-SIZE="9">{_esc(btitle)}</FONT></TD>{ends}'
+                 f'</TR></TABLE></TD></TR>')
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="4" CELLPADDING="3">{rows}</TABLE>>'
 
 

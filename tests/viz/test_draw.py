@@ -250,9 +250,15 @@ def test_collapse_makes_a_big_model_drawable():
     rng = np.random.default_rng(0)
     model = Sequential(*[Linear(3, 3, rng) for _ in range(300)])
     out = model(ag.tensor(rng.normal(size=(2, 3)))).sum()
-    with pytest.raises(ValueError, match="collapse_modules=True"):
-        draw_graph(out)
-    d = parse(draw_graph(out, collapse_modules=True).source)
+    # by default the 300 identical layers are folded into one block drawn once
+    d = parse(draw_graph(out).source)
+    assert any("× 300" in c.label for c in d.clusters.values())
+    assert len(d.nodes) < 20
+    # unfolded, the graph is too big to draw and the error names the options to use
+    with pytest.raises(ValueError, match="collapse_modules=True") as e:
+        draw_graph(out, fold_repeats=False)
+    assert "depth=1" in str(e.value)
+    d = parse(draw_graph(out, collapse_modules=True, fold_repeats=False).source)
     assert len(d.of_class("module")) == 300
 
 
