@@ -16,12 +16,12 @@ from autograd_lite.factories import (arange, eye, full, full_like, linspace, one
                                      rand, randint, randn, zeros, zeros_like)
 from autograd_lite.grad_mode import (detect_anomaly, enable_grad, is_anomaly_enabled,
                                      is_grad_enabled, no_grad, set_grad_enabled)
-from autograd_lite.ops import (abs, argmax, argmin, astype, broadcast_to, cat, clip, clone,
-                               concatenate, cos, einsum, exp, expand, flatten, log, log_softmax,
-                               logsumexp, matmul, max, maximum, mean, min, minimum, pad, permute,
-                               pow, relu, reshape, sigmoid, sign, sin, softmax, sqrt, square,
-                               squeeze, stack, std, sum, tanh, transpose, unsqueeze, var, view,
-                               where)
+from autograd_lite.ops import (abs, amax, amin, argmax, argmin, astype, broadcast_to, cat, clip,
+                               clone, concatenate, cos, einsum, exp, expand, flatten, log,
+                               log_softmax, logsumexp, matmul, max, maximum, mean, min, minimum,
+                               pad, permute, pow, relu, reshape, sigmoid, sign, sin, softmax, sqrt,
+                               square, squeeze, stack, std, sum, tanh, transpose, unsqueeze, var,
+                               view, where)
 from autograd_lite.random import manual_seed
 from autograd_lite.function import Function
 from autograd_lite import functional, testing  # noqa: E402
@@ -34,7 +34,7 @@ __all__ = [
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
     "is_anomaly_enabled",
     "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "abs", "pow", "clip", "sign",
-    "sum", "mean", "max", "min", "var", "std", "logsumexp", "argmax", "argmin",
+    "sum", "mean", "max", "min", "amax", "amin", "var", "std", "logsumexp", "argmax", "argmin",
     "reshape", "view", "flatten", "squeeze", "unsqueeze", "transpose", "permute", "expand",
     "broadcast_to", "matmul", "softmax", "log_softmax", "maximum", "minimum", "where",
     "concatenate", "cat", "stack", "pad", "einsum", "astype", "clone", "square",

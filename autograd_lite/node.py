@@ -26,11 +26,13 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from autograd_lite import _dtypes
 from autograd_lite import scope as _scope
 from autograd_lite.grad_mode import _state
 from autograd_lite.tensor import Tensor, _clock, buffer_stamp
 
-__all__ = ["Op", "Node", "as_tensor", "arr", "dual", "unbroadcast"]
+__all__ = ["Op", "Node", "as_tensor", "arr", "dual", "unbroadcast", "promote",
+           "promote_types", "result_type"]
 
 _wrap = Tensor._wrap
 # Shared by every node recorded without keyword arguments (never mutated): one allocation less
@@ -52,23 +54,125 @@ def dual(np_fn: Callable, op: "Op") -> Callable:
     return f
 
 
+# ----------------------------------------------------------------------------- type promotion
+# PyTorch's rules (torch.result_type), where NumPy's would silently give other numbers:
+# operands are ranked dimensioned tensors > 0-d tensors > Python/NumPy scalars, and a lower rank
+# only decides the dtype when its category (bool < integer < float < complex) is higher. So a
+# float32 tensor stays float32 next to an int tensor, a 0-d float64 tensor or np.float64(2);
+# an int tensor next to a float scalar gives the default dtype. ndarrays count as tensors.
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+_COMPLEX_OF = {np.dtype(np.float16): np.dtype(np.complex64),  # (NumPy has no complex32)
+               np.dtype(np.float32): np.dtype(np.complex64),
+               np.dtype(np.float64): np.dtype(np.complex128),
+               np.dtype(np.longdouble): np.dtype(np.clongdouble)}
+
+
+def _default_float() -> np.dtype:
+    return _dtypes.get_default_dtype()
+
+
+def _default_complex() -> np.dtype:
+    return _COMPLEX_OF[_dtypes.get_default_dtype()]
+
+
+def promote_types(a: np.dtype, b: np.dtype) -> np.dtype:
+    """``torch.promote_types``: within a category and between float and complex as NumPy;
+    otherwise the higher category's dtype (int64 with float32 is float32, not float64)."""
+    ka, kb = _CATEGORY.get(a.kind), _CATEGORY.get(b.kind)
+    if ka is None or kb is None or ka == kb or ka + kb == 5:
+        return np.promote_types(a, b)
+    return a if ka > kb else b
+
+
+def _combine(higher: np.dtype, lower: np.dtype) -> np.dtype:
+    """The dtype of an operand group of higher rank (dimensioned tensors) next to one of lower
+    rank (0-d tensors or scalars): PyTorch's ``combine_categories``."""
+    kh, kl = _CATEGORY.get(higher.kind), _CATEGORY.get(lower.kind)
+    if kh is None or kl is None:
+        return np.promote_types(higher, lower)
+    if kh == 3:
+        return higher
+    if kl == 3:  # a complex lower rank keeps a float higher rank's precision
+        return _COMPLEX_OF.get(higher, lower) if kh == 2 else lower
+    if kh == 2:
+        return higher
+    if kh == 0 or kl == 2:
+        return promote_types(higher, lower)
+    return higher
+
+
+def result_type(*arrays: np.ndarray) -> np.dtype:
+    """``torch.result_type`` of ndarrays (0-d ones rank as 0-d tensors)."""
+    dim = zero = None
+    for a in arrays:
+        d = a.dtype
+        if a.ndim:
+            dim = d if dim is None else promote_types(dim, d)
+        else:
+            zero = d if zero is None else promote_types(zero, d)
+    if dim is None or zero is None:
+        return dim if zero is None else zero
+    return _combine(dim, zero)
+
+
+def _scalar_dtype(x: Any, like: np.dtype) -> np.dtype | None:
+    """The dtype a Python or NumPy scalar takes next to an operand of dtype ``like`` (PyTorch's
+    "wrapped number" rule), or None if ``x`` is not a scalar."""
+    k = like.kind
+    if isinstance(x, (bool, np.bool_)):
+        return like  # the lowest category: never changes the other operand's dtype
+    if isinstance(x, (int, np.integer)):
+        return np.dtype(np.int64) if k == "b" else like
+    if isinstance(x, (float, np.floating)):
+        return like if k in "fc" else _default_float()
+    if isinstance(x, (complex, np.complexfloating)):
+        if k == "c":
+            return like
+        return _COMPLEX_OF.get(like, np.dtype(np.complex128)) if k == "f" else _default_complex()
+    return None
+
+
 def as_tensor(x: Any, like: np.ndarray | None = None) -> Tensor:
-    """Wrap a non-Tensor operand. Python scalars take the dtype NumPy would give them next to
-    ``like`` (so ``float32_tensor * 2.0`` stays float32); arrays are used as they are."""
+    """Wrap a non-Tensor operand. A Python or NumPy scalar next to ``like`` takes the dtype
+    PyTorch gives it (so ``float32_tensor * 2.0``, ``* np.float64(2)`` and ``* 2`` stay
+    float32, ``int_tensor * 0.5`` is the default dtype, ``* 1j`` complex); arrays are used as
+    they are (the op then promotes them as tensors, see :func:`result_type`)."""
     if isinstance(x, Tensor):
         return x
     if isinstance(x, np.ndarray):
         return _wrap(x)
     if like is not None:
         tx = type(x)
-        # NumPy 2 promotion with a Python scalar (NEP 50), short-cut for the common cases.
+        # the common case first: a Python number next to a floating tensor keeps its dtype
         if (tx is float or tx is int) and like.dtype.kind in "fc":
             return _wrap(np.array(x, dtype=like.dtype))
-        if tx is bool or tx is int or tx is float:
-            return _wrap(np.asarray(x, dtype=np.result_type(like, x)))
-    if isinstance(x, (list, tuple, int, float, bool, np.generic)):
+        dt = _scalar_dtype(x, like.dtype)
+        if dt is not None:
+            try:
+                return _wrap(np.array(x, dtype=dt))
+            except OverflowError as e:  # e.g. int8_tensor + 1000: as NumPy (NEP 50), loudly
+                raise OverflowError(f"{e} (a Python int operand next to a {like.dtype} "
+                                    "tensor takes its dtype)") from None
+    if isinstance(x, (list, tuple, int, float, complex, bool, np.generic)):
         return Tensor(x)
     raise TypeError(f"expected a Tensor, array or number, got {type(x).__name__}")
+
+
+def _cast(t: Tensor, dtype: np.dtype) -> Tensor:
+    """``t`` in ``dtype`` for type promotion: recorded (differentiable) if it requires grad."""
+    if t.requires_grad and _state.enabled:
+        return t.astype(dtype)
+    return _wrap(t.data.astype(dtype))
+
+
+def promote(ts: Sequence[Tensor]) -> list:
+    """The operands of an op, cast where PyTorch's :func:`result_type` differs from what NumPy
+    would compute with them (only those that NumPy would not bring to it by itself)."""
+    arrays = [t.data for t in ts]
+    rt = result_type(*arrays)
+    if np.result_type(*[a.dtype for a in arrays]) == rt:
+        return list(ts)
+    return [t if np.promote_types(t.data.dtype, rt) == rt else _cast(t, rt) for t in ts]
 
 
 class Node:
@@ -238,7 +342,9 @@ class Op:
     it back over any broadcast dimensions. ``out`` is ``None`` unless ``save_out``.
     ``vjp_all`` instead takes ``(g, out, inputs, needs, **kwargs)`` and returns a list (for ops
     with a variable number of inputs). ``reads`` lists the inputs whose values the rules use
-    (default: all); the others may change in place before backward.
+    (default: all); the others may change in place before backward. Two-operand ops
+    (:meth:`binary`) promote their operands' dtypes as PyTorch (:func:`promote`); ``promote``
+    names the inputs that :meth:`apply` promotes together (``True``: all; default: none).
 
     Rules are written once, in a vocabulary that works on Tensors and on ndarrays alike
     (operators, ``.sum/.reshape/.swapaxes``, indexing, :func:`arr` for masks and :func:`dual`
@@ -247,12 +353,12 @@ class Op:
     what the NumPy expression costs.
     """
 
-    __slots__ = ("name", "forward", "vjps", "vjp_all", "save_out", "reads")
+    __slots__ = ("name", "forward", "vjps", "vjp_all", "save_out", "reads", "promote")
     plain = True  # rules accept ndarrays too (see the class docstring)
 
     def __init__(self, name: str, forward: Callable, *vjps: Callable | None,
                  vjp_all: Callable | None = None, save_out: bool = False,
-                 reads: tuple | None = None) -> None:
+                 reads: tuple | None = None, promote: bool | tuple = False) -> None:
         self.name = name
         self.forward = forward
         self.vjps = vjps
@@ -261,6 +367,7 @@ class Op:
         # Which inputs' values the rules read (None: all). Only those must not change in place
         # before backward; e.g. Add reads none (PyTorch's saved-variable rule).
         self.reads = reads
+        self.promote = promote
 
     def __repr__(self) -> str:
         return f"Op({self.name})"
@@ -297,6 +404,8 @@ class Op:
             a = as_tensor(a, b.data if isinstance(b, Tensor) else None)
         if not isinstance(b, Tensor):
             b = as_tensor(b, a.data)
+        if a.data.dtype is not b.data.dtype:  # (equal dtypes, the common case: one comparison)
+            a, b = promote((a, b))
         try:
             out = self.forward(a.data, b.data, **kwargs) if kwargs else self.forward(a.data, b.data)
         except Exception as e:  # noqa: BLE001 - re-raised with the op's name and shapes
@@ -311,6 +420,8 @@ class Op:
 
     def apply(self, ts: Sequence[Tensor], kwargs: dict) -> Tensor:
         """Apply to a sequence of Tensors with keyword arguments for the forward."""
+        if self.promote:
+            ts = self._promote(ts)
         try:
             out = self.forward(*[t.data for t in ts], **kwargs)
         except Exception as e:  # noqa: BLE001 - re-raised with the op's name and shapes
@@ -323,6 +434,17 @@ class Op:
                     return self._record(tuple(ts), tuple(
                         [(t.grad_fn or t) if t.requires_grad else None for t in ts]), kwargs, out)
         return _wrap(out)
+
+    def _promote(self, ts: Sequence[Tensor]) -> Sequence[Tensor]:
+        which = self.promote
+        if which is True:
+            if len(ts) < 2 or all(t.data.dtype is ts[0].data.dtype for t in ts):
+                return ts
+            return promote(ts)
+        ts = list(ts)
+        for i, t in zip(which, promote([ts[i] for i in which])):
+            ts[i] = t
+        return ts
 
     def _record(self, ts: tuple, nexts: tuple, kwargs: dict, out: np.ndarray) -> Tensor:
         node = Node(self, ts, nexts, kwargs)

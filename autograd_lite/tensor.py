@@ -117,8 +117,11 @@ class Tensor:
         return self.data.ndim
 
     @property
-    def size(self) -> int:
-        return self.data.size
+    def size(self) -> "Size":
+        """The number of elements, an int as NumPy's ``ndarray.size``, that is also callable as
+        PyTorch's ``size()``: ``t.size()`` is the shape, ``t.size(dim)`` one dimension."""
+        d = self.data
+        return Size(d.size, d.shape)
 
     @property
     def dtype(self) -> np.dtype:
@@ -484,17 +487,29 @@ class Tensor:
     def mean(self, axis: Any = None, keepdims: bool = False, **kw: Any) -> "Tensor":
         return _ops.mean(self, axis, keepdims, **kw)
 
-    def max(self, axis: Any = None, keepdims: bool = False, **kw: Any) -> "Tensor":
+    def max(self, axis: Any = None, keepdims: bool = False, **kw: Any) -> Any:
+        """As PyTorch: ``(values, indices)`` over one int dim, the values otherwise."""
         return _ops.max(self, axis, keepdims, **kw)
 
-    def min(self, axis: Any = None, keepdims: bool = False, **kw: Any) -> "Tensor":
+    def min(self, axis: Any = None, keepdims: bool = False, **kw: Any) -> Any:
+        """As PyTorch: ``(values, indices)`` over one int dim, the values otherwise."""
         return _ops.min(self, axis, keepdims, **kw)
 
-    def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0, **kw: Any) -> "Tensor":
-        return _ops.var(self, axis, keepdims, ddof, **kw)
+    def amax(self, axis: Any = None, keepdims: bool = False, **kw: Any) -> "Tensor":
+        return _ops.amax(self, axis, keepdims, **kw)
 
-    def std(self, axis: Any = None, keepdims: bool = False, ddof: int = 0, **kw: Any) -> "Tensor":
-        return _ops.std(self, axis, keepdims, ddof, **kw)
+    def amin(self, axis: Any = None, keepdims: bool = False, **kw: Any) -> "Tensor":
+        return _ops.amin(self, axis, keepdims, **kw)
+
+    def var(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool | None = None,
+            **kw: Any) -> "Tensor":
+        """Unbiased by default, PyTorch's order ``(dim, unbiased, keepdim)``: see ``ag.var``."""
+        return _ops.var(self, dim, unbiased, keepdim, **kw)
+
+    def std(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool | None = None,
+            **kw: Any) -> "Tensor":
+        """Unbiased by default, PyTorch's order ``(dim, unbiased, keepdim)``: see ``ag.std``."""
+        return _ops.std(self, dim, unbiased, keepdim, **kw)
 
     def logsumexp(self, axis: Any = None, keepdims: bool = False, **kw: Any) -> "Tensor":
         return _ops.logsumexp(self, axis, keepdims, **kw)
@@ -550,6 +565,38 @@ class Tensor:
 
     def matmul(self, other: Any) -> "Tensor":
         return _ops.matmul(self, other)
+
+
+class DimensionError(IndexError, ValueError):
+    """A dimension out of range: an ``IndexError`` (as PyTorch) and a ``ValueError`` (the
+    library's error for values that do not fit an argument)."""
+
+
+class Size(int):
+    """``Tensor.size``: the number of elements (an ``int``, as NumPy's ``ndarray.size``) that
+    is also callable as PyTorch's ``Tensor.size``: ``t.size()`` gives the shape (a tuple),
+    ``t.size(dim)`` the length of one dimension (negative dims count from the end)."""
+
+    def __new__(cls, n: int, shape: tuple) -> "Size":
+        self = super().__new__(cls, n)
+        self.shape = shape
+        return self
+
+    def __call__(self, dim: Any = None) -> Any:
+        shape = self.shape
+        if dim is None:
+            return shape
+        if not isinstance(dim, (int, np.integer)) or isinstance(dim, (bool, np.bool_)):
+            raise TypeError(f"size: dim must be an int, got {type(dim).__name__}")
+        nd = len(shape)
+        if not -nd <= dim < nd:
+            raise DimensionError(
+                f"size: dimension {dim} is out of range for a tensor of shape {shape} "
+                + (f"(expected in [{-nd}, {nd - 1}])" if nd else "(it has no dimensions)"))
+        return shape[dim]
+
+    def __reduce__(self) -> tuple:  # pickles (and copies) as the plain int it equals
+        return (int, (int(self),))
 
 
 def _val(x: Any) -> Any:

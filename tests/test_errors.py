@@ -114,7 +114,7 @@ def test_indexing_errors_name_getitem_and_shape(index):
     (lambda: A.permute(0, 0), "permute"), (lambda: A.permute(0, 1, 2), "permute"),
     (lambda: A.transpose(0, 2), "transpose"), (lambda: A.squeeze(3), "squeeze"),
     (lambda: A.unsqueeze(4), "unsqueeze"), (lambda: A.flatten(1, 0), "flatten"),
-    (lambda: A.var(ddof=6), "var"), (lambda: ag.softmax(ag.tensor(1.0), axis=1), "softmax"),
+    (lambda: A.var(axis=2), "var"), (lambda: ag.softmax(ag.tensor(1.0), axis=1), "softmax"),
     (lambda: ag.pad(A, ((1, 2, 3),)), "pad"), (lambda: ag.pad(A, -1), "pad"),
     (lambda: ag.einsum("ij,jk->ik", A, A), "einsum"), (lambda: ag.einsum("ij->i", B), "einsum"),
     (lambda: ag.einsum("i,i", A), "einsum"),

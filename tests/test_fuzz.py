@@ -390,6 +390,15 @@ def _softplus_ok(arrays: list, kw: dict) -> bool:
 
 
 # smooth-domain helpers for the gradcheck phase
+def _var_ok(arrays: list, kw: dict) -> bool:
+    """N - ddof >= 1: otherwise the variance is NaN/inf (as PyTorch), not differentiable."""
+    x = arrays[0]
+    axis = kw.get("axis")
+    axes = range(x.ndim) if axis is None else ((axis,) if isinstance(axis, int) else axis)
+    n = int(np.prod([x.shape[a] for a in axes], dtype=np.int64)) if x.ndim else 1
+    return n - kw.get("ddof", 0) >= 1
+
+
 def _std_ok(arrays: list, kw: dict) -> bool:
     x = arrays[0]
     axis = kw.get("axis")
@@ -453,11 +462,14 @@ SPECS: list[Spec] = [
     # reductions
     Spec("sum", ag.sum, _reduce, catalog=("sum",)),
     Spec("mean", ag.mean, _reduce, catalog=("mean",)),
-    Spec("max", ag.max, _reduce, domain=cat.distinct, catalog=("max",)),
-    Spec("min", ag.min, _reduce, domain=cat.distinct, catalog=("min",)),
-    Spec("var", ag.var, _reduce_ddof, catalog=("var",)),
+    # max/min over one int axis give (values, indices) as PyTorch: fuzz the values
+    Spec("max", cat.values_of(ag.max), _reduce, domain=cat.distinct, catalog=("max",)),
+    Spec("min", cat.values_of(ag.min), _reduce, domain=cat.distinct, catalog=("min",)),
+    Spec("amax", ag.amax, _reduce, domain=cat.distinct, catalog=("amax",)),
+    Spec("amin", ag.amin, _reduce, domain=cat.distinct, catalog=("amin",)),
+    Spec("var", ag.var, _reduce_ddof, smooth_ok=_var_ok, catalog=("var",)),
     Spec("std", ag.std, _reduce_ddof, domain=cat.distinct, smooth_ok=_std_ok,
-         errname="var", catalog=("std",)),
+         catalog=("std",)),
     Spec("logsumexp", ag.logsumexp, _reduce, catalog=("logsumexp",)),
     Spec("softmax", ag.softmax, _axis1, catalog=("softmax",)),
     Spec("log_softmax", ag.log_softmax, _axis1, catalog=("log_softmax",)),

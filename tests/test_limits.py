@@ -189,7 +189,7 @@ VALIDATION = [
     ("reshape", None, lambda: ag.ones(6).reshape(4, 2), ["reshape"]),
     ("softmax-axis", None, lambda: ag.softmax(ag.ones(3), axis=3), ["axis"]),
     ("sum-axis", None, lambda: ag.ones(2, 3).sum(axis=2), ["axis"]),
-    ("var-ddof", None, lambda: ag.var(ag.ones(3), ddof=3), ["ddof"]),
+    ("var-axis", None, lambda: ag.var(ag.ones(3), dim=1), ["axis"]),
     ("pad-negative", None, lambda: ag.pad(ag.ones(3), -1), ["pad_width"]),
     ("pad-mode", None, lambda: ag.pad(ag.ones(3), 1, mode="nope"), ["mode"]),
     ("clip-no-bounds", None, lambda: ag.clip(ag.ones(3)), ["min", "max"]),

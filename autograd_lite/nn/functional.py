@@ -193,7 +193,7 @@ def batch_norm(input: Any, running_mean: Any, running_var: Any, weight: Any = No
             raise ValueError(f"batch_norm: expected more than 1 value per channel when "
                              f"training, got input of shape {x.shape}")
         mean = x.mean(axes, keepdims=True)
-        var = x.var(axes, keepdims=True)
+        var = x.var(axes, keepdim=True, correction=0)  # the biased batch variance
         with no_grad():
             if running_mean is not None:
                 rm = _t(running_mean, "running_mean", "batch_norm")
@@ -227,7 +227,7 @@ def layer_norm(input: Any, normalized_shape: Any, weight: Any = None, bias: Any 
                          f"of the input of shape {x.shape}")
     axes = tuple(range(x.ndim - len(ns), x.ndim))
     mean = x.mean(axes, keepdims=True)
-    var = x.var(axes, keepdims=True)
+    var = x.var(axes, keepdim=True, correction=0)  # biased, as PyTorch
     out = (x - mean) / ag.sqrt(var + eps)
     if weight is not None:
         out = out * weight

@@ -28,6 +28,8 @@ from autograd_lite.ops.elementwise import (  # noqa: F401
 )
 from autograd_lite.ops.linalg import einsum, matmul  # noqa: F401
 from autograd_lite.ops.reduction import (  # noqa: F401
+    amax,
+    amin,
     argmax,
     argmin,
     log_softmax,

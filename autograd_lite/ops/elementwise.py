@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite.node import Op, arr, as_tensor, dual
+from autograd_lite.node import Op, arr, as_tensor, dual, result_type
 from autograd_lite.tensor import Tensor
 
 __all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "sin", "cos", "tanh",
@@ -78,7 +78,8 @@ def pow(x: Any, exponent: Any) -> Tensor:
     """``x ** exponent`` elementwise (both differentiable; exponent may be a tensor)."""
     if isinstance(exponent, (int, float)) and not isinstance(exponent, bool) \
             and isinstance(x, Tensor):
-        if exponent == 2:
+        # (an integer tensor squared by 2.0 is a float, as PyTorch: the general rule promotes it)
+        if exponent == 2 and (type(exponent) is int or x.data.dtype.kind in "fc"):
             return Square(x)
     return Pow(x, exponent)
 
@@ -191,8 +192,17 @@ def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
     x = as_tensor(x)
     if min is None and max is None:
         raise ValueError("clip: at least one of min and max must be given")
-    lo = min.data if isinstance(min, Tensor) else min
-    hi = max.data if isinstance(max, Tensor) else max
+    # Bounds promote with x as PyTorch's clamp: a float32 tensor stays float32 next to
+    # np.float64 or 0-d float64 bounds; an integer tensor clipped to 1.5 is a float.
+    lo = None if min is None else as_tensor(min, x.data).data
+    hi = None if max is None else as_tensor(max, x.data).data
+    rt = result_type(*[a for a in (x.data, lo, hi) if a is not None])
+    if x.data.dtype != rt:
+        x = x.astype(rt) if x.requires_grad else _wrap(x.data.astype(rt))
+    if lo is not None and lo.dtype != rt:
+        lo = lo.astype(rt)
+    if hi is not None and hi.dtype != rt:
+        hi = hi.astype(rt)
     return Clip.apply((x,), {"lo": lo, "hi": hi})
 
 
@@ -222,7 +232,7 @@ def minimum(a: Any, b: Any) -> Tensor:
 
 Where = Op("Where", np.where, None,
            lambda g, out, c, a, b: g * arr(c),
-           lambda g, out, c, a, b: g * ~arr(c))
+           lambda g, out, c, a, b: g * ~arr(c), promote=(1, 2))
 
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:

@@ -1,23 +1,29 @@
-"""Reductions and normalisers: sum mean max min var std logsumexp softmax log_softmax argmax argmin.
+"""Reductions and normalisers: sum mean max min amax amin var std logsumexp softmax log_softmax
+argmax argmin.
 
 Every reduction takes NumPy's ``axis``/``keepdims`` (PyTorch's ``dim``/``keepdim`` are accepted
-aliases). VJPs re-expand the gradient with ``broadcast_to`` (whose own VJP sums), so they are
-differentiable again.
+aliases). Where PyTorch and NumPy differ, PyTorch's meaning wins: ``max``/``min`` over one dim
+return ``(values, indices)``, ``var``/``std`` are unbiased by default with the positional order
+``(dim, unbiased, keepdim)``. VJPs re-expand the gradient with ``broadcast_to`` (whose own VJP
+sums), so they are differentiable again.
 """
 from __future__ import annotations
 
 import builtins
 import math
+import warnings
+from collections import namedtuple
 from typing import Any
 
 import numpy as np
 
+from autograd_lite import _dtypes
 from autograd_lite.node import Op, arr, as_tensor, dual
-from autograd_lite.ops.elementwise import Exp
+from autograd_lite.ops.elementwise import Exp, maximum, minimum
 from autograd_lite.tensor import Tensor
 
-__all__ = ["sum", "mean", "max", "min", "var", "std", "logsumexp", "softmax", "log_softmax",
-           "argmax", "argmin", "normalize_axis"]
+__all__ = ["sum", "mean", "max", "min", "amax", "amin", "var", "std", "logsumexp", "softmax",
+           "log_softmax", "argmax", "argmin", "normalize_axis", "max_result", "min_result"]
 
 _wrap = Tensor._wrap
 
@@ -129,7 +135,8 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
 
 # ----------------------------------------------------------------------------- max, min
 def _extreme_vjp(g: Tensor, out: Tensor, x: Tensor, axis: Any, keepdims: bool) -> Tensor:
-    # NOTE: ties share the gradient evenly (as PyTorch's amax/amin), so it sums to g.
+    # NOTE: ties share the gradient evenly (as PyTorch's amax/amin and max()/min() without a
+    # dim), so it sums to g.
     o = arr(out) if keepdims else arr(out).reshape(_keep_shape(x.shape, axis))
     mask = (arr(x) == o).astype(arr(g).dtype)
     mask /= mask.sum(axis=axis, keepdims=True)
@@ -138,49 +145,254 @@ def _extreme_vjp(g: Tensor, out: Tensor, x: Tensor, axis: Any, keepdims: bool) -
 
 def _extreme_fwd(fn: Any, name: str):
     def fwd(x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
-        if x.size == 0:
-            raise ValueError(f"{name}: cannot reduce a zero-size tensor of shape {x.shape}")
+        if x.size == 0 and _count(x.shape, axis) == 0:
+            raise ValueError(f"{name}: cannot reduce a zero-size tensor of shape {x.shape}"
+                             + ("" if axis is None else f" over the empty axis {axis}"))
         return fn(x, axis=axis, keepdims=keepdims)
     return fwd
 
 
 Max = Op("Max", _extreme_fwd(np.max, "max"), _extreme_vjp, save_out=True)
 Min = Op("Min", _extreme_fwd(np.min, "min"), _extreme_vjp, save_out=True)
+Amax = Op("Amax", _extreme_fwd(np.max, "amax"), _extreme_vjp, save_out=True)
+Amin = Op("Amin", _extreme_fwd(np.min, "amin"), _extreme_vjp, save_out=True)
+
+
+# max/min along one dim: the values are gathered at the indices (so the gradient goes to the
+# element whose index is returned, as PyTorch's max(dim)); gather and scatter are each
+# other's VJP, so this is differentiable to any order.
+def _gather_fwd(x: np.ndarray, index: np.ndarray, axis: int, keepdims: bool) -> np.ndarray:
+    v = np.take_along_axis(x, index, axis)
+    return v if keepdims else v.squeeze(axis)
+
+
+def _scatter_fwd(g: np.ndarray, index: np.ndarray, axis: int, keepdims: bool,
+                 shape: tuple) -> np.ndarray:
+    out = np.zeros(shape, dtype=g.dtype)
+    np.put_along_axis(out, index, g if keepdims else np.expand_dims(g, axis), axis)
+    return out
+
+
+def _gather(x: Any, index: np.ndarray, axis: int, keepdims: bool) -> Any:
+    if isinstance(x, Tensor):
+        return GatherAlong.apply((x,), {"index": index, "axis": axis, "keepdims": keepdims})
+    return _gather_fwd(x, index, axis, keepdims)
+
+
+def _scatter(g: Any, index: np.ndarray, axis: int, keepdims: bool, shape: tuple) -> Any:
+    kw = {"index": index, "axis": axis, "keepdims": keepdims, "shape": shape}
+    if isinstance(g, Tensor):
+        return ScatterAlong.apply((g,), kw)
+    return _scatter_fwd(g, **kw)
+
+
+def _gather_vjp(g: Any, out: Any, x: Any, index: np.ndarray, axis: int, keepdims: bool) -> Any:
+    return _scatter(g, index, axis, keepdims, x.shape)
+
+
+ScatterAlong = Op("ScatterAlong", _scatter_fwd,
+                  lambda h, out, g, index, axis, keepdims, shape:
+                  _gather(h, index, axis, keepdims), reads=())
+GatherAlong = Op("GatherAlong", _gather_fwd, _gather_vjp, reads=())
+MaxDim = Op("Max", _gather_fwd, _gather_vjp, reads=())
+MinDim = Op("Min", _gather_fwd, _gather_vjp, reads=())
+
+#: What ``max``/``min`` over one dim return, as ``torch.return_types.max``: a named tuple of
+#: the values (differentiable) and their int64 indices along the dim.
+max_result = namedtuple("max", ["values", "indices"])
+min_result = namedtuple("min", ["values", "indices"])
+
+
+def _one_dim(axis: Any) -> bool:
+    return isinstance(axis, (int, np.integer)) and not isinstance(axis, (bool, np.bool_))
+
+
+def _extreme(op: str, x: Any, axis: Any, keepdims: Any, dim: Any, keepdim: Any) -> Any:
+    if isinstance(axis, (Tensor, np.ndarray)) and dim is None:
+        # max(a, b) with a tensor b: the elementwise maximum, as torch.max(input, other)
+        if keepdims is not False or keepdim is not None:
+            raise TypeError(f"{op}: keepdim makes no sense with a tensor `other` (the "
+                            f"elementwise {op}imum)")
+        return (maximum if op == "max" else minimum)(x, axis)
+    x, axes, keepdims = _args(op, x, axis, keepdims, dim, keepdim)
+    d = dim if dim is not None else axis
+    if not _one_dim(d):  # no dim, or a tuple of them: the values only (as amax/amin)
+        return (Max if op == "max" else Min).apply((x,), {"axis": axes, "keepdims": keepdims})
+    if axes is None:  # a 0-d tensor along dim 0 or -1: itself, at index 0
+        v = (MaxDim if op == "max" else MinDim).apply(
+            (x.reshape(1),), {"index": np.zeros(1, dtype=np.int64), "axis": 0,
+                              "keepdims": False})
+        return (max_result if op == "max" else min_result)(v, _wrap(np.zeros((), np.int64)))
+    a = axes[0]
+    xd = x.data
+    if xd.shape[a] == 0:
+        raise ValueError(f"{op}: cannot reduce over the empty dim {a} of a tensor of shape "
+                         f"{xd.shape}")
+    index = np.asarray((np.argmax if op == "max" else np.argmin)(xd, axis=a, keepdims=True),
+                       dtype=np.int64)
+    v = (MaxDim if op == "max" else MinDim).apply(
+        (x,), {"index": index, "axis": a, "keepdims": keepdims})
+    return (max_result if op == "max" else min_result)(
+        v, _wrap(index if keepdims else index.squeeze(a)))
 
 
 def max(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
-        keepdim: bool | None = None) -> Tensor:
-    """Largest value over ``axis`` (values only, as NumPy; ties share the gradient)."""
-    x, axis, keepdims = _args("max", x, axis, keepdims, dim, keepdim)
-    return Max.apply((x,), {"axis": axis, "keepdims": keepdims})
+        keepdim: bool | None = None) -> Any:
+    """Largest value, as PyTorch's ``max``: over one int ``axis``/``dim``, a named tuple
+    ``(values, indices)`` (int64 indices; the gradient goes to the element at the returned
+    index); with no dim or a tuple of dims, the values only (ties share the gradient, as
+    :func:`amax`). With a tensor as second argument, the elementwise :func:`maximum`."""
+    return _extreme("max", x, axis, keepdims, dim, keepdim)
 
 
 def min(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
-        keepdim: bool | None = None) -> Tensor:
-    """Smallest value over ``axis`` (values only, as NumPy; ties share the gradient)."""
-    x, axis, keepdims = _args("min", x, axis, keepdims, dim, keepdim)
-    return Min.apply((x,), {"axis": axis, "keepdims": keepdims})
+        keepdim: bool | None = None) -> Any:
+    """Smallest value, as PyTorch's ``min`` (see :func:`max`): ``(values, indices)`` over one
+    int dim, the values only otherwise."""
+    return _extreme("min", x, axis, keepdims, dim, keepdim)
 
 
-# ----------------------------------------------------------------------------- var, std (composed)
-def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0, *, dim: Any = None,
-        keepdim: bool | None = None, correction: int | None = None) -> Tensor:
-    """Variance over ``axis``: sum((x - mean)^2) / (N - ddof). ``correction`` aliases ``ddof``."""
-    x, axis, keepdims = _args("var", x, axis, keepdims, dim, keepdim)
-    if correction is not None:
-        ddof = correction
-    n = _count(x.data.shape, axis)
-    if n - ddof <= 0:
-        raise ValueError(f"var: ddof={ddof} leaves no degrees of freedom for {n} elements "
-                         f"(shape {x.shape}, axis {axis})")
-    d = x - mean(x, axis, keepdims=True)
-    return sum(d * d, axis, keepdims) * (1.0 / (n - ddof))
+def amax(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+         keepdim: bool | None = None) -> Tensor:
+    """Largest value over ``axis`` (an int, a tuple, or None for all), values only; ties share
+    the gradient evenly (as ``torch.amax``)."""
+    x, axis, keepdims = _args("amax", x, axis, keepdims, dim, keepdim)
+    return Amax.apply((x,), {"axis": axis, "keepdims": keepdims})
 
 
-def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0, *, dim: Any = None,
-        keepdim: bool | None = None, correction: int | None = None) -> Tensor:
-    """Standard deviation: sqrt(var(x, axis, keepdims, ddof))."""
-    return var(x, axis, keepdims, ddof, dim=dim, keepdim=keepdim, correction=correction).sqrt()
+def amin(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+         keepdim: bool | None = None) -> Tensor:
+    """Smallest value over ``axis``, values only; ties share the gradient evenly."""
+    x, axis, keepdims = _args("amin", x, axis, keepdims, dim, keepdim)
+    return Amin.apply((x,), {"axis": axis, "keepdims": keepdims})
+
+
+# ----------------------------------------------------------------------------- var, std (fused)
+# PyTorch's defaults: the unbiased estimate (correction=1), positional order (dim, unbiased,
+# keepdim). The data are shifted by their first element along the reduced axes before the
+# mean is taken (the variance does not change): a constant input then gives exactly 0, whose
+# std gradient is 0 as PyTorch's, and large offsets lose no precision.
+def _first(x: Any, axis: tuple | None) -> Any:
+    """The first element along the reduced axes (a constant ndarray), shaped to broadcast."""
+    a = arr(x)
+    if a.size == 0:
+        return None
+    if axis is None:
+        return a.reshape(-1)[:1].reshape((1,) * a.ndim)
+    return a[tuple(slice(0, 1) if i in axis else slice(None) for i in range(a.ndim))]
+
+
+def _centered(x: Any, axis: tuple | None) -> Any:
+    """x - mean(x) over ``axis`` (keepdims), shifted first; on Tensors or ndarrays."""
+    k = _first(x, axis)
+    xs = x if k is None else x - k
+    return xs - xs.mean(axis, keepdims=True)
+
+
+def _dof(shape: tuple, axis: tuple | None, correction: Any) -> Any:
+    return builtins.max(0, _count(shape, axis) - correction)
+
+
+def _var_fwd(x: np.ndarray, axis: tuple | None, keepdims: bool, correction: Any) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):  # n - correction <= 0: NaN/inf
+        d = _centered(x, axis)
+        sq = d.real * d.real + d.imag * d.imag if d.dtype.kind == "c" else d * d
+        s = np.add.reduce(sq, axis=axis, keepdims=keepdims)
+        return np.true_divide(s, _dof(x.shape, axis, correction), dtype=s.dtype)
+
+
+def _var_vjp(g: Any, out: Any, x: Any, axis: tuple | None, keepdims: bool,
+             correction: Any) -> Any:
+    dof = _dof(x.shape, axis, correction)
+    return _expand(g, x, axis, keepdims) * _centered(x, axis) * (2.0 / dof if dof else math.inf)
+
+
+def _std_fwd(x: np.ndarray, axis: tuple | None, keepdims: bool, correction: Any) -> np.ndarray:
+    return np.sqrt(_var_fwd(x, axis, keepdims, correction))
+
+
+def _std_vjp(g: Any, out: Any, x: Any, axis: tuple | None, keepdims: bool,
+             correction: Any) -> Any:
+    # d std = d var / (2 std); where std == 0 (a constant input) the gradient is 0, as
+    # PyTorch's (the subgradient at the kink of sqrt). Masks are constants, so the rule is
+    # differentiable again wherever std > 0.
+    zero = arr(out) == 0
+    h = g * ~zero / (out + zero)
+    dof = _dof(x.shape, axis, correction)
+    return _expand(h, x, axis, keepdims) * _centered(x, axis) * (1.0 / dof if dof else math.inf)
+
+
+Var = Op("Var", _var_fwd, _var_vjp)
+Std = Op("Std", _std_fwd, _std_vjp, save_out=True)
+
+def _var_args(op: str, x: Any, dim: Any, unbiased: Any, keepdim: Any, correction: Any,
+              ddof: Any, axis: Any, keepdims: Any) -> tuple:
+    """Resolve PyTorch's and NumPy's spellings into (x, axes, keepdims, correction)."""
+    if isinstance(dim, (bool, np.bool_)):  # var(True): PyTorch's var(unbiased) overload
+        if unbiased is not None:
+            raise TypeError(f"{op}: got unbiased twice ({dim!r} positionally, {unbiased!r})")
+        dim, unbiased = None, dim
+    if axis is not None:
+        if dim is not None:
+            raise TypeError(f"{op}: pass either dim= or axis=, not both")
+        dim = axis
+    if keepdims is not None:
+        if keepdim is not None:
+            raise TypeError(f"{op}: pass either keepdim= or keepdims=, not both")
+        keepdim = keepdims
+    given = [(k, v) for k, v in (("unbiased", unbiased), ("correction", correction),
+                                 ("ddof", ddof)) if v is not None]
+    if len(given) > 1:
+        raise TypeError(f"{op}: pass only one of unbiased=, correction= and ddof= (got "
+                        f"{', '.join(k for k, _ in given)})")
+    c: Any = 1
+    if unbiased is not None:
+        if not isinstance(unbiased, (bool, np.bool_)):
+            raise TypeError(f"{op}: unbiased must be a bool (the second positional argument, as "
+                            f"PyTorch's {op}(dim, unbiased, keepdim)), got {unbiased!r}; pass "
+                            "correction= (or ddof=) for a number")
+        c = int(bool(unbiased))
+    elif given:
+        c = given[0][1]
+        if isinstance(c, (bool, np.bool_)) or not isinstance(c, (int, float, np.integer,
+                                                                  np.floating)):
+            raise TypeError(f"{op}: {given[0][0]} must be a number, got {c!r}")
+    x = as_tensor(x)
+    k = x.data.dtype.kind
+    if k in "biu":  # integers and bools in the default float dtype (PyTorch refuses them)
+        x = _wrap(x.data.astype(_dtypes.get_default_dtype()))
+    elif k == "c" and x.requires_grad:
+        raise TypeError(f"{op}: gradients of complex inputs are not supported")
+    axes = normalize_axis(op, dim, x.data.ndim)
+    n = _count(x.data.shape, axes)
+    if n - c <= 0:
+        warnings.warn(f"{op}: degrees of freedom <= 0 ({n} elements per reduction, correction "
+                      f"{c}): the result is NaN or inf, as PyTorch", RuntimeWarning, stacklevel=3)
+    return x, axes, bool(keepdim), c
+
+
+def var(x: Any, dim: Any = None, unbiased: bool | None = None, keepdim: bool | None = None, *,
+        correction: Any = None, ddof: Any = None, axis: Any = None,
+        keepdims: bool | None = None) -> Tensor:
+    """Variance over ``dim`` (an int, a tuple, or None for all): sum(|x - mean|^2) / (N -
+    correction), PyTorch's ``var``. The default is the unbiased estimate (``correction=1``);
+    ``unbiased=False``, ``correction=0`` or NumPy's ``ddof=0`` give the biased one. Positional
+    order as PyTorch: ``var(x, dim, unbiased, keepdim)``; ``axis=``/``keepdims=`` also work.
+    Where N - correction <= 0 the result is NaN or inf (with a warning), as PyTorch. Complex
+    inputs give a real variance; integer inputs compute in the default dtype."""
+    x, axes, keepdims, c = _var_args("var", x, dim, unbiased, keepdim, correction, ddof, axis,
+                                     keepdims)
+    return Var.apply((x,), {"axis": axes, "keepdims": keepdims, "correction": c})
+
+
+def std(x: Any, dim: Any = None, unbiased: bool | None = None, keepdim: bool | None = None, *,
+        correction: Any = None, ddof: Any = None, axis: Any = None,
+        keepdims: bool | None = None) -> Tensor:
+    """Standard deviation, sqrt(:func:`var`) with the same arguments and defaults (unbiased).
+    The gradient is 0 where the std is 0 (a constant input), as PyTorch's."""
+    x, axes, keepdims, c = _var_args("std", x, dim, unbiased, keepdim, correction, ddof, axis,
+                                     keepdims)
+    return Std.apply((x,), {"axis": axes, "keepdims": keepdims, "correction": c})
 
 
 # ------------------------------------------------------------------- logsumexp, softmax (fused)

@@ -281,7 +281,7 @@ def _split_vjp(g: Tensor, out: Tensor, inputs: Sequence[Tensor], needs: list, ax
 
 
 Concatenate = Op("Concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis),
-                 vjp_all=_split_vjp, reads=())
+                 vjp_all=_split_vjp, reads=(), promote=True)
 
 
 def _unstack_vjp(g: Tensor, out: Tensor, inputs: Sequence[Tensor], needs: list, axis: int
@@ -290,7 +290,8 @@ def _unstack_vjp(g: Tensor, out: Tensor, inputs: Sequence[Tensor], needs: list, 
             for i, need in enumerate(needs)]
 
 
-Stack = Op("Stack", lambda *xs, axis: np.stack(xs, axis=axis), vjp_all=_unstack_vjp, reads=())
+Stack = Op("Stack", lambda *xs, axis: np.stack(xs, axis=axis), vjp_all=_unstack_vjp, reads=(),
+           promote=True)
 
 
 def _seq(op: str, tensors: Any) -> list:

@@ -26,9 +26,12 @@ from autograd_lite.viz.draw import (
                                     save_graph,
 )
 from autograd_lite.viz.grouping import OpGroup, group_internals
+from autograd_lite.viz.health import HealthReport, Monitor, diagnostics
+from autograd_lite.viz.html import to_html
 from autograd_lite.viz.overlay import GradCapture, retain_grads
 from autograd_lite.viz.stepper import BackwardStepper, StepRecord
 
 __all__ = ["draw_graph", "save_graph", "dot_available", "BackwardStepper", "StepRecord",
            "Diagram", "GraphvizNotFoundError", "INSTALL_HINT", "DEFAULT_MAX_NODES",
-           "group_internals", "OpGroup", "retain_grads", "GradCapture"]
+           "group_internals", "OpGroup", "retain_grads", "GradCapture", "to_html",
+           "diagnostics", "Monitor", "HealthReport"]

@@ -119,8 +119,9 @@ def _backward_ran(model: _Model) -> bool:
     r = model.root
     if r.producer is not None and r.producer.freed:
         return True
-    return any(t.producer is None and t.tensor is not None and t.tensor.grad is not None
-               for t in model.tensors)
+    leaves = [t for t in model.tensors if t.producer is None and t.tensor is not None
+              and t.kind in ("parameter", "input")]
+    return bool(leaves) and all(t.tensor.grad is not None for t in leaves)
 
 
 def _grad_array(t: _T, overlay: _Overlay | None, show_all: bool = False,
@@ -181,6 +182,9 @@ def _paint(attrs: dict, key: Any, paint: Any) -> None:
         fill, font = paint.fill[key]
         attrs["fillcolor"] = fill
         attrs["fontcolor"] = font
+        if font == "white":  # muted and gradient text stay readable on a dark fill
+            attrs["label"] = attrs["label"].replace(f'COLOR="{style.MUTED}"', 'COLOR="#f0f0f0"') \
+                .replace(f'COLOR="{style.GRAD_COLOR}"', 'COLOR="#ffe0e0"')
         attrs["class"] += " painted" + (" nan" if fill == _NAN else "")
         if "filled" not in attrs.get("style", ""):
             attrs["style"] = (attrs.get("style", "") + ",filled").lstrip(",")
@@ -353,14 +357,33 @@ def _emit(model: _Model, *, show_data: bool, show_grad: Any, rankdir: str, max_e
                 continue
             if e not in seen:
                 seen.add(e)
-                g.edge(*e)
+                if t.kind == "intermediate":  # the data path: keep it straight
+                    g.edge(*e, weight="8")
+                else:
+                    g.edge(*e)
                 prod = drawn_id(model.op_of[t.producer]) if t.producer is not None else None
                 flows.append((t, prod, oid))
         if not o.output.hidden:
             e = (oid, o.output.id)
             if e not in seen:
                 seen.add(e)
-                g.edge(*e)
+                g.edge(*e, weight="8")
+    # parameters beside the op that uses them (same rank): module clusters then stack in one
+    # column instead of a staircase
+    users: dict = {}
+    for t, _prod, cons in flows:
+        if t.kind == "parameter":
+            users.setdefault(t.id, set()).add(cons)
+    beside: dict = {}
+    for tid, cs in users.items():
+        if len(cs) == 1:
+            beside.setdefault(next(iter(cs)), []).append(tid)
+    for oid, tids in beside.items():
+        with g.subgraph() as r:
+            r.attr(rank="same")
+            r.node(oid)
+            for tid in tids:
+                r.node(tid)
     if both:
         from autograd_lite.viz.panes import add_backward_pane
         add_backward_pane(g, model, drawn, flows, max_el, ran)

@@ -233,7 +233,7 @@ def collapse_depth(model: Any, level: int, expand: frozenset = frozenset()) -> N
             o.box = key
         params = [t for t in model.tensors if t.kind == "parameter"
                   and t.consumers and all(o.box == key for o in t.consumers)]
-        model.boxes[key] = _Box(f"m{len(model.boxes)}_{len(k)}", key, k[:-1], "module",
+        model.boxes[key] = _Box(f"m_{c.id}", key, k[:-1], "module",
                                 c.label, _box_detail(model, ops, params), ext, ops)
     for key in [b for b, box in model.boxes.items() if not box.ops]:
         del model.boxes[key]
@@ -301,7 +301,8 @@ def fold_repeats(model: Any, min_repeats: int = 3, max_period: int = 4,
             lbl_a = model.clusters[block[0]].label.split(":")[0]
             lbl_b = model.clusters[last[-1]].label.split(":")[0]
             label = f"× {reps}   [{names}]   ({lbl_a} … {lbl_b})"
-            model.folds.append(_Fold(f"cluster_fold{len(model.folds)}", parent, block, reps,
+            fid = f"cluster_fold_{model.clusters[block[0]].id}"
+            model.folds.append(_Fold(fid, parent, block, reps,
                                      label, ext))
             hidden_keys.update(rest)
             folded_ops = {o.node for k in rest for o in sub[k]}

@@ -197,6 +197,25 @@ def _sigmoid_ref(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
+def values_of(fn: Callable) -> Callable:
+    """``fn``'s values: ``max``/``min`` over one int dim give ``(values, indices)``."""
+    def f(*args: Any, **kw: Any) -> Any:
+        out = fn(*args, **kw)
+        return out.values if isinstance(out, tuple) else out
+    return f
+
+
+def _unbiased(np_fn: Callable) -> Callable:
+    """NumPy's var/std with PyTorch's spellings and default (correction=1) for reference."""
+    def f(x: np.ndarray, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+          ddof: Any = None, correction: Any = None, unbiased: Any = None) -> np.ndarray:
+        c = next((v for v in (ddof, correction) if v is not None), None)
+        if c is None:
+            c = 1 if unbiased is None else int(unbiased)
+        return np_fn(x, axis=axis if dim is None else dim, keepdims=keepdims, ddof=c)
+    return f
+
+
 def _scalar_pow(p: float) -> Callable:
     return lambda x: ag.pow(x, p)
 
@@ -248,14 +267,21 @@ ROWS: list[OpRow] = [
     # ---------------------------------------------------------------- reductions
     OpRow("sum", ag.sum, np.sum, REDUCE, method="sum", family="reduction"),
     OpRow("mean", ag.mean, np.mean, REDUCE, method="mean", family="reduction"),
-    OpRow("max", ag.max, np.max, REDUCE, domain=distinct, method="max", family="reduction"),
-    OpRow("min", ag.min, np.min, REDUCE, domain=distinct, method="min", family="reduction"),
-    OpRow("var", ag.var, np.var,
-          REDUCE + [C((2, 3), axis=1, ddof=1), C((6,), ddof=1), C((2, 3, 2), axis=(0, 1),
-                                                                 ddof=1, keepdims=True)],
+    # max/min over one int axis return (values, indices) as PyTorch: the rows check the values
+    OpRow("max", values_of(ag.max), np.max, REDUCE, domain=distinct, method="max",
+          family="reduction"),
+    OpRow("min", values_of(ag.min), np.min, REDUCE, domain=distinct, method="min",
+          family="reduction"),
+    OpRow("amax", ag.amax, np.max, REDUCE, domain=distinct, method="amax", family="reduction"),
+    OpRow("amin", ag.amin, np.min, REDUCE, domain=distinct, method="amin", family="reduction"),
+    # var/std default to the unbiased estimate (PyTorch's correction=1); NumPy's is ddof=0
+    OpRow("var", ag.var, _unbiased(np.var),
+          REDUCE + [C((2, 3), axis=1, ddof=0), C((6,), ddof=1), C((2, 3, 2), axis=(0, 1),
+                                                                 ddof=0, keepdims=True),
+                    C((2, 3), dim=1, correction=0), C((2, 3), dim=0, unbiased=False)],
           method="var", family="reduction"),
-    OpRow("std", ag.std, np.std,
-          REDUCE + [C((2, 3), axis=1, ddof=1), C((6,), ddof=1)],
+    OpRow("std", ag.std, _unbiased(np.std),
+          REDUCE + [C((2, 3), axis=1, ddof=0), C((6,), ddof=0), C((4, 2), dim=0, correction=2)],
           domain=distinct, method="std", family="reduction"),
     OpRow("logsumexp", ag.logsumexp, _lse_ref, REDUCE, method="logsumexp",
           family="reduction"),

@@ -37,10 +37,14 @@ def test_clip_passes_gradient_on_the_boundary():
 def test_max_min_ties_share_the_gradient():
     np.testing.assert_allclose(grads(ag.max, [1.0, 3.0, 3.0])[0], [0.0, 0.5, 0.5])
     np.testing.assert_allclose(grads(ag.min, [2.0, 2.0, 2.0, 5.0])[0], [1 / 3, 1 / 3, 1 / 3, 0])
-    g = grads(lambda x: x.max(axis=1), [[1.0, 3.0, 3.0], [4.0, 0.0, 1.0]])[0]
+    # amax/amin over a dim share too (as torch.amax); max/min over one dim give the whole
+    # gradient to the index they return (as torch.max(dim)): tests/test_pytorch_defaults.py
+    g = grads(lambda x: x.amax(axis=1), [[1.0, 3.0, 3.0], [4.0, 0.0, 1.0]])[0]
     np.testing.assert_allclose(g, [[0.0, 0.5, 0.5], [1.0, 0.0, 0.0]])
-    g = grads(lambda x: x.min(axis=0, keepdims=True), [[1.0, 3.0], [1.0, 2.0]])[0]
+    g = grads(lambda x: x.amin(axis=0, keepdims=True), [[1.0, 3.0], [1.0, 2.0]])[0]
     np.testing.assert_allclose(g, [[0.5, 0.0], [0.5, 1.0]])
+    g = grads(lambda x: x.max(axis=(0, 1)), [[1.0, 3.0], [3.0, 2.0]])[0]
+    np.testing.assert_allclose(g, [[0.0, 0.5], [0.5, 0.0]])
 
 
 def test_maximum_minimum_ties_split_evenly():

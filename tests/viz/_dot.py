@@ -83,6 +83,9 @@ class Dot:
         return self.nodes[nid]["text"]
 
 
+_ANON = object()
+
+
 def parse(source: str) -> Dot:
     nodes: dict = {}
     edges: list = []
@@ -94,6 +97,13 @@ def parse(source: str) -> Dot:
         if not line or line.startswith("//"):
             continue
         if line.startswith("digraph") or line.startswith("strict digraph"):
+            continue
+        if line == "{":  # an anonymous subgraph (rank=same groups): nothing to record
+            stack.append(_ANON)
+            continue
+        if stack[-1] is _ANON:
+            if line == "}":
+                stack.pop()
             continue
         m = re.match(r"subgraph (\S+) \{$", line)
         if m:
