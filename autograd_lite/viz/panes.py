@@ -36,25 +36,24 @@ def add_backward_pane(g: Any, model: Any, drawn: list, flows: list, max_el: int,
            if a.get("class", "").split()[0] in ("op", "module")]
     label_of = {}
     for nid, a in ops:
-        text = style.label_text(a["label"]).split("\n")
-        name = text[0].split()[-1] if a["class"].startswith("op") and "call" not in a["class"] \
-            else f"{text[0]}  VJP"
-        if "call" in a["class"]:
-            name = f"{text[0]}  VJP"
-        label_of[nid] = name
+        first = style.label_text(a["label"]).split("\n")[0]
+        plain_op = a["class"].split() == ["op"] or a["class"].startswith("op ") \
+            and "call" not in a["class"]
+        label_of[nid] = first.split()[-1] if plain_op else f"{first}  VJP"
     leaves: dict = {}
     with g.subgraph(name="cluster_backward") as bw:
         bw.attr(label="backward (VJPs; edges carry the gradient that flows)", style="rounded",
                 color="#d9a0a8", fontname=style.FONT, fontsize="12", labelloc="t",
                 id="cluster_backward")
         for nid, _ in ops:
-            bw.node(f"b{nid}", label=label_of[nid], id=f"b{nid}", tooltip=f"VJP of {nid}",
+            bw.node(f"b{nid}", label=style.lines_label(label_of[nid]), id=f"b{nid}",
+                    tooltip=f"VJP of {nid}",
                     **{"class": f"vjp of-{nid}"}, **style.VJP_STYLE)
         for t, prod, _cons in flows:
             if prod is None and t.kind in ("parameter", "input") and t.id not in leaves:
                 txt = _grad_text(t, max_el, ran)
                 name = t.name or t.kind
-                lbl = f"∂/∂{name}" + (f"\n{txt}" if txt is not None else "")
+                lbl = style.lines_label(f"∂/∂{name}" + (f"\n{txt}" if txt else ""))
                 leaves[t.id] = f"g{t.id}"
                 bw.node(f"g{t.id}", label=lbl, shape="box", style="rounded,filled",
                         fillcolor="#fff0f0", color=style.GRAD_COLOR, fontcolor=style.GRAD_COLOR,

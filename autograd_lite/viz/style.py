@@ -147,6 +147,11 @@ def tensor_label(name: str | None, shape: tuple | None, dtype: Any, value: str |
     return _table(rows)
 
 
+def lines_label(text: str) -> str:
+    """An HTML label of plain (multi-line) text."""
+    return f"<{_lines(text)}>"
+
+
 def constant_label(value: str, name: str | None = None) -> str:
     """Compact label of a scalar constant: its value (``0.5``), after its name if any."""
     if name:
