@@ -28,13 +28,13 @@ PAGES = sorted(p for p in DOCS.rglob("*.md")
 SURFACE = {
     "autograd_lite": """Tensor tensor set_default_dtype get_default_dtype no_grad enable_grad
         is_grad_enabled detect_anomaly grad Function manual_seed
-        exp log sqrt sin cos tanh sigmoid relu abs pow clip sum mean max min var std logsumexp
-        argmax argmin reshape view flatten squeeze unsqueeze transpose permute expand
+        exp log sqrt sin cos tanh sigmoid relu abs pow clip sum mean max min amax amin var std
+        logsumexp argmax argmin reshape view flatten squeeze unsqueeze transpose permute expand
         broadcast_to matmul softmax log_softmax maximum minimum where concatenate cat stack pad
         einsum zeros ones full zeros_like ones_like eye arange linspace rand randn""",
     "autograd_lite.Tensor": """numpy item tolist backward detach requires_grad_ retain_grad
-        register_hook exp log sqrt sin cos tanh sigmoid relu abs pow clip sum mean max min var
-        std logsumexp argmax argmin reshape view flatten squeeze unsqueeze transpose permute
+        register_hook exp log sqrt sin cos tanh sigmoid relu abs pow clip sum mean max min amax
+        amin var std logsumexp argmax argmin reshape view flatten squeeze unsqueeze transpose permute
         expand broadcast_to matmul softmax log_softmax""",
     "autograd_lite.functional": "vjp jacobian hessian hvp",
     "autograd_lite.testing": "gradcheck gradgradcheck GradcheckError taylor_test",
