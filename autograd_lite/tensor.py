@@ -427,17 +427,27 @@ class Tensor:
     def __ne__(self, other: Any) -> "Tensor":  # type: ignore[override]
         return _ops.compare("!=", self, other)
 
+    # bitwise on integer tensors, logical on bool ones, refused for floats (as PyTorch)
     def __invert__(self) -> "Tensor":
-        return _ops.logical_not(self)
+        return _ops.elementwise.bitwise_not(self)
 
     def __and__(self, other: Any) -> "Tensor":
-        return _ops.compare("&", self, other)
+        return _ops.elementwise.bitwise_and(self, other)
+
+    def __rand__(self, other: Any) -> "Tensor":
+        return _ops.elementwise.bitwise_and(other, self)
 
     def __or__(self, other: Any) -> "Tensor":
-        return _ops.compare("|", self, other)
+        return _ops.elementwise.bitwise_or(self, other)
+
+    def __ror__(self, other: Any) -> "Tensor":
+        return _ops.elementwise.bitwise_or(other, self)
 
     def __xor__(self, other: Any) -> "Tensor":
-        return _ops.compare("^", self, other)
+        return _ops.elementwise.bitwise_xor(self, other)
+
+    def __rxor__(self, other: Any) -> "Tensor":
+        return _ops.elementwise.bitwise_xor(other, self)
 
     # ------------------------------------------------------------------ methods
     def exp(self) -> "Tensor":

@@ -15,6 +15,7 @@ import numpy as np
 
 import autograd_lite as ag
 from autograd_lite import random as _random
+from autograd_lite._dtypes import promote_float, promote_floats
 from autograd_lite.grad_mode import no_grad
 from autograd_lite.ops import conv as _conv
 from autograd_lite.ops import loss as _loss
@@ -49,6 +50,14 @@ def _const(x: Any) -> np.ndarray:
     return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
+def _add_bias(out: Tensor, bias: Any, op: str) -> Tensor:
+    """``out + bias``; an integer or bool bias takes the output's floating dtype."""
+    b = _t(bias, "bias", op)
+    if b.dtype.kind in "biu" and out.dtype.kind in "fc":
+        b = b.astype(out.dtype)
+    return out + b
+
+
 # ============================================================================= layers
 def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
     """``input @ weight.T + bias``: input (*, in), weight (out, in), bias (out,) -> (*, out)."""
@@ -58,9 +67,11 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
     if x.ndim == 0 or x.shape[-1] != w.shape[1]:
         raise ValueError(f"linear: input of shape {x.shape} does not match weight of shape "
                          f"{w.shape} (expected input (*, {w.shape[1]}))")
+    if x.dtype.kind != w.dtype.kind and "f" in (x.dtype.kind, w.dtype.kind):
+        x, w = promote_floats(x, w, "linear")  # an integer input takes the weight's dtype
     out = x @ w.T
     if bias is not None:
-        out = out + bias
+        out = _add_bias(out, bias, "linear")
     return out
 
 
@@ -100,7 +111,7 @@ def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
         b = _t(bias, "bias", "conv2d")
         if b.shape != (w.shape[0],):
             raise ValueError(f"conv2d: bias must have shape ({w.shape[0]},), got {b.shape}")
-        out = out + b.reshape(1, -1, 1, 1)
+        out = _add_bias(out, b.reshape(1, -1, 1, 1), "conv2d")
     return out.squeeze(0) if unbatched else out
 
 
@@ -135,6 +146,7 @@ def avg_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
     if ceil_mode:
         raise NotImplementedError("avg_pool2d: ceil_mode=True is not implemented")
     x, unbatched = _pool_input(_t(input, "input", "avg_pool2d"), "avg_pool2d")
+    x = promote_float(x, "avg_pool2d")  # a mean of integers is a float in the default dtype
     s = _conv.sum_pool2d(x, kernel_size, stride, padding)
     k = _conv.pair(kernel_size, "kernel_size", "avg_pool2d")
     p = _conv.pair(padding, "padding", "avg_pool2d")
@@ -165,6 +177,7 @@ def dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool = F
     x = _t(input, "input", "dropout")
     if not training or p == 0.0:
         return x
+    x = promote_float(x, "dropout")  # the kept values are scaled: integers become floats
     if p == 1.0:
         return x * 0.0
     keep = _random.get_generator().random(x.shape) >= p
@@ -180,7 +193,7 @@ def batch_norm(input: Any, running_mean: Any, running_var: Any, weight: Any = No
     running statistics in place (``running = (1 - momentum) * running + momentum * batch``,
     with the unbiased variance). Evaluation: normalise with the running statistics.
     """
-    x = _t(input, "input", "batch_norm")
+    x = promote_float(_t(input, "input", "batch_norm"), "batch_norm", complex_ok=False)
     if x.ndim < 2:
         raise ValueError(f"batch_norm: expected an input with at least 2 dims (N, C, ...), got "
                          f"shape {x.shape}")
@@ -219,7 +232,7 @@ def layer_norm(input: Any, normalized_shape: Any, weight: Any = None, bias: Any 
                eps: float = 1e-5) -> Tensor:
     """Normalise over the last ``len(normalized_shape)`` dims (biased variance), then scale by
     ``weight`` and shift by ``bias`` (both shaped ``normalized_shape``)."""
-    x = _t(input, "input", "layer_norm")
+    x = promote_float(_t(input, "input", "layer_norm"), "layer_norm", complex_ok=False)
     ns = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) \
         else tuple(normalized_shape)
     if len(ns) == 0 or len(ns) > x.ndim or tuple(x.shape[-len(ns):]) != ns:
@@ -284,7 +297,7 @@ def relu(input: Any, inplace: bool = False) -> Tensor:
 
 def leaky_relu(input: Any, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x for x > 0, ``negative_slope * x`` otherwise."""
-    x = _t(input, "input", "leaky_relu")
+    x = promote_float(_t(input, "input", "leaky_relu"), "leaky_relu", complex_ok=False)
     return ag.where(x.data > 0, x, x * negative_slope)
 
 
@@ -300,7 +313,7 @@ def tanh(input: Any) -> Tensor:
 
 def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """(1/beta) log(1 + exp(beta x)); reverts to x where beta x > threshold (as PyTorch)."""
-    x = _t(input, "input", "softplus")
+    x = promote_float(_t(input, "input", "softplus"), "softplus", complex_ok=False)
     bx = x if beta == 1 else x * beta
     sp = _special.softplus(bx)
     if beta != 1:
@@ -310,7 +323,7 @@ def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
 
 def erf(input: Any) -> Tensor:
     """The error function (differentiable, accurate to ~1e-16)."""
-    return _special.erf(_t(input, "input", "erf"))
+    return _special.erf(promote_float(_t(input, "input", "erf"), "erf", complex_ok=False))
 
 
 _SQRT_HALF = math.sqrt(0.5)
@@ -320,7 +333,7 @@ _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 def gelu(input: Any, approximate: str = "none") -> Tensor:
     """x Phi(x) = 0.5 x (1 + erf(x / sqrt 2)); ``approximate="tanh"`` uses
     0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
-    x = _t(input, "input", "gelu")
+    x = promote_float(_t(input, "input", "gelu"), "gelu", complex_ok=False)
     if approximate == "none":
         return 0.5 * x * (1.0 + _special.erf(x * _SQRT_HALF))
     if approximate == "tanh":
@@ -337,7 +350,7 @@ def _softmax_dim(ndim: int, name: str) -> int:
 def softmax(input: Any, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None
             ) -> Tensor:
     """exp(x) / sum exp(x) along ``dim`` (stable for logits of any size)."""
-    x = _t(input, "input", "softmax")
+    x = promote_float(_t(input, "input", "softmax"), "softmax")
     if dtype is not None:
         x = x.astype(dtype)
     if dim is None:
@@ -348,7 +361,7 @@ def softmax(input: Any, dim: int | None = None, _stacklevel: int = 3, dtype: Any
 def log_softmax(input: Any, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None
                 ) -> Tensor:
     """x - logsumexp(x) along ``dim`` (stable)."""
-    x = _t(input, "input", "log_softmax")
+    x = promote_float(_t(input, "input", "log_softmax"), "log_softmax")
     if dtype is not None:
         x = x.astype(dtype)
     if dim is None:
@@ -391,8 +404,9 @@ def _pair_args(op: str, input: Any, target: Any, reduction: str, strict: bool = 
                ) -> tuple[Tensor, Tensor]:
     _check_reduction(op, reduction)
     x, t = _t(input, "input", op), _t(target, "target", op)
-    if t.dtype.kind in "biu" and x.dtype.kind == "f":
-        t = t.astype(x.dtype)  # integer labels (e.g. hinge's -1/+1) in the input's dtype
+    # integer labels (e.g. hinge's -1/+1) take the input's dtype; integer inputs the target's
+    # floating dtype, or the default dtype if both are integers (PyTorch's promotion)
+    x, t = promote_floats(x, t, op, complex_ok=False)
     if x.shape != t.shape:
         if strict:
             raise ValueError(f"{op}: target size {t.shape} differs from input size {x.shape}; "
@@ -448,9 +462,6 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None, size_avera
     clamped at -100), optionally times ``weight``, then reduced."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     x, t = _pair_args("binary_cross_entropy", input, target, reduction, strict=True)
-    if x.dtype.kind != "f":
-        raise TypeError(f"binary_cross_entropy: input must be floating probabilities, got "
-                        f"dtype {x.dtype}")
     if x.size and (x.data.min() < 0 or x.data.max() > 1):
         raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1"
                          " (use binary_cross_entropy_with_logits for scores)")
@@ -500,11 +511,6 @@ def _class_targets(op: str, x: Tensor, target: Any, ignore_index: int,
     return (t if valid.all() else np.where(valid, t, 0)), valid, cdim
 
 
-def _onehot(t: np.ndarray, valid: np.ndarray, c: int, cdim: int, dtype: Any) -> np.ndarray:
-    classes = np.arange(c).reshape((c,) + (1,) * (t.ndim - cdim))
-    return ((np.expand_dims(t, cdim) == classes) & np.expand_dims(valid, cdim)).astype(dtype)
-
-
 def _weight_vector(op: str, weight: Any, c: int) -> np.ndarray | None:
     if weight is None:
         return None
@@ -516,12 +522,20 @@ def _weight_vector(op: str, weight: Any, c: int) -> np.ndarray | None:
 
 def _nll(op: str, logp: Tensor, target: Any, weight: Any, ignore_index: int,
          reduction: str) -> Tensor:
-    t, valid, cdim = _class_targets(op, logp, target, ignore_index)
+    t, valid, cdim = _class_targets(op, logp, target, ignore_index, need_mask=False)
     c = logp.shape[cdim]
     w = _weight_vector(op, weight, c)
-    wi = valid.astype(logp.dtype) if w is None else (w[t] * valid).astype(logp.dtype)
-    picked = (logp * _onehot(t, valid, c, cdim, logp.dtype)).sum(cdim)   # logp[i, t_i]
-    loss = -picked * wi
+    # logp[i, t_i] by indexing: only the target entries are read, so a -inf log-probability
+    # of another class (or of an ignored sample's placeholder class 0) stays out, as PyTorch
+    idx = list(np.indices(t.shape, sparse=True))
+    idx.insert(cdim, t)
+    picked = logp[tuple(idx)]
+    if valid is None:  # nothing ignored
+        wi = np.ones(t.shape, dtype=logp.dtype) if w is None else w[t].astype(logp.dtype)
+        loss = -picked if w is None else -picked * wi
+    else:
+        wi = valid.astype(logp.dtype) if w is None else (w[t] * valid).astype(logp.dtype)
+        loss = -ag.where(valid, picked, 0.0) * wi  # (an ignored sample's class-0 entry)
     if reduction == "mean":
         return loss.sum() / wi.sum()  # NOTE: 0/0 = nan when every target is ignored (PyTorch)
     return _reduce(loss, reduction)
@@ -533,7 +547,7 @@ def nll_loss(input: Any, target: Any, weight: Any = None, size_average: Any = No
     ``input`` (N, C, ...) or (C,); ``"mean"`` divides by the sum of the weights used."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction("nll_loss", reduction)
-    x = _t(input, "input", "nll_loss")
+    x = promote_float(_t(input, "input", "nll_loss"), "nll_loss", complex_ok=False)
     if x.ndim == 0:
         raise ValueError("nll_loss: input must have at least one dimension (classes)")
     return _nll("nll_loss", x, target, weight, ignore_index, reduction)
@@ -551,7 +565,7 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, size_average: Any
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got "
                          f"{label_smoothing}")
-    x = _t(input, "input", "cross_entropy")
+    x = promote_float(_t(input, "input", "cross_entropy"), "cross_entropy", complex_ok=False)
     if x.ndim == 0:
         raise ValueError("cross_entropy: input must have at least one dimension (classes)")
     cdim = 0 if x.ndim == 1 else 1
@@ -612,6 +626,7 @@ def kl_div(input: Any, target: Any, size_average: Any = None, reduce: Any = None
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction("kl_div", reduction, ("batchmean",))
     x, t = _t(input, "input", "kl_div"), _t(target, "target", "kl_div")
+    x, t = promote_floats(x, t, "kl_div", complex_ok=False)
     try:
         np.broadcast_shapes(x.shape, t.shape)
     except ValueError:
@@ -642,10 +657,13 @@ def gaussian_nll_loss(input: Any, target: Any, var: Any, full: bool = False,
     the clamp at ``eps`` passes the gradient through unchanged (as PyTorch)."""
     _check_reduction("gaussian_nll_loss", reduction)
     x, t = _t(input, "input", "gaussian_nll_loss"), _t(target, "target", "gaussian_nll_loss")
-    if isinstance(var, (int, float, np.generic)) and x.dtype.kind == "f":
+    x, t = promote_floats(x, t, "gaussian_nll_loss", complex_ok=False)
+    if isinstance(var, (int, float, np.generic)):
         v = _wrap(np.asarray(var, dtype=x.dtype))  # a number: a variance in the input's dtype
     else:
         v = _t(var, "var", "gaussian_nll_loss")
+        if v.dtype.kind != "f":
+            v = promote_floats(v, x, "gaussian_nll_loss", complex_ok=False)[0]
     if v.ndim == 0 and x.ndim > 0:
         v = v.reshape((1,) * x.ndim)
     elif v.shape != x.shape:

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from autograd_lite._dtypes import promote_floats
 from autograd_lite.node import Op, as_tensor
 from autograd_lite.tensor import Tensor
 
@@ -151,6 +152,8 @@ def conv2d(x: Any, w: Any, stride: Any = 1, padding: Any = 0) -> Tensor:
         if n + 2 * p < k:
             raise ValueError(f"conv2d: kernel {w.shape[2:]} is larger than the padded input "
                              f"{s} {n + 2 * p} (input {x.shape}, padding {padding})")
+    if x.data.dtype.kind != w.data.dtype.kind and "f" in (x.data.dtype.kind, w.data.dtype.kind):
+        x, w = promote_floats(x, w, "conv2d")  # an integer input takes the weight's dtype
     return Conv2d.apply((x, w), {"stride": stride, "padding": padding})
 
 
@@ -164,10 +167,17 @@ def _offsets(k: tuple, s: tuple, out_hw: tuple) -> list:
             for i in range(k[0]) for j in range(k[1])]
 
 
+def _lowest(dtype: np.dtype) -> Any:
+    """The padding value of max pooling: -inf, or the smallest integer (False for bools)."""
+    if dtype.kind in "iu":
+        return np.iinfo(dtype).min
+    return False if dtype.kind == "b" else -np.inf
+
+
 def _max_arg(x: np.ndarray, k: tuple, s: tuple, p: tuple) -> tuple:
     """Window maxima (N, C, OH, OW) and the kernel offset of each window's first maximum.
     Loops over the kh * kw offsets, each step a vectorised compare over all windows."""
-    xp = _pad(x, p, -np.inf)
+    xp = _pad(x, p, _lowest(x.dtype))
     out_hw = (out_size(x.shape[2], k[0], s[0], p[0]), out_size(x.shape[3], k[1], s[1], p[1]))
     offs = _offsets(k, s, out_hw)
     best = xp[:, :, offs[0][1], offs[0][2]].copy()

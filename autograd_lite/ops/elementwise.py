@@ -10,12 +10,14 @@ from typing import Any
 
 import numpy as np
 
+from autograd_lite._dtypes import promote_float
 from autograd_lite.node import Op, arr, as_tensor, dual, result_type
 from autograd_lite.tensor import Tensor
 
 __all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "sin", "cos", "tanh",
            "sigmoid", "relu", "abs", "clip", "maximum", "minimum", "where", "compare",
-           "logical_not", "astype", "sign", "clone", "square"]
+           "logical_not", "astype", "sign", "clone", "square", "bitwise_and", "bitwise_or",
+           "bitwise_xor", "bitwise_not"]
 
 _wrap = Tensor._wrap
 
@@ -35,15 +37,23 @@ Neg = Op("Neg", np.negative, lambda g, out, x: -g, reads=())
 
 def _pow_base(g: Tensor, out: Tensor, x: Tensor, p: Tensor) -> Tensor:
     # d(x^p)/dx = p x^(p-1); written without `out / x` so x = 0 is handled.
-    # NOTE: at x = 0 with p = 0 the derivative is 0 (the limit), not 0 * 0^-1 = NaN.
-    one = 1 - ((arr(p) == 0) & (arr(x) == 0)).astype(arr(x).dtype)
-    return g * p * x ** (p - one)
+    # NOTE: where p == 0 the derivative is 0 for every x (also 0, inf and NaN), as PyTorch's
+    # where(p == 0, 0, p x^(p-1)): there the power is x^0 = 1, times p = 0.
+    return g * p * x ** (p - (arr(p) != 0).astype(np.int8))  # (int8: p may be bool)
 
 
 def _pow_exp(g: Tensor, out: Tensor, x: Tensor, p: Tensor) -> Tensor:
-    # NOTE: d(x^p)/dp = x^p log x; where x == 0 (and p > 0) the limit is 0, as PyTorch.
-    safe = (arr(x) > 0).astype(arr(x).dtype)
-    return g * out * _log(x * safe + (1 - safe)) * safe
+    # NOTE: d(x^p)/dp = x^p log x, PyTorch's values: 0 where x == 0 and p >= 0 (the limit),
+    # -inf where x == 0 and p < 0 (inf * log 0), NaN where x < 0 (log of a negative number:
+    # (-2.0) ** p has no real derivative in p). Only the x == 0, p >= 0 entries are replaced.
+    # Written as PyTorch's where(x == 0 & p >= 0, 0, out * log x), so that double backward
+    # also gives PyTorch's values (NaN at x = 0, from the masked branch's 0 * log 0).
+    zero = (arr(x) == 0) & (arr(p) >= 0)
+    with np.errstate(divide="ignore", invalid="ignore"):  # log 0, log of negatives: as PyTorch
+        d = out * _log(x)
+        if zero.any():
+            d = where(zero, 0.0, d) if isinstance(d, Tensor) else np.where(zero, 0.0, d)
+        return g * d
 
 
 Pow = Op("Pow", np.power, _pow_base, _pow_exp, save_out=True)
@@ -65,7 +75,19 @@ def mul(a: Any, b: Any) -> Tensor:
 
 
 def div(a: Any, b: Any) -> Tensor:
-    """``a / b`` (true division) with broadcasting."""
+    """``a / b`` (true division) with broadcasting. Integer and bool operands divide in the
+    default dtype (float32 unless changed), as PyTorch; NumPy would give float64."""
+    if isinstance(a, Tensor):  # the fast paths: a floating tensor on either side
+        if a.data.dtype.kind == "f":
+            return Div.binary(a, b)
+    elif isinstance(b, Tensor) and b.data.dtype.kind == "f":
+        return Div.binary(a, b)
+    if not isinstance(a, Tensor):
+        a = as_tensor(a, b.data if isinstance(b, Tensor) else None)
+    if not isinstance(b, Tensor):
+        b = as_tensor(b, a.data)
+    if a.data.dtype.kind in "biu" and b.data.dtype.kind in "biu":
+        a, b = promote_float(a, "div"), promote_float(b, "div")
     return Div.binary(a, b)
 
 
@@ -98,10 +120,9 @@ Tanh = Op("Tanh", np.tanh, lambda g, out, x: g * (1 - out * out), save_out=True,
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
-    # exp(-log(1 + exp(-x))): no overflow for any x, full precision in both tails.
-    out = np.exp(-np.logaddexp(0, -x))
-    # keep a float input's dtype; an integer input gives floats (not truncated to 0/1 ints)
-    return out.astype(x.dtype, copy=False) if x.dtype.kind == "f" else out
+    # exp(-log(1 + exp(-x))): no overflow for any x, full precision in both tails. Integer and
+    # bool inputs are promoted by sigmoid() before (``-x`` of a uint8 wraps around).
+    return np.exp(-np.logaddexp(0, -x))
 
 
 Sigmoid = Op("Sigmoid", _sigmoid, lambda g, out, x: g * out * (1 - out), save_out=True,
@@ -115,37 +136,44 @@ _log, _sin, _cos = dual(np.log, Log), dual(np.sin, Sin), dual(np.cos, Cos)
 
 def exp(x: Any) -> Tensor:
     """Elementwise e**x."""
-    return Exp.unary(as_tensor(x))
+    x = as_tensor(x)
+    return Exp.unary(x if x.data.dtype.kind == "f" else promote_float(x, "exp"))
 
 
 def log(x: Any) -> Tensor:
     """Elementwise natural logarithm (-inf at 0, nan below, as NumPy)."""
-    return Log.unary(as_tensor(x))
+    x = as_tensor(x)
+    return Log.unary(x if x.data.dtype.kind == "f" else promote_float(x, "log"))
 
 
 def sqrt(x: Any) -> Tensor:
     """Elementwise square root."""
-    return Sqrt.unary(as_tensor(x))
+    x = as_tensor(x)
+    return Sqrt.unary(x if x.data.dtype.kind == "f" else promote_float(x, "sqrt"))
 
 
 def sin(x: Any) -> Tensor:
     """Elementwise sine."""
-    return Sin.unary(as_tensor(x))
+    x = as_tensor(x)
+    return Sin.unary(x if x.data.dtype.kind == "f" else promote_float(x, "sin"))
 
 
 def cos(x: Any) -> Tensor:
     """Elementwise cosine."""
-    return Cos.unary(as_tensor(x))
+    x = as_tensor(x)
+    return Cos.unary(x if x.data.dtype.kind == "f" else promote_float(x, "cos"))
 
 
 def tanh(x: Any) -> Tensor:
     """Elementwise hyperbolic tangent."""
-    return Tanh.unary(as_tensor(x))
+    x = as_tensor(x)
+    return Tanh.unary(x if x.data.dtype.kind == "f" else promote_float(x, "tanh"))
 
 
 def sigmoid(x: Any) -> Tensor:
     """Elementwise logistic function 1 / (1 + e**-x), stable for any magnitude."""
-    return Sigmoid.unary(as_tensor(x))
+    x = as_tensor(x)
+    return Sigmoid.unary(x if x.data.dtype.kind == "f" else promote_float(x, "sigmoid", False))
 
 
 def relu(x: Any) -> Tensor:
@@ -276,12 +304,14 @@ def square(x: Any) -> Tensor:
 
 # ----------------------------------------------------------------------------- comparisons
 _CMP = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
-        "==": np.equal, "!=": np.not_equal, "&": np.logical_and, "|": np.logical_or,
-        "^": np.logical_xor}
+        "==": np.equal, "!=": np.not_equal}
 
 
 def compare(op: str, a: Any, b: Any) -> Tensor:
-    """Non-differentiable comparison; returns a bool tensor (no graph is recorded)."""
+    """Non-differentiable comparison; returns a bool tensor (no graph is recorded).
+    (``&``, ``|``, ``^`` are bitwise: see :func:`bitwise_and`.)"""
+    if op in _BITWISE:
+        return _bitwise(op, a, b)
     like = a.data if isinstance(a, Tensor) else None
     x = a.data if isinstance(a, Tensor) else np.asarray(a)
     y = b.data if isinstance(b, Tensor) else np.asarray(b) if like is None else \
@@ -293,9 +323,70 @@ def compare(op: str, a: Any, b: Any) -> Tensor:
                          f"{np.shape(x)} and {np.shape(y)}") from e
 
 
+# ----------------------------------------------------------------------------- bitwise
+# Bitwise on integer tensors (two's complement, as NumPy and PyTorch), logical on bool ones;
+# floating operands are refused, as PyTorch. Never differentiable (integer results).
+_BITWISE = {"&": ("bitwise_and", np.bitwise_and), "|": ("bitwise_or", np.bitwise_or),
+            "^": ("bitwise_xor", np.bitwise_xor)}
+
+
+def _bit_operand(v: Any, name: str) -> Any:
+    """The array (or Python int/bool, kept weak for NumPy's promotion) behind an operand."""
+    if isinstance(v, Tensor):
+        v = v.data
+    elif isinstance(v, (list, tuple)):
+        v = np.asarray(v)
+    elif isinstance(v, (float, complex)):
+        raise TypeError(f"{name}: not implemented for a Python {type(v).__name__} operand "
+                        "(only integer and bool tensors, as PyTorch)")
+    elif not isinstance(v, (int, np.ndarray, np.generic)):  # (bool is an int)
+        raise TypeError(f"{name}: unsupported operand of type {type(v).__name__} (it takes "
+                        "integer or bool tensors, arrays or Python ints)")
+    dt = v.dtype if isinstance(v, (np.ndarray, np.generic)) else None
+    if dt is not None and dt.kind not in "biu":
+        raise TypeError(f"{name}: not implemented for {dt} operands (only integer and bool "
+                        "tensors, as PyTorch)")
+    return v
+
+
+def _bitwise(sym: str, a: Any, b: Any) -> Tensor:
+    name, fn = _BITWISE[sym]
+    x, y = _bit_operand(a, f"{name} ({sym})"), _bit_operand(b, f"{name} ({sym})")
+    try:
+        return _wrap(np.asarray(fn(x, y)))
+    except ValueError:
+        raise ValueError(f"{name} ({sym}): operands could not be broadcast together: shapes "
+                         f"{np.shape(x)} and {np.shape(y)}") from None
+    except OverflowError as e:  # a Python int that does not fit the tensor's integer dtype
+        raise ValueError(f"{name} ({sym}): {e} (cast the tensor to a wider integer dtype "
+                         "first)") from None
+
+
+def bitwise_and(a: Any, b: Any) -> Tensor:
+    """``a & b``: bitwise and of integer tensors, logical and of bool ones (not differentiable;
+    floating operands raise TypeError)."""
+    return _bitwise("&", a, b)
+
+
+def bitwise_or(a: Any, b: Any) -> Tensor:
+    """``a | b``: bitwise or of integer tensors, logical or of bool ones."""
+    return _bitwise("|", a, b)
+
+
+def bitwise_xor(a: Any, b: Any) -> Tensor:
+    """``a ^ b``: bitwise exclusive or of integer tensors, logical xor of bool ones."""
+    return _bitwise("^", a, b)
+
+
+def bitwise_not(x: Any) -> Tensor:
+    """``~x``: bitwise not of an integer tensor (``-x - 1``), logical not of a bool one."""
+    x = as_tensor(x)
+    if x.data.dtype.kind not in "biu":
+        raise TypeError(f"bitwise_not (~): not implemented for {x.dtype} tensors (only integer "
+                        "and bool tensors, as PyTorch)")
+    return _wrap(np.asarray(np.invert(x.data)))
+
+
 def logical_not(x: Any) -> Tensor:
     """Elementwise logical not (``~t``) for bool tensors; bitwise not for integers."""
-    x = as_tensor(x)
-    if x.data.dtype.kind == "f":
-        raise TypeError(f"~: not defined for floating tensors (dtype {x.dtype})")
-    return _wrap(np.invert(x.data))
+    return bitwise_not(x)

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd_lite._dtypes import promote_float
 from autograd_lite.node import Op, as_tensor, dual
 from autograd_lite.ops.elementwise import Exp, Sigmoid
 from autograd_lite.ops.elementwise import _sigmoid as _sigmoid_np
@@ -68,8 +69,11 @@ def _erfc_scaled_tail(y: np.ndarray) -> np.ndarray:
 
 
 def _erf_np(x: np.ndarray) -> np.ndarray:
-    """Elementwise erf of an ndarray (computed in float64, returned in x's float dtype)."""
-    dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
+    """Elementwise erf of a real ndarray (computed in float64, returned in x's float dtype;
+    integer and bool arrays in the default dtype)."""
+    if x.dtype.kind != "f":
+        x = promote_float(x, "erf", complex_ok=False)
+    dtype = x.dtype
     xd = np.asarray(x, dtype=np.float64)
     y = np.abs(xd)
     out = np.empty_like(xd)
@@ -105,7 +109,8 @@ Erf = Op("Erf", _erf_np, lambda g, out, x: g * (_TWO_OVER_SQRT_PI * _exp(-(x * x
 
 def erf(x: Any) -> Tensor:
     """Elementwise error function erf(x) = 2/sqrt(pi) int_0^x exp(-t^2) dt (~1e-16 accurate)."""
-    return Erf(as_tensor(x))
+    x = as_tensor(x)
+    return Erf.unary(x if x.data.dtype.kind == "f" else promote_float(x, "erf", False))
 
 
 # ----------------------------------------------------------------------------- log1p, softplus
@@ -114,15 +119,15 @@ Log1p = Op("Log1p", np.log1p, lambda g, out, x: g / (1 + x))
 
 def log1p(x: Any) -> Tensor:
     """Elementwise log(1 + x), accurate for small x."""
-    return Log1p(as_tensor(x))
+    x = as_tensor(x)
+    return Log1p.unary(x if x.data.dtype.kind == "f" else promote_float(x, "log1p"))
 
 
 # softplus(x) = log(1 + e^x) = logaddexp(0, x): no overflow for any x; derivative sigmoid(x),
 # itself an op, so softplus is twice differentiable (also at 0, unlike relu-based forms).
 def _softplus_np(x: np.ndarray) -> np.ndarray:
-    out = np.logaddexp(0, x)
-    # keep a float input's dtype; an integer input gives floats (not truncated back to ints)
-    return out.astype(x.dtype, copy=False) if x.dtype.kind == "f" else out
+    # float16 stays float16; integer and bool inputs are promoted by softplus() before
+    return np.logaddexp(0, x)
 
 
 Softplus = Op("Softplus", _softplus_np, lambda g, out, x: g * _sigmoid(x))
@@ -130,4 +135,5 @@ Softplus = Op("Softplus", _softplus_np, lambda g, out, x: g * _sigmoid(x))
 
 def softplus(x: Any) -> Tensor:
     """Elementwise log(1 + exp(x)), stable for logits of any magnitude."""
-    return Softplus(as_tensor(x))
+    x = as_tensor(x)
+    return Softplus.unary(x if x.data.dtype.kind == "f" else promote_float(x, "softplus", False))
