@@ -395,7 +395,8 @@ def _is_bool(spec: str) -> bool:
 
 @pytest.mark.parametrize("case", [
     lambda m: m["f32"] ** m["i64"], lambda m: m["i32"] ** 2.0, lambda m: m["i32"] ** 2,
-    lambda m: 2.0 ** m["i64"], lambda m: m["f32"] * 1j,
+    lambda m: 2.0 ** m["i64"], lambda m: m["i64"] / m["i64"], lambda m: m["i32"] / 2,
+    lambda m: 1 / m["i64"], lambda m: m["b"] / m["b"], lambda m: m["f32"] * 1j,
     lambda m: 1j * m["i64"], lambda m: m["f64"] - 1j, lambda m: m["f32"] ** m["0f64"],
     lambda m: m["f32"] / m["0i64"], lambda m: m["i64"] * m["0f32"],
 ])
@@ -411,10 +412,12 @@ def test_special_promotions_match_torch(case):
 def test_int_tensor_with_float_scalar_follows_the_default_dtype():
     i = ag.tensor([1, 2, 3])
     assert (i * 0.5).dtype == np.float32 and (0.5 - i).dtype == np.float32
+    assert (i / i).dtype == np.float32  # true division, as torch
     old = ag.get_default_dtype()
     ag.set_default_dtype(np.float64)
     try:
         assert (i * 0.5).dtype == np.float64 and (i ** 2.0).dtype == np.float64
+        assert (i / 2).dtype == np.float64
         assert (i * 1j).dtype == np.complex128
     finally:
         ag.set_default_dtype(old)
