@@ -144,6 +144,15 @@ class _FunctionOp:
     def __repr__(self) -> str:
         return f"FunctionOp({self.name})"
 
+    @property
+    def explain(self) -> Any:
+        """The stepper's template: the class attribute ``explain`` (an
+        :class:`~autograd_lite.explain.Explain`) if the Function defines one, else a generic
+        ``Name.backward(ctx, g)[i]``."""
+        from autograd_lite.explain import GENERIC
+        e = getattr(self.cls, "explain", None)
+        return GENERIC if e is None else e
+
     def vjp(self, node: Node, g: Tensor) -> list:
         ctx, k, out_specs, arg_specs = node.saved
         name = self.name

@@ -16,6 +16,8 @@ Read-only introspection surface of a node (what ``viz`` and users may rely on):
 - ``node.freed``           True once backward released the saved values
 - ``node.trace``           creation stack (only recorded under ``detect_anomaly``)
 - ``node.saved_arrays()``  ``(label, ndarray)`` pairs the node keeps for its backward
+- ``node.explain``         the op's step template (:class:`~autograd_lite.explain.Explain`)
+                           for the stepper, or ``None``
 """
 from __future__ import annotations
 
@@ -213,6 +215,12 @@ class Node:
     def output(self) -> Tensor | None:
         return self._out() if self._out is not None else None
 
+    @property
+    def explain(self) -> Any:
+        """The op's step template (an :class:`~autograd_lite.explain.Explain`) or ``None``:
+        how its VJP rules read, for ``viz.BackwardStepper``. Never used by backward."""
+        return getattr(self.op, "explain", None)
+
     # ---- hooks and retained grads on non-leaf tensors live on their node
     def add_hook(self, fn: Callable) -> Callable[[], None]:
         if self._hooks is None:
@@ -345,6 +353,8 @@ class Op:
     (default: all); the others may change in place before backward. Two-operand ops
     (:meth:`binary`) promote their operands' dtypes as PyTorch (:func:`promote`); ``promote``
     names the inputs that :meth:`apply` promotes together (``True``: all; default: none).
+    ``explain`` is the op's step template (:class:`~autograd_lite.explain.Explain`), written
+    beside its rules for the stepper; the engine never reads it.
 
     Rules are written once, in a vocabulary that works on Tensors and on ndarrays alike
     (operators, ``.sum/.reshape/.swapaxes``, indexing, :func:`arr` for masks and :func:`dual`
@@ -353,12 +363,14 @@ class Op:
     what the NumPy expression costs.
     """
 
-    __slots__ = ("name", "forward", "vjps", "vjp_all", "save_out", "reads", "promote")
+    __slots__ = ("name", "forward", "vjps", "vjp_all", "save_out", "reads", "promote",
+                 "explain")
     plain = True  # rules accept ndarrays too (see the class docstring)
 
     def __init__(self, name: str, forward: Callable, *vjps: Callable | None,
                  vjp_all: Callable | None = None, save_out: bool = False,
-                 reads: tuple | None = None, promote: bool | tuple = False) -> None:
+                 reads: tuple | None = None, promote: bool | tuple = False,
+                 explain: Any = None) -> None:
         self.name = name
         self.forward = forward
         self.vjps = vjps
@@ -368,6 +380,7 @@ class Op:
         # before backward; e.g. Add reads none (PyTorch's saved-variable rule).
         self.reads = reads
         self.promote = promote
+        self.explain = explain  # read by viz only (never on the forward/backward path)
 
     def __repr__(self) -> str:
         return f"Op({self.name})"

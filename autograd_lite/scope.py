@@ -53,12 +53,15 @@ def module_scope(owner: object) -> Iterator[tuple]:
 
 
 class OpCall:
-    """A scope entry for one call of a library function (``name``: what the user called)."""
+    """A scope entry for one call of a library function (``name``: what the user called;
+    ``explain``: its step template for the stepper, an
+    :class:`~autograd_lite.explain.Explain`, or ``None``)."""
 
-    __slots__ = ("name",)
+    __slots__ = ("name", "explain")
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, explain: Any = None) -> None:
         self.name = name
+        self.explain = explain
 
     def __repr__(self) -> str:
         return f"OpCall({self.name})"
@@ -84,14 +87,15 @@ def _renamed(e: BaseException, name: str) -> BaseException:
     return new
 
 
-def public_op(name: str) -> Callable[[F], F]:
+def public_op(name: str, explain: Any = None) -> Callable[[F], F]:
     """Decorator for a library function made of several recorded ops (see the module doc).
 
     Ops recorded while it runs carry an :class:`OpCall` ``name`` entry on their scope path;
     a ``ValueError``/``TypeError``/``IndexError`` raised inside gets ``name:`` in front of its
-    message (the type is kept, so ``except IndexError`` still works).
+    message (the type is kept, so ``except IndexError`` still works). ``explain`` is the
+    call's step template (the stepper shows the call as one step with that rule).
     """
-    entry = OpCall(name)
+    entry = OpCall(name, explain)
 
     def deco(fn: F) -> F:
         @functools.wraps(fn)

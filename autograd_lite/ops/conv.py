@@ -24,6 +24,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from autograd_lite._dtypes import promote_floats
+from autograd_lite.explain import Explain, formula
 from autograd_lite.node import Op, as_tensor
 from autograd_lite.tensor import Tensor
 
@@ -118,21 +119,28 @@ Conv2d = Op(
     lambda g, out, x, w, stride, padding: _call(
         Conv2dInputGrad, (g, w), {"stride": stride, "padding": padding, "in_hw": _hw(x)}),
     lambda g, out, x, w, stride, padding: _call(
-        Conv2dWeightGrad, (x, g), {"stride": stride, "padding": padding, "k": _hw(w)}))
+        Conv2dWeightGrad, (x, g), {"stride": stride, "padding": padding, "k": _hw(w)}),
+    explain=Explain(formula("transposed convolution of {g} with {w}", shapes=True),
+                    formula("correlation of {x} with {g}", shapes=True), names=("x", "w")))
 
 Conv2dInputGrad = Op(
     "Conv2dInputGrad", _conv_input_grad_fwd,
     lambda h, out, g, w, stride, padding, in_hw: _call(
         Conv2d, (h, w), {"stride": stride, "padding": padding}),
     lambda h, out, g, w, stride, padding, in_hw: _call(
-        Conv2dWeightGrad, (h, g), {"stride": stride, "padding": padding, "k": _hw(w)}))
+        Conv2dWeightGrad, (h, g), {"stride": stride, "padding": padding, "k": _hw(w)}),
+    explain=Explain(formula("convolution of {g} with {w}"), formula("correlation of {g} with "
+                                                                     "{gy}"),
+                    names=("gy", "w")))
 
 Conv2dWeightGrad = Op(
     "Conv2dWeightGrad", _conv_weight_grad_fwd,
     lambda h, out, x, g, stride, padding, k: _call(
         Conv2dInputGrad, (g, h), {"stride": stride, "padding": padding, "in_hw": _hw(x)}),
     lambda h, out, x, g, stride, padding, k: _call(
-        Conv2d, (x, h), {"stride": stride, "padding": padding}))
+        Conv2d, (x, h), {"stride": stride, "padding": padding}),
+    explain=Explain(formula("transposed convolution of {g} with {gy}"),
+                    formula("convolution of {x} with {g}"), names=("x", "gy")))
 
 
 def conv2d(x: Any, w: Any, stride: Any = 1, padding: Any = 0) -> Tensor:
@@ -220,14 +228,20 @@ def _const(t: Any) -> Any:
 
 MaxPool2d = Op("MaxPool2d", _maxpool_fwd,
                lambda g, out, x, k, s, p: _call(
-                   MaxPool2dScatter, (g, _const(x)), {"k": k, "s": s, "p": p}))
+                   MaxPool2dScatter, (g, _const(x)), {"k": k, "s": s, "p": p}),
+               explain=Explain(formula("{g} sent to the maximum of each {k} window of {x}, "
+                                       "0 elsewhere", shapes=True)))
 # x is passed as a constant: the argmax pattern is piecewise constant in x.
 MaxPool2dScatter = Op("MaxPool2dScatter", _scatter_fwd,
                       lambda h, out, g, x, k, s, p: _call(
-                          MaxPool2dGather, (h, x), {"k": k, "s": s, "p": p}), None)
+                          MaxPool2dGather, (h, x), {"k": k, "s": s, "p": p}), None,
+                      explain=Explain(formula("{g} read at the maximum of each window"),
+                                      names=("gy", "x")))
 MaxPool2dGather = Op("MaxPool2dGather", _gather_fwd,
                      lambda g, out, h, x, k, s, p: _call(
-                         MaxPool2dScatter, (g, x), {"k": k, "s": s, "p": p}), None)
+                         MaxPool2dScatter, (g, x), {"k": k, "s": s, "p": p}), None,
+                     explain=Explain(formula("{g} sent back to the maximum of each window"),
+                                     names=("h", "x")))
 
 
 def _pool_args(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any) -> tuple:
@@ -268,10 +282,13 @@ def _sumpool_t_fwd(g: np.ndarray, k: tuple, s: tuple, p: tuple, in_hw: tuple) ->
 
 SumPool2d = Op("SumPool2d", _sumpool_fwd,
                lambda g, out, x, k, s, p: _call(
-                   SumPool2dTranspose, (g,), {"k": k, "s": s, "p": p, "in_hw": _hw(x)}))
+                   SumPool2dTranspose, (g,), {"k": k, "s": s, "p": p, "in_hw": _hw(x)}),
+               explain=Explain(formula("{g} copied to every position of its {k} window of "
+                                       "{x} (added where windows overlap)", shapes=True)))
 SumPool2dTranspose = Op("SumPool2dTranspose", _sumpool_t_fwd,
                         lambda h, out, g, k, s, p, in_hw: _call(
-                            SumPool2d, (h,), {"k": k, "s": s, "p": p}))
+                            SumPool2d, (h,), {"k": k, "s": s, "p": p}),
+                        explain=Explain(formula("{g} summed over each {k} window")))
 
 
 def sum_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from autograd_lite._dtypes import promote_float
+from autograd_lite.explain import Explain, formula, local
 from autograd_lite.node import Op, arr, as_tensor, dual, result_type
 from autograd_lite.tensor import Tensor
 
@@ -27,12 +28,18 @@ _wrap = Tensor._wrap
 
 
 # ----------------------------------------------------------------------------- arithmetic
-Add = Op("Add", np.add, lambda g, out, a, b: g, lambda g, out, a, b: g, reads=())
-Sub = Op("Sub", np.subtract, lambda g, out, a, b: g, lambda g, out, a, b: -g, reads=())
-Mul = Op("Mul", np.multiply, lambda g, out, a, b: g * b, lambda g, out, a, b: g * a)
+# (``explain=``: the stepper's template of each rule, see ``autograd_lite.explain``)
+Add = Op("Add", np.add, lambda g, out, a, b: g, lambda g, out, a, b: g, reads=(),
+         explain=Explain(local("1"), local("1")))
+Sub = Op("Sub", np.subtract, lambda g, out, a, b: g, lambda g, out, a, b: -g, reads=(),
+         explain=Explain(local("1"), local("-1")))
+Mul = Op("Mul", np.multiply, lambda g, out, a, b: g * b, lambda g, out, a, b: g * a,
+         explain=Explain(local("{b}"), local("{a}")))
 Div = Op("Div", np.true_divide, lambda g, out, a, b: g / b,
-         lambda g, out, a, b: -g * a / (b * b))
-Neg = Op("Neg", np.negative, lambda g, out, x: -g, reads=())
+         lambda g, out, a, b: -g * a / (b * b),
+         explain=Explain(local("1 / {b}", lambda out, a, b: 1 / b),
+                         local("-{a} / {b}^2", lambda out, a, b: -a / (b * b))))
+Neg = Op("Neg", np.negative, lambda g, out, x: -g, reads=(), explain=Explain(local("-1")))
 
 
 def _pow_base(g: Tensor, out: Tensor, x: Tensor, p: Tensor) -> Tensor:
@@ -56,7 +63,10 @@ def _pow_exp(g: Tensor, out: Tensor, x: Tensor, p: Tensor) -> Tensor:
         return g * d
 
 
-Pow = Op("Pow", np.power, _pow_base, _pow_exp, save_out=True)
+Pow = Op("Pow", np.power, _pow_base, _pow_exp, save_out=True,
+         explain=Explain(local("{p} {x}^({p} - 1)", lambda out, x, p: p * x ** (p - 1)),
+                         local("{out} log {x}", lambda out, x, p: out * np.log(x)),
+                         names=("x", "p")))
 
 
 def add(a: Any, b: Any) -> Tensor:
@@ -107,16 +117,22 @@ def pow(x: Any, exponent: Any) -> Tensor:
 
 
 # Squaring is common enough (losses, norms) to skip the general power rule.
-Square = Op("Square", np.square, lambda g, out, x: g * 2 * x)
+Square = Op("Square", np.square, lambda g, out, x: g * 2 * x,
+            explain=Explain(local("2 {x}", lambda out, x: 2 * x)))
 
 # ----------------------------------------------------------------------------- unary math
-Exp = Op("Exp", np.exp, lambda g, out, x: g * out, save_out=True, reads=())
-Log = Op("Log", np.log, lambda g, out, x: g / x)
-Sqrt = Op("Sqrt", np.sqrt, lambda g, out, x: g / (2 * out), save_out=True, reads=())
-Sin = Op("Sin", np.sin, lambda g, out, x: g * _cos(x))
-Cos = Op("Cos", np.cos, lambda g, out, x: -g * _sin(x))
+Exp = Op("Exp", np.exp, lambda g, out, x: g * out, save_out=True, reads=(),
+         explain=Explain(local("{out}")))
+Log = Op("Log", np.log, lambda g, out, x: g / x,
+         explain=Explain(local("1 / {x}", lambda out, x: 1 / x)))
+Sqrt = Op("Sqrt", np.sqrt, lambda g, out, x: g / (2 * out), save_out=True, reads=(),
+          explain=Explain(local("1 / (2 {out})", lambda out, x: 1 / (2 * out))))
+Sin = Op("Sin", np.sin, lambda g, out, x: g * _cos(x),
+         explain=Explain(local("cos {x}", lambda out, x: np.cos(x))))
+Cos = Op("Cos", np.cos, lambda g, out, x: -g * _sin(x),
+         explain=Explain(local("-sin {x}", lambda out, x: -np.sin(x))))
 Tanh = Op("Tanh", np.tanh, lambda g, out, x: g * (1 - out * out), save_out=True,
-          reads=())
+          reads=(), explain=Explain(local("(1 - {out}^2)", lambda out, x: 1 - out * out)))
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -126,11 +142,14 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 Sigmoid = Op("Sigmoid", _sigmoid, lambda g, out, x: g * out * (1 - out), save_out=True,
-             reads=())
+             reads=(),
+             explain=Explain(local("{out} (1 - {out})", lambda out, x: out * (1 - out))))
 # NOTE: relu'(0) = 0, as PyTorch. The mask is a constant, so relu'' = 0 as it should be.
 Relu = Op("Relu", lambda x: np.maximum(x, 0),
-          lambda g, out, x: g * (arr(x) > 0))
-Abs = Op("Abs", np.abs, lambda g, out, x: g * np.sign(arr(x)))
+          lambda g, out, x: g * (arr(x) > 0),
+          explain=Explain(local("[{x} > 0]", lambda out, x: (x > 0) * 1.0)))
+Abs = Op("Abs", np.abs, lambda g, out, x: g * np.sign(arr(x)),
+         explain=Explain(local("sign({x})", lambda out, x: np.sign(x))))
 _log, _sin, _cos = dual(np.log, Log), dual(np.sin, Sin), dual(np.cos, Cos)
 
 
@@ -212,7 +231,10 @@ def _clip_vjp(g: Tensor, out: Tensor, x: Tensor, lo: Any = None, hi: Any = None)
     return g * m
 
 
-Clip = Op("Clip", _clip_fwd, _clip_vjp)
+Clip = Op("Clip", _clip_fwd, _clip_vjp,
+          explain=Explain(local("[{lo} <= {x} <= {hi}]",
+                                lambda out, x, lo=None, hi=None:
+                                ((lo is None or x >= lo) & (hi is None or x <= hi)) * 1.0)))
 
 
 def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
@@ -244,8 +266,12 @@ def _max_vjp(first: bool, largest: bool):
     return rule
 
 
-Maximum = Op("Maximum", np.maximum, _max_vjp(True, True), _max_vjp(False, True))
-Minimum = Op("Minimum", np.minimum, _max_vjp(True, False), _max_vjp(False, False))
+Maximum = Op("Maximum", np.maximum, _max_vjp(True, True), _max_vjp(False, True),
+             explain=Explain(local("[{a} > {b}] (1/2 at a tie)"),
+                             local("[{b} > {a}] (1/2 at a tie)")))
+Minimum = Op("Minimum", np.minimum, _max_vjp(True, False), _max_vjp(False, False),
+             explain=Explain(local("[{a} < {b}] (1/2 at a tie)"),
+                             local("[{b} < {a}] (1/2 at a tie)")))
 
 
 def maximum(a: Any, b: Any) -> Tensor:
@@ -260,7 +286,9 @@ def minimum(a: Any, b: Any) -> Tensor:
 
 Where = Op("Where", np.where, None,
            lambda g, out, c, a, b: g * arr(c),
-           lambda g, out, c, a, b: g * ~arr(c), promote=(1, 2))
+           lambda g, out, c, a, b: g * ~arr(c), promote=(1, 2),
+           explain=Explain(local("0"), local("[{c}]"), local("[not {c}]"),
+                           names=("c", "a", "b")))
 
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
@@ -277,7 +305,8 @@ def _astype_vjp(g: Tensor, out: Tensor, x: Tensor, dtype: Any) -> Tensor:
     return g.astype(arr(x).dtype)
 
 
-AsType = Op("AsType", lambda x, dtype: x.astype(dtype), _astype_vjp, reads=())
+AsType = Op("AsType", lambda x, dtype: x.astype(dtype), _astype_vjp, reads=(),
+            explain=Explain(formula("{g} cast back to the dtype of {x}")))
 
 
 def astype(x: Any, dtype: Any) -> Tensor:
@@ -289,7 +318,7 @@ def astype(x: Any, dtype: Any) -> Tensor:
     return AsType.apply((x,), {"dtype": dtype})
 
 
-Clone = Op("Clone", np.copy, lambda g, out, x: g, reads=())
+Clone = Op("Clone", np.copy, lambda g, out, x: g, reads=(), explain=Explain(local("1")))
 
 
 def clone(x: Any) -> Tensor:

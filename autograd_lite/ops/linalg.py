@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd_lite.explain import Explain, formula
 from autograd_lite.node import Op, arr, as_tensor
 from autograd_lite.tensor import Tensor
 
@@ -37,7 +38,9 @@ def _mm_grad_b(g: Any, out: Any, a: Any, b: Any) -> Any:
     return at @ g
 
 
-MatMul = Op("MatMul", np.matmul, _mm_grad_a, _mm_grad_b)
+MatMul = Op("MatMul", np.matmul, _mm_grad_a, _mm_grad_b,
+            explain=Explain(formula("{g} @ {b}^T", shapes=True),
+                            formula("{a}^T @ {g}", shapes=True)))
 
 
 def matmul(a: Any, b: Any) -> Tensor:
@@ -144,7 +147,9 @@ def _einsum_vjp(g: Tensor, out: Tensor, inputs: Any, needs: list, subscripts: st
 
 
 Einsum = Op("Einsum", lambda *xs, subscripts: np.einsum(subscripts, *xs, optimize=len(xs) > 2),
-            vjp_all=_einsum_vjp)
+            vjp_all=_einsum_vjp,
+            explain=Explain(formula("einsum of {g} with the other operands back to the "
+                                    "indices of {xi} ('{subscripts}')")))
 
 
 def einsum(subscripts: str, *operands: Any) -> Tensor:

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd_lite.explain import Explain, formula
 from autograd_lite.node import Op
 from autograd_lite.ops.reduction import Softmax, _softmax_fwd
 from autograd_lite.tensor import Tensor
@@ -65,7 +66,9 @@ def _ce_vjp(g: Any, out: Any, x: Any, target: np.ndarray, weight: np.ndarray | N
     return (p - onehot) * w * g
 
 
-SoftmaxCrossEntropy = Op("SoftmaxCrossEntropy", _ce_fwd, _ce_vjp)
+SoftmaxCrossEntropy = Op("SoftmaxCrossEntropy", _ce_fwd, _ce_vjp,
+                         explain=Explain(formula("{g} * (softmax({x}) - onehot({target})) "
+                                                 "(divided by N for reduction='mean')")))
 
 
 def softmax_cross_entropy(x: Tensor, target: np.ndarray, weight: np.ndarray | None,

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from autograd_lite import _dtypes
+from autograd_lite.explain import Explain, formula
 from autograd_lite.node import Op, arr, as_tensor, dual
 from autograd_lite.ops.elementwise import Exp, maximum, minimum
 from autograd_lite.tensor import Tensor
@@ -101,7 +102,10 @@ def _sum_fwd(x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
 
 
 Sum = Op("Sum", _sum_fwd,
-         lambda g, out, x, axis, keepdims: _expand(g, x, axis, keepdims), reads=())
+         lambda g, out, x, axis, keepdims: _expand(g, x, axis, keepdims), reads=(),
+         explain=Explain(formula("{g} copied back over the summed axes (axis={axis}) of {x}"),
+                         note=lambda out, x, axis, keepdims:
+                         "each element of the input gets the gradient of the sum it went into"))
 
 
 def _mean_fwd(x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
@@ -116,7 +120,11 @@ def _mean_fwd(x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
 
 Mean = Op("Mean", _mean_fwd,
           lambda g, out, x, axis, keepdims:
-          _expand(g, x, axis, keepdims) * (1.0 / _count(x.shape, axis)), reads=())
+          _expand(g, x, axis, keepdims) * (1.0 / _count(x.shape, axis)), reads=(),
+          explain=Explain(formula("{g} / n copied back over the averaged axes (axis={axis}) "
+                                  "of {x}"),
+                          note=lambda out, x, axis, keepdims:
+                          f"n = {_count(x.shape, axis)}: each element counts 1/n in the mean"))
 
 
 def sum(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
@@ -152,10 +160,11 @@ def _extreme_fwd(fn: Any, name: str):
     return fwd
 
 
-Max = Op("Max", _extreme_fwd(np.max, "max"), _extreme_vjp, save_out=True)
-Min = Op("Min", _extreme_fwd(np.min, "min"), _extreme_vjp, save_out=True)
-Amax = Op("Amax", _extreme_fwd(np.max, "amax"), _extreme_vjp, save_out=True)
-Amin = Op("Amin", _extreme_fwd(np.min, "amin"), _extreme_vjp, save_out=True)
+_EXTREME = Explain(formula("{g} where {x} == {out} (shared evenly at ties), 0 elsewhere"))
+Max = Op("Max", _extreme_fwd(np.max, "max"), _extreme_vjp, save_out=True, explain=_EXTREME)
+Min = Op("Min", _extreme_fwd(np.min, "min"), _extreme_vjp, save_out=True, explain=_EXTREME)
+Amax = Op("Amax", _extreme_fwd(np.max, "amax"), _extreme_vjp, save_out=True, explain=_EXTREME)
+Amin = Op("Amin", _extreme_fwd(np.min, "amin"), _extreme_vjp, save_out=True, explain=_EXTREME)
 
 
 # max/min along one dim: the values are gathered at the indices (so the gradient goes to the
@@ -192,10 +201,13 @@ def _gather_vjp(g: Any, out: Any, x: Any, index: np.ndarray, axis: int, keepdims
 
 ScatterAlong = Op("ScatterAlong", _scatter_fwd,
                   lambda h, out, g, index, axis, keepdims, shape:
-                  _gather(h, index, axis, keepdims), reads=())
-GatherAlong = Op("GatherAlong", _gather_fwd, _gather_vjp, reads=())
-MaxDim = Op("Max", _gather_fwd, _gather_vjp, reads=())
-MinDim = Op("Min", _gather_fwd, _gather_vjp, reads=())
+                  _gather(h, index, axis, keepdims), reads=(),
+                  explain=Explain(formula("{g} read at the scattered indices (axis {axis})")))
+_GATHERED = Explain(formula("{g} put back at the gathered indices along axis {axis}, "
+                            "0 elsewhere"))
+GatherAlong = Op("GatherAlong", _gather_fwd, _gather_vjp, reads=(), explain=_GATHERED)
+MaxDim = Op("Max", _gather_fwd, _gather_vjp, reads=(), explain=_GATHERED)
+MinDim = Op("Min", _gather_fwd, _gather_vjp, reads=(), explain=_GATHERED)
 
 #: What ``max``/``min`` over one dim return, as ``torch.return_types.max``: a named tuple of
 #: the values (differentiable) and their int64 indices along the dim.
@@ -322,8 +334,10 @@ def _std_vjp(g: Any, out: Any, x: Any, axis: tuple | None, keepdims: bool,
     return _expand(h, x, axis, keepdims) * _centered(x, axis) * (1.0 / dof if dof else math.inf)
 
 
-Var = Op("Var", _var_fwd, _var_vjp)
-Std = Op("Std", _std_fwd, _std_vjp, save_out=True)
+Var = Op("Var", _var_fwd, _var_vjp,
+         explain=Explain(formula("{g} * 2 ({x} - mean {x}) / (n - {correction})")))
+Std = Op("Std", _std_fwd, _std_vjp, save_out=True,
+         explain=Explain(formula("{g} * ({x} - mean {x}) / ((n - {correction}) {out})")))
 
 def _var_args(op: str, x: Any, dim: Any, unbiased: Any, keepdim: Any, correction: Any,
               ddof: Any, axis: Any, keepdims: Any) -> tuple:
@@ -413,7 +427,8 @@ def _lse_vjp(g: Tensor, out: Tensor, x: Tensor, axis: Any, keepdims: bool) -> Te
     return _expand(g, x, axis, keepdims) * _exp(x - o)
 
 
-LogSumExp = Op("LogSumExp", _lse_fwd, _lse_vjp, save_out=True)
+LogSumExp = Op("LogSumExp", _lse_fwd, _lse_vjp, save_out=True,
+               explain=Explain(formula("{g} * exp({x} - {out}) (= {g} * softmax {x})")))
 
 
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
@@ -440,10 +455,12 @@ def _log_softmax_fwd(x: np.ndarray, axis: int) -> np.ndarray:
 
 Softmax = Op("Softmax", _softmax_fwd,
              lambda g, out, x, axis: out * (g - (g * out).sum(axis, keepdims=True)),
-             save_out=True, reads=())
+             save_out=True, reads=(),
+             explain=Explain(formula("{out} ({g} - sum({g} {out}) along axis {axis})")))
 LogSoftmax = Op("LogSoftmax", _log_softmax_fwd,
                 lambda g, out, x, axis: g - _exp(out) * g.sum(axis, keepdims=True),
-                save_out=True, reads=())
+                save_out=True, reads=(),
+                explain=Explain(formula("{g} - exp({out}) sum({g}) along axis {axis}")))
 
 
 def _axis1(op: str, x: Tensor, axis: Any, dim: Any) -> int | None:

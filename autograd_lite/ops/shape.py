@@ -10,6 +10,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from autograd_lite.explain import Explain, formula
 from autograd_lite.node import Op, as_tensor
 from autograd_lite.tensor import Tensor
 
@@ -32,7 +33,8 @@ def _shape_arg(shape: tuple) -> tuple:
 
 # ----------------------------------------------------------------------------- reshape family
 Reshape = Op("Reshape", lambda x, shape: np.reshape(x, shape),
-             lambda g, out, x, shape: g.reshape(x.shape), reads=())
+             lambda g, out, x, shape: g.reshape(x.shape), reads=(),
+             explain=Explain(formula("{g} reshaped back to the shape of {x}")))
 
 
 def reshape(x: Any, *shape: Any) -> Tensor:
@@ -112,7 +114,8 @@ def unsqueeze(x: Any, dim: int) -> Tensor:
 
 # ----------------------------------------------------------------------------- axis order
 Permute = Op("Permute", lambda x, axes: np.transpose(x, axes),
-             lambda g, out, x, axes: _permute(g, tuple(np.argsort(axes))), reads=())
+             lambda g, out, x, axes: _permute(g, tuple(np.argsort(axes))), reads=(),
+             explain=Explain(formula("{g} with the axes permuted back (undoing {axes})")))
 
 
 def _permute(g: Any, axes: tuple) -> Any:  # rule vocabulary: ndarray or Tensor
@@ -152,7 +155,9 @@ def transpose(x: Any, *dims: int) -> Tensor:
 
 # ----------------------------------------------------------------------------- broadcasting
 BroadcastTo = Op("BroadcastTo", lambda x, shape: np.broadcast_to(x, shape),
-                 lambda g, out, x, shape: g, reads=())  # the engine sums g to x's shape
+                 lambda g, out, x, shape: g, reads=(),  # the engine sums g to x's shape
+                 explain=Explain(formula("{g} summed back to the shape of {x}",
+                                         unbroadcast=True)))
 
 
 def broadcast_to(x: Any, *shape: Any) -> Tensor:
@@ -230,7 +235,9 @@ def _getitem_fwd(x: np.ndarray, index: Any, basic: bool) -> np.ndarray:
 
 
 GetItem = Op("GetItem", _getitem_fwd,
-             lambda g, out, x, index, basic: index_add(g, index, x.shape, basic), reads=())
+             lambda g, out, x, index, basic: index_add(g, index, x.shape, basic), reads=(),
+             explain=Explain(formula("{g} put back where {x} was indexed (added where an "
+                                     "index repeats), 0 elsewhere")))
 
 
 def _index_add_fwd(g: np.ndarray, index: Any, shape: tuple, basic: bool) -> np.ndarray:
@@ -244,7 +251,8 @@ def _index_add_fwd(g: np.ndarray, index: Any, shape: tuple, basic: bool) -> np.n
 
 # (``g[index]``: an ndarray in a plain backward, the recorded getitem on a Tensor)
 IndexAdd = Op("IndexAdd", _index_add_fwd,
-              lambda g, out, src, index, shape, basic: g[index], reads=())
+              lambda g, out, src, index, shape, basic: g[index], reads=(),
+              explain=Explain(formula("{g} read at the indexed positions")))
 
 
 def index_add(src: Any, index: Any, shape: tuple, basic: bool = False) -> Any:
@@ -281,7 +289,9 @@ def _split_vjp(g: Tensor, out: Tensor, inputs: Sequence[Tensor], needs: list, ax
 
 
 Concatenate = Op("Concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis),
-                 vjp_all=_split_vjp, reads=(), promote=True)
+                 vjp_all=_split_vjp, reads=(), promote=True,
+                 explain=Explain(formula("the slice of {g} where {xi} was placed "
+                                         "(axis {axis})")))
 
 
 def _unstack_vjp(g: Tensor, out: Tensor, inputs: Sequence[Tensor], needs: list, axis: int
@@ -291,7 +301,7 @@ def _unstack_vjp(g: Tensor, out: Tensor, inputs: Sequence[Tensor], needs: list, 
 
 
 Stack = Op("Stack", lambda *xs, axis: np.stack(xs, axis=axis), vjp_all=_unstack_vjp, reads=(),
-           promote=True)
+           promote=True, explain=Explain(formula("{g} at index {i} along axis {axis}")))
 
 
 def _seq(op: str, tensors: Any) -> list:
@@ -352,7 +362,8 @@ def _pad_width(pad_width: Any, nd: int, shape: tuple) -> tuple:
 
 Pad = Op("Pad", lambda x, pad_width, value: np.pad(x, pad_width, constant_values=value),
          lambda g, out, x, pad_width, value:
-         g[tuple(slice(a, a + n) for (a, _), n in zip(pad_width, x.shape))], reads=())
+         g[tuple(slice(a, a + n) for (a, _), n in zip(pad_width, x.shape))], reads=(),
+         explain=Explain(formula("{g} with the padding cut off")))
 
 
 def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0) -> Tensor:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from autograd_lite._dtypes import promote_float
+from autograd_lite.explain import Explain, local
 from autograd_lite.node import Op, as_tensor, dual
 from autograd_lite.ops.elementwise import Exp, Sigmoid
 from autograd_lite.ops.elementwise import _sigmoid as _sigmoid_np
@@ -104,7 +105,9 @@ _sigmoid = dual(_sigmoid_np, Sigmoid)
 
 
 # NOTE: d erf(x)/dx = 2/sqrt(pi) exp(-x^2), written with Tensor ops (twice differentiable).
-Erf = Op("Erf", _erf_np, lambda g, out, x: g * (_TWO_OVER_SQRT_PI * _exp(-(x * x))))
+Erf = Op("Erf", _erf_np, lambda g, out, x: g * (_TWO_OVER_SQRT_PI * _exp(-(x * x))),
+         explain=Explain(local("2/sqrt(pi) exp(-{x}^2)",
+                               lambda out, x: _TWO_OVER_SQRT_PI * np.exp(-(x * x)))))
 
 
 def erf(x: Any) -> Tensor:
@@ -114,7 +117,8 @@ def erf(x: Any) -> Tensor:
 
 
 # ----------------------------------------------------------------------------- log1p, softplus
-Log1p = Op("Log1p", np.log1p, lambda g, out, x: g / (1 + x))
+Log1p = Op("Log1p", np.log1p, lambda g, out, x: g / (1 + x),
+           explain=Explain(local("1 / (1 + {x})", lambda out, x: 1 / (1 + x))))
 
 
 def log1p(x: Any) -> Tensor:
@@ -130,7 +134,8 @@ def _softplus_np(x: np.ndarray) -> np.ndarray:
     return np.logaddexp(0, x)
 
 
-Softplus = Op("Softplus", _softplus_np, lambda g, out, x: g * _sigmoid(x))
+Softplus = Op("Softplus", _softplus_np, lambda g, out, x: g * _sigmoid(x),
+              explain=Explain(local("sigmoid({x})", lambda out, x: _sigmoid_np(x))))
 
 
 def softplus(x: Any) -> Tensor:
