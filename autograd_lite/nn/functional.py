@@ -16,6 +16,7 @@ import numpy as np
 import autograd_lite as ag
 from autograd_lite import random as _random
 from autograd_lite._dtypes import promote_float, promote_floats
+from autograd_lite.explain import Explain, formula, local
 from autograd_lite.grad_mode import no_grad
 from autograd_lite.ops import conv as _conv
 from autograd_lite.ops import loss as _loss
@@ -73,6 +74,13 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
     if bias is not None:
         out = _add_bias(out, bias, "linear")
     return out
+
+
+# the stepper's template of linear (one step): where each argument enters its ops, and its rule
+linear.explain = Explain(  # type: ignore[attr-defined]
+    formula("{g} @ {weight}", shapes=True), formula("{g}^T @ {input}", shapes=True),
+    formula("{g} summed over the batch", unbroadcast=True),
+    roles=(("input", "MatMul", 0), ("weight", "Permute", 0), ("bias", "Add", 1)))
 
 
 def _same_padding(x: Tensor, k: tuple, stride: tuple, op: str) -> Tensor:
@@ -431,6 +439,25 @@ def mse_loss(input: Any, target: Any, size_average: Any = None, reduce: Any = No
     return _reduce(d * d, reduction)
 
 
+def _per_element(out: Any, x: Any, ops: tuple) -> float:
+    """1/n for a mean reduction (n elements averaged into ``out``), else 1 (stepper notes)."""
+    return out.size / x.size if "Mean" in ops else 1.0
+
+
+def _mean_note(out: Any, input: Any, target: Any, ops: tuple = ()) -> str | None:
+    if "Mean" in ops and input.size > 1:
+        return f"reduction='mean': each element's gradient is divided by n = {input.size}"
+    return None
+
+
+mse_loss.explain = Explain(  # type: ignore[attr-defined]
+    local("2 ({input} - {target})", lambda out, input, target, ops=():
+          2 * (input - target) * _per_element(out, input, ops)),
+    local("-2 ({input} - {target})", lambda out, input, target, ops=():
+          -2 * (input - target) * _per_element(out, input, ops)),
+    roles=(("input", "Sub", 0), ("target", "Sub", 1)), note=_mean_note)
+
+
 def l1_loss(input: Any, target: Any, size_average: Any = None, reduce: Any = None,
             reduction: str = "mean") -> Tensor:
     """|input - target| elementwise, then reduced."""
@@ -469,6 +496,13 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None, size_avera
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)
+
+
+binary_cross_entropy.explain = Explain(  # type: ignore[attr-defined]
+    local("({input} - {target}) / ({input} (1 - {input}))", lambda out, input, target, ops=():
+          (input - target) / (input * (1 - input)) * _per_element(out, input, ops)),
+    local("-log({input} / (1 - {input}))"),
+    roles=(("input", "Clip", 0), ("target", "Mul", 0)), note=_mean_note)
 
 
 def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None,
@@ -686,6 +720,7 @@ def gaussian_nll_loss(input: Any, target: Any, var: Any, full: bool = False,
 # Every function above is what a user calls: its recorded ops carry an OpCall scope entry (viz
 # and the stepper draw them as this one op) and its errors name it (``linear: ...``, not the
 # inner ``add: ...``). See ``autograd_lite.scope.public_op``.
-for _name in __all__:
-    globals()[_name] = public_op(_name)(globals()[_name])
+for _name in __all__:  # (with the step template written beside the function, if any)
+    globals()[_name] = public_op(_name, getattr(globals()[_name], "explain", None))(
+        globals()[_name])
 del _name

@@ -3,8 +3,10 @@
 - :func:`draw_graph` turns the graph that produced a tensor into a ``graphviz.Digraph``
   (shown inline in Jupyter; ``.render()``/``.pipe()`` need Graphviz's ``dot``).
 - :func:`save_graph` writes ``stem.svg`` (or ``stem.dot`` when ``dot`` is missing).
-- :class:`BackwardStepper` runs the engine's backward loop one op at a time, recording each
-  step and drawing the gradients known so far.
+- :class:`BackwardStepper` runs the engine's backward loop one step at a time, recording each
+  step with its local rule in symbols and numbers and drawing the gradients known so far
+  (focus view, quiz mode, offline HTML player); :class:`ForwardStepper` walks the forward
+  pass op by op on the same picture.
 
 >>> import autograd_lite as ag
 >>> x = ag.tensor(-2.0, requires_grad=True); x.name = "x"
@@ -25,13 +27,15 @@ from autograd_lite.viz.draw import (
                                     draw_graph,
                                     save_graph,
 )
+from autograd_lite.viz.forward import ForwardRecord, ForwardStepper
 from autograd_lite.viz.grouping import OpGroup, group_internals
 from autograd_lite.viz.health import HealthReport, Monitor, diagnostics
 from autograd_lite.viz.html import to_html
 from autograd_lite.viz.overlay import GradCapture, retain_grads
-from autograd_lite.viz.stepper import BackwardStepper, StepRecord
+from autograd_lite.viz.stepper import BackwardStepper, Feedback, StepRecord
 
 __all__ = ["draw_graph", "save_graph", "dot_available", "BackwardStepper", "StepRecord",
            "Diagram", "GraphvizNotFoundError", "INSTALL_HINT", "DEFAULT_MAX_NODES",
            "group_internals", "OpGroup", "retain_grads", "GradCapture", "to_html",
-           "diagnostics", "Monitor", "HealthReport"]
+           "diagnostics", "Monitor", "HealthReport", "ForwardStepper", "ForwardRecord",
+           "Feedback"]

@@ -110,8 +110,12 @@ class _Overlay:
     grads: dict = field(default_factory=dict)  # key (Node/Tensor) -> (array, partial)
     current: Node | None = None
     done: set = field(default_factory=set)  # processed Nodes
-    edge_grads: dict = field(default_factory=dict)  # (Node, input index) -> array
+    edge_grads: dict = field(default_factory=dict)  # (Node, input index) -> array (None: ?)
     title: str | None = None
+    current_nodes: set = field(default_factory=set)  # all nodes of the current step (a call)
+
+    def is_current(self, node: Node) -> bool:
+        return node is self.current or node in self.current_nodes
 
 
 def _backward_ran(model: _Model) -> bool:
@@ -196,7 +200,7 @@ def _op_attrs(o: _O, overlay: _Overlay | None, max_el: int, paint: Any = None) -
     attrs = dict(style.OP_STYLE)
     cls = "op"
     if overlay is not None:
-        if o.node is overlay.current:
+        if overlay.is_current(o.node):
             attrs.update(style.HIGHLIGHT_STYLE)
             cls += " current"
         elif o.node in overlay.done:
@@ -210,7 +214,7 @@ def _op_attrs(o: _O, overlay: _Overlay | None, max_el: int, paint: Any = None) -
     return attrs
 
 
-def _box_attrs(b: Any, paint: Any = None) -> dict:
+def _box_attrs(b: Any, paint: Any = None, overlay: _Overlay | None = None) -> dict:
     extra = paint.note.get(b.key) if paint is not None else None
     if b.kind == "module":
         attrs = dict(style.MODULE_STYLE)
@@ -220,6 +224,12 @@ def _box_attrs(b: Any, paint: Any = None) -> dict:
         attrs = dict(style.OP_STYLE)
         attrs["label"] = style.call_label(b.label, b.detail.split(":")[0], extra)
         attrs["class"] = "op call"
+        if overlay is not None and any(overlay.is_current(o.node) for o in b.ops):
+            attrs.update(style.HIGHLIGHT_STYLE)
+            attrs["class"] += " current"
+        elif overlay is not None and b.ops and all(o.node in overlay.done for o in b.ops):
+            attrs.update(style.DONE_OP_STYLE)
+            attrs["class"] += " done"
     attrs["tooltip"] = f"{b.label}: {b.detail}".replace("\n", "; ")
     _paint(attrs, b.key, paint)
     return attrs
@@ -259,7 +269,7 @@ def _emit(model: _Model, *, show_data: bool, show_grad: Any, rankdir: str, max_e
     for b in model.boxes.values():
         if all(o.folded for o in b.ops):
             continue
-        a = _box_attrs(b, paint)
+        a = _box_attrs(b, paint, overlay)
         a["id"] = b.id
         drawn.append((b.id, a))
         f = fold_of.get(b.key[1:]) if b.kind == "module" else None
@@ -347,11 +357,14 @@ def _emit(model: _Model, *, show_data: bool, show_grad: Any, rankdir: str, max_e
                     model.op_of[t.producer].box == o.box:
                 continue
             e = (t.id, oid)
-            if overlay is not None and o.node is overlay.current and \
+            if overlay is not None and overlay.is_current(o.node) and \
                     (o.node, i) in overlay.edge_grads:
+                if e in seen:
+                    continue
+                seen.add(e)
                 gi = overlay.edge_grads[(o.node, i)]
                 g.edge(t.id, oid, label=style.fmt_array(gi, max_el).replace("\n", "\\l")
-                       if gi is not None else "", color=style.HIGHLIGHT_STYLE["color"],
+                       if gi is not None else "?", color=style.HIGHLIGHT_STYLE["color"],
                        fontcolor=style.GRAD_COLOR, fontsize="9", penwidth="2", dir="both",
                        arrowtail="empty")
                 continue
@@ -405,7 +418,7 @@ def _emit(model: _Model, *, show_data: bool, show_grad: Any, rankdir: str, max_e
             kinds.append("fold")
         if both:
             kinds.append("vjp")
-        if overlay is not None and overlay.current is not None:
+        if overlay is not None and (overlay.current is not None or overlay.current_nodes):
             kinds.append("current")
         g.attr(label=style.legend_label(kinds, overlay.title if overlay else None,
                                         paint.bar if paint is not None else None,

@@ -1,0 +1,222 @@
+"""``ForwardStepper``: the forward pass one op at a time, on the picture the backward uses.
+
+``ForwardStepper(fn, *inputs)`` calls ``fn(*inputs)`` once (recording the graph as usual),
+then replays the recorded ops in the order they ran: each step shows the op, its inputs'
+values and shapes and the value it produced, and its picture shows the graph as built so
+far (ops not run yet are not drawn). :meth:`ForwardStepper.backward` continues with a
+:class:`~autograd_lite.viz.BackwardStepper` on the same output, so a notebook can show the
+forward pass and then the backward pass on the same picture.
+
+Library calls (``F.linear``, a loss) are one step unless ``internals=True``, as in the
+backward stepper. Each record has ``tangents`` (``None`` for now): the slot where
+forward-mode tangents (``ag.make_dual``) will be shown when forward-mode AD lands.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Mapping
+
+from autograd_lite.tensor import Tensor
+from autograd_lite.viz import style
+from autograd_lite.viz.draw import Diagram, _build, _emit, _Overlay, walk_nodes
+from autograd_lite.viz.grouping import apply_internals, hide_boxed
+
+__all__ = ["ForwardStepper", "ForwardRecord"]
+
+
+@dataclass
+class ForwardRecord:
+    """One step of the forward pass.
+
+    Attributes:
+        index: 0 for the first op that ran.
+        op: the op's name, or the library function's (``"linear"``).
+        nodes: the recorded nodes of the step.
+        inputs: the step's input tensors; ``output``: the tensor it produced.
+        text: ``1: linear(x (64, 10), 0.weight (128, 10), 0.bias (128,)) -> linear.out
+            (64, 128) = mean ...``.
+        tangents: forward-mode tangents of the output (``None`` until forward-mode AD is
+            shown here).
+    """
+
+    index: int
+    op: str
+    nodes: tuple
+    inputs: tuple
+    output: Tensor | None
+    text: str
+    tangents: Any = None
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class ForwardStepper:
+    """Step through ``fn(*inputs)`` op by op, with values and shapes (see the module doc).
+
+    Example:
+        >>> import autograd_lite as ag
+        >>> x = ag.tensor(-2.0, requires_grad=True); x.name = "x"
+        >>> fs = ag.viz.ForwardStepper(lambda x: x * 3.0 + 1.0, x)
+        >>> print(fs.step().text)
+        0: Mul(x = -2, 3) -> MulBackward.out = -6
+    """
+
+    def __init__(self, fn: Callable[..., Tensor], *inputs: Any, internals: bool = False,
+                 names: Mapping[str, Any] | None = None, max_label_elements: int = 6) -> None:
+        out = fn(*inputs)
+        if not isinstance(out, Tensor):
+            raise TypeError(f"ForwardStepper: fn must return a Tensor, got {type(out).__name__}")
+        if out.grad_fn is None:
+            raise RuntimeError("ForwardStepper: fn recorded no ops (do its inputs require "
+                               "grad? call it with tensors made with requires_grad=True)")
+        from autograd_lite.viz.stepper import build_units
+        self.fn, self.inputs, self.output = fn, inputs, out
+        self.internals = internals
+        self.max_label_elements = max_label_elements
+        nodes = walk_nodes(out)
+        self._nodes = nodes
+        self._outputs = {n: n.output for n in nodes}
+        self._outputs[out.grad_fn] = out
+        self._inputs = {n: n.inputs for n in nodes}
+        self._names = names
+        self._units, self._unit_of = build_units(nodes, self._inputs, internals)
+        self._model = _build(out, names=names, outputs=self._outputs, inputs=self._inputs,
+                             max_nodes=None, collapse=False, cluster_modules=True)
+        self.steps: list[ForwardRecord] = []
+
+    @property
+    def done(self) -> bool:
+        """True once every op has been shown."""
+        return len(self.steps) >= len(self._units)
+
+    @property
+    def num_steps(self) -> int:
+        """Number of steps of the forward pass."""
+        return len(self._units)
+
+    def step(self) -> ForwardRecord | None:
+        """Show the next op; returns its record, or ``None`` at the end."""
+        if self.done:
+            return None
+        k = len(self.steps)
+        u = self._units[k]
+        ins = [t for p, t in u.ext if t is not None]
+        out = self._outputs.get(u.out)
+        args = ", ".join(self._arg(t) for t in ins)
+        text = f"{k}: {u.name}({args}) -> {self._name_node(u)} {self._val(out)}"
+        rec = ForwardRecord(k, u.name, tuple(u.nodes), tuple(ins), out, text)
+        self.steps.append(rec)
+        return rec
+
+    def run(self) -> list[ForwardRecord]:
+        """Show every remaining op; returns all records."""
+        while self.step() is not None:
+            pass
+        return self.steps
+
+    def __iter__(self) -> Iterator[ForwardRecord]:
+        while True:
+            r = self.step()
+            if r is None:
+                return
+            yield r
+
+    def _item(self, t: Any) -> Any:
+        by = self._model.by_key
+        if t is None:
+            return None
+        return by.get(t.grad_fn) if t.grad_fn is not None and t.grad_fn in by else by.get(t)
+
+    def _name(self, t: Any) -> str:
+        it = self._item(t)
+        if it is not None and it.name:
+            return it.name
+        if it is not None and it.kind == "constant" and t.size == 1:
+            return style.fmt_number(t.data.reshape(()).item())
+        if it is not None and it.producer is not None:
+            u = self._unit_of.get(it.producer)
+            if u is not None and len(u.nodes) > 1 and u.out is it.producer:
+                return f"{u.name}.out"
+        return self._model.display_name(it) if it is not None else "?"
+
+    def _arg(self, t: Tensor) -> str:
+        name, val = self._name(t), self._val(t)
+        return name if val == f"= {name}" else f"{name} {val}"
+
+    def _name_node(self, u: Any) -> str:
+        return self._name(self._outputs.get(u.out))
+
+    def _val(self, t: Any) -> str:
+        if t is None:
+            return "(freed)"
+        a = t.data
+        if a.size <= self.max_label_elements:
+            return "= " + style.fmt_array(a, self.max_label_elements).replace("\n", "")
+        return f"{tuple(a.shape)} = {style.fmt_array(a, 0)}"
+
+    def draw(self, focus: bool | int | None = None, *, rankdir: str = "LR",
+             show_data: bool = True) -> Diagram:
+        """The graph built so far (ops not run yet are not drawn), the latest op highlighted.
+        ``focus=k`` (or ``True``: the latest) draws only the neighbourhood of step ``k``."""
+        from autograd_lite.viz.stepper import _focus
+        k = len(self.steps) - 1 if focus is None or focus is True or focus is False \
+            else int(focus)
+        model = _build(self.output, names=self._names, outputs=self._outputs,
+                       inputs=self._inputs, max_nodes=None, collapse=False,
+                       cluster_modules=True)
+        if not self.internals:
+            apply_internals(model)
+            hide_boxed(model)
+        ran = {n for u in self._units[:k + 1] for n in u.nodes}
+        for o in model.ops:
+            if o.node not in ran:
+                o.folded = True
+                o.output.hidden = True
+        ov = _Overlay()
+        if k >= 0:
+            cur = self._units[k]
+            ov.current_nodes = set(cur.nodes)
+            ov.done = ran - set(cur.nodes)
+            ov.title = f"forward {self.steps[k].text}   (op {k + 1} of {len(self._units)})"
+            if focus is not None and focus is not False:
+                _focus(model, set(cur.nodes))
+        else:
+            ov.title = f"forward: {len(self._units)} ops to go"
+        return _emit(model, show_data=show_data, show_grad=False, rankdir=rankdir,
+                     max_el=self.max_label_elements, overlay=ov)
+
+    def backward(self, **kwargs: Any) -> Any:
+        """A :class:`~autograd_lite.viz.BackwardStepper` on the same output (same picture)."""
+        from autograd_lite.viz.stepper import BackwardStepper
+        kwargs.setdefault("internals", self.internals)
+        kwargs.setdefault("names", self._names)
+        return BackwardStepper(self.output, **kwargs)
+
+    def to_html(self, path: str | os.PathLike, focus: bool = False,
+                title: str = "forward, step by step") -> str:
+        """Show every op and write the offline player page (one frame per op)."""
+        from autograd_lite.viz.stepper_html import player_page
+        self.run()
+        frames = [self.draw(focus=k) if focus else self._draw_at(k)
+                  for k in range(len(self.steps))]
+        page = player_page(self, frames, title)
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(page)
+        return os.fspath(path)
+
+    def _draw_at(self, k: int) -> Diagram:
+        saved = self.steps
+        self.steps = saved[:k + 1]
+        try:
+            return self.draw()
+        finally:
+            self.steps = saved
+
+    def table_html(self) -> str:
+        """The steps as an HTML table (rows carry ``data-step``)."""
+        import html
+        rows = "".join(f"<tr data-step='{r.index}'><td>{html.escape(r.text)}</td></tr>"
+                       for r in self.steps)
+        return f"<table><thead><tr><th>forward step</th></tr></thead><tbody>{rows}</tbody></table>"
