@@ -9,7 +9,7 @@
 >>> x.grad.item(), y.grad.item(), z.grad.item()
 (-4.0, -4.0, 3.0)
 """
-from autograd_lite.tensor import Tensor, tensor  # first: it pulls in ops and the engine
+from autograd_lite.tensor import DimensionError, Tensor, tensor  # first: ops and the engine
 from autograd_lite._dtypes import get_default_dtype, set_default_dtype
 from autograd_lite.backward import grad
 from autograd_lite.factories import (arange, eye, full, full_like, linspace, ones, ones_like,
@@ -29,7 +29,7 @@ from autograd_lite import functional, testing  # noqa: E402
 __version__ = "0.1.0"
 
 __all__ = [
-    "Tensor", "tensor", "Function", "grad", "functional", "testing",
+    "Tensor", "tensor", "Function", "grad", "functional", "testing", "DimensionError",
     "set_default_dtype", "get_default_dtype", "manual_seed",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
     "is_anomaly_enabled",

@@ -534,11 +534,15 @@ def _op_error(name: str, ts: Sequence[Tensor], e: Exception) -> Exception:
     if isinstance(e, IndexError) and not isinstance(e, ValueError):
         # an index out of range stays an IndexError, as for Python sequences and PyTorch
         return IndexError(f"{name.lower()}: {e} (input shapes {_shapes(ts)})")
+    dtypes = ", ".join(str(t.data.dtype) for t in ts)
     if isinstance(e, (ValueError, IndexError)):
-        return ValueError(f"{name.lower()}: invalid input shapes ({_shapes(ts)}): {e}")
+        if "broadcast" in str(e) or "shape" in str(e):
+            return ValueError(f"{name.lower()}: invalid input shapes ({_shapes(ts)}): {e}")
+        return ValueError(f"{name.lower()}: {e} (input shapes {_shapes(ts)}, dtypes {dtypes})")
     if isinstance(e, TypeError):
-        return TypeError(f"{name.lower()}: unsupported input dtypes "
-                         f"({', '.join(str(t.data.dtype) for t in ts)}): {e}")
+        return TypeError(f"{name.lower()}: unsupported input dtypes ({dtypes}): {e}")
+    if isinstance(e, ArithmeticError):  # OverflowError (inf into an int), ZeroDivisionError
+        return ValueError(f"{name.lower()}: {e} (input shapes {_shapes(ts)}, dtypes {dtypes})")
     return e
 
 

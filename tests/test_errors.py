@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import autograd_lite as ag
+from autograd_lite.nn import functional as F
 from autograd_lite.testing import GradcheckError, gradcheck
 
 
@@ -254,3 +255,59 @@ def test_randint_with_high_and_size_only_starts_at_zero():
     t = ag.randint(3, (100,))
     assert t.shape == (100,) and t.dtype == np.int64
     assert t.data.min() >= 0 and t.data.max() <= 2
+
+
+# ----------------------------------------------------------------------------- round 2: op names
+@pytest.mark.parametrize("call, exc, start", [
+    # the op the user called, not an inner one
+    (lambda: F.linear(ag.ones(3, 2), ag.ones(4, 2), ag.ones(3)), ValueError, "linear:"),
+    (lambda: ag.std(ag.ones(2, 3), axis=7), ValueError, "std:"),
+    (lambda: ag.ones(2, 3).view(7), ValueError, "view:"),
+    (lambda: ag.ones(2, 3).expand(4, 4), ValueError, "expand:"),
+    (lambda: ag.cat([ag.ones(2, 3), ag.ones(2, 4)]), ValueError, "cat:"),
+    # internal errors that leaked before
+    (lambda: ag.pad(ag.tensor([1, 2]), 1, constant_values=np.inf), ValueError, "pad:"),
+    (lambda: ag.argmax(ag.ones(2, 3), axis=(0, 1)), TypeError, "argmax:"),
+    (lambda: ag.softmax(ag.ones(2, 3), axis=(0,)), TypeError, "softmax:"),
+    (lambda: ag.ones(3).astype("nope"), TypeError, "astype:"),
+    (lambda: ag.tensor([2]) ** ag.tensor([-1]), ValueError, "pow:"),
+])
+def test_errors_start_with_the_op_the_user_called(call, exc, start):
+    with pytest.raises(exc) as ei:
+        call()
+    assert str(ei.value).startswith(start), str(ei.value)
+
+
+def test_cross_entropy_of_an_empty_batch_with_probabilities_is_nan_not_zero_division():
+    x = ag.tensor(np.zeros((0, 3)), requires_grad=True)
+    with np.errstate(all="ignore"):
+        loss = F.cross_entropy(x, ag.tensor(np.zeros((0, 3))))
+    assert np.isnan(loss.item())
+    loss.backward()
+    assert x.grad.shape == (0, 3)
+
+
+def test_multiplying_by_a_python_complex_works_as_numpy():
+    t = ag.ones(2) * 1j
+    assert t.dtype.kind == "c" and np.allclose(t.data, [1j, 1j])
+
+
+@pytest.mark.parametrize("call", [
+    lambda: ag.ones(2, 3).sum(5),
+    lambda: ag.ones(2, 3).mean(-3),
+    lambda: ag.ones(2, 3).max(2),
+    lambda: ag.ones(2, 3).squeeze(4),
+    lambda: ag.ones(2).unsqueeze(4),
+    lambda: ag.ones(2, 3).transpose(0, 5),
+    lambda: ag.ones(2, 3).flatten(0, 7),
+    lambda: ag.cat([ag.ones(2)], 3),
+    lambda: ag.stack([ag.ones(2)], 3),
+    lambda: ag.softmax(ag.ones(2), axis=3),
+    lambda: ag.logsumexp(ag.ones(2), axis=3),
+    lambda: ag.argmax(ag.ones(2), axis=3),
+    lambda: ag.ones(2, 3).size(2),
+])
+def test_an_axis_out_of_range_is_both_value_error_and_index_error(call):
+    for exc in (ValueError, IndexError, ag.DimensionError):
+        with pytest.raises(exc):
+            call()

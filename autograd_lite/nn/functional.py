@@ -619,7 +619,10 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, size_average: Any
         wl = logp if w is None else logp * w.reshape(wshape).astype(x.dtype)
         loss = -(wl * t).sum(cdim)
         if reduction == "mean":
-            return loss.sum() * (c / x.size) if x.ndim > 1 else loss
+            if x.ndim == 1:
+                return loss
+            # (an empty batch: the mean of nothing is NaN, as PyTorch; c / 0 would raise)
+            return loss.sum() * (c / x.size if x.size else float("nan"))
         return _reduce(loss, reduction)
     if label_smoothing == 0:  # the common case: one fused node (ops/loss.py)
         t, valid, _ = _class_targets("cross_entropy", x, target, ignore_index, need_mask=False)

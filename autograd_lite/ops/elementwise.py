@@ -312,7 +312,11 @@ AsType = Op("AsType", lambda x, dtype: x.astype(dtype), _astype_vjp, reads=(),
 def astype(x: Any, dtype: Any) -> Tensor:
     """A copy cast to ``dtype``; differentiable between floating dtypes."""
     x = as_tensor(x)
-    dtype = np.dtype(dtype)
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"astype: {dtype!r} is not a dtype (e.g. np.float32, 'float64', "
+                        "np.int64)") from None
     if dtype == x.data.dtype:
         return Clone.unary(x)
     return AsType.apply((x,), {"dtype": dtype})

@@ -21,7 +21,7 @@ from autograd_lite import _dtypes
 from autograd_lite.explain import Explain, formula
 from autograd_lite.node import Op, arr, as_tensor, dual
 from autograd_lite.ops.elementwise import Exp, maximum, minimum
-from autograd_lite.tensor import Tensor
+from autograd_lite.tensor import DimensionError, Tensor
 
 __all__ = ["sum", "mean", "max", "min", "amax", "amin", "var", "std", "logsumexp", "softmax",
            "log_softmax", "argmax", "argmin", "normalize_axis", "max_result", "min_result"]
@@ -44,7 +44,9 @@ def normalize_axis(op: str, axis: Any, ndim: int) -> tuple | None:
         if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
             raise TypeError(f"{op}: axis must be an int or a tuple of ints, got {axis!r}")
         if not -builtins.max(ndim, 1) <= a < builtins.max(ndim, 1):
-            raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} dims")
+            raise DimensionError(f"{op}: axis {a} is out of range for a tensor with {ndim} "
+                                 f"dims (expected in [{-builtins.max(ndim, 1)}, "
+                                 f"{builtins.max(ndim, 1) - 1}])")
         out.append(int(a) % builtins.max(ndim, 1))
     if len(set(out)) != len(out):
         raise ValueError(f"{op}: repeated axis in {axis!r}")
@@ -435,6 +437,7 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = No
               keepdim: bool | None = None) -> Tensor:
     """log(sum(exp(x))) over ``axis``, computed stably (shifted by the max)."""
     x, axis, keepdims = _args("logsumexp", x, axis, keepdims, dim, keepdim)
+    x = _dtypes.promote_float(x, "logsumexp")
     return LogSumExp.apply((x,), {"axis": axis, "keepdims": keepdims})
 
 
@@ -463,17 +466,26 @@ LogSoftmax = Op("LogSoftmax", _log_softmax_fwd,
                 explain=Explain(formula("{g} - exp({out}) sum({g}) along axis {axis}")))
 
 
+def _one_axis(op: str, axis: Any) -> int:
+    """``axis`` as one int (TypeError naming ``op`` for a tuple, a float, a bool, ...)."""
+    if isinstance(axis, Tensor) and axis.data.size == 1 and axis.data.dtype.kind in "iu":
+        axis = axis.item()
+    if not isinstance(axis, (int, np.integer)) or isinstance(axis, (bool, np.bool_)):
+        raise TypeError(f"{op}: axis (dim) must be one int here, got {axis!r}")
+    return int(axis)
+
+
 def _axis1(op: str, x: Tensor, axis: Any, dim: Any) -> int | None:
     """The one axis to normalise along; None for a 0-d tensor (its only "axis", 0 or -1)."""
     if dim is not None:
         axis = dim
-    axes = normalize_axis(op, int(axis), x.data.ndim)
+    axes = normalize_axis(op, _one_axis(op, axis), x.data.ndim)
     return None if axes is None else axes[0]
 
 
 def softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
     """exp(x) / sum(exp(x)) along ``axis`` (stable for logits of any magnitude)."""
-    x = as_tensor(x)
+    x = _dtypes.promote_float(as_tensor(x), "softmax")
     a = _axis1("softmax", x, axis, dim)
     if a is None:  # a 0-d tensor is its own, one-element, axis (as PyTorch: softmax = 1)
         return Softmax.apply((x.reshape(1),), {"axis": 0}).reshape(())
@@ -482,7 +494,7 @@ def softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
 
 def log_softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
     """x - logsumexp(x) along ``axis``, computed stably."""
-    x = as_tensor(x)
+    x = _dtypes.promote_float(as_tensor(x), "log_softmax")
     a = _axis1("log_softmax", x, axis, dim)
     if a is None:  # 0-d: log_softmax = 0
         return LogSoftmax.apply((x.reshape(1),), {"axis": 0}).reshape(())
@@ -499,7 +511,7 @@ def _arg(op: str, fn: Any, x: Any, axis: Any, keepdims: bool, dim: Any, keepdim:
     if x.data.size == 0:
         raise ValueError(f"{op}: cannot take the {op} of a zero-size tensor of shape {x.shape}")
     if axis is not None:
-        axes = normalize_axis(op, int(axis), x.data.ndim)
+        axes = normalize_axis(op, _one_axis(op, axis), x.data.ndim)
         axis = None if axes is None else axes[0]  # None: a 0-d tensor (dim 0 or -1 is all)
     return _wrap(np.asarray(fn(x.data, axis=axis, keepdims=keepdims), dtype=np.int64))
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from autograd_lite.explain import Explain, formula
 from autograd_lite.node import Op, as_tensor
-from autograd_lite.tensor import Tensor
+from autograd_lite.tensor import DimensionError, Tensor
 
 __all__ = ["reshape", "view", "flatten", "squeeze", "unsqueeze", "transpose", "permute",
            "expand", "broadcast_to", "getitem", "normalize_index", "concatenate", "cat",
@@ -67,7 +67,15 @@ def _infer(size: int, shape: tuple) -> tuple:
     return shape
 
 
-view = reshape
+def view(x: Any, *shape: Any) -> Tensor:
+    """``torch.Tensor.view``: :func:`reshape` (a NumPy reshape is a view when it can be)."""
+    try:
+        return reshape(x, *shape)
+    except (ValueError, TypeError) as e:
+        msg = str(e)
+        if not msg.startswith("reshape:"):
+            raise
+        raise type(e)("view:" + msg[len("reshape:"):]) from None
 
 
 def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -78,7 +86,7 @@ def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         return reshape(x, 1)
     s, e = start_dim % nd, end_dim % nd
     if not (-nd <= start_dim < nd and -nd <= end_dim < nd) or s > e:
-        raise ValueError(f"flatten: invalid dims start_dim={start_dim}, end_dim={end_dim} for "
+        raise DimensionError(f"flatten: invalid dims start_dim={start_dim}, end_dim={end_dim} for "
                          f"a tensor of shape {x.shape}")
     shp = x.data.shape
     return reshape(x, shp[:s] + (int(np.prod(shp[s:e + 1], dtype=np.int64)),) + shp[e + 1:])
@@ -96,7 +104,7 @@ def squeeze(x: Any, axis: Any = None, *, dim: Any = None) -> Tensor:
     nd = max(len(shp), 1)
     for a in axes:
         if not -nd <= a < nd:
-            raise ValueError(f"squeeze: axis {a} out of range for shape {shp}")
+            raise DimensionError(f"squeeze: axis {a} out of range for shape {shp}")
     axes = {a % nd for a in axes}
     return reshape(x, tuple(n for i, n in enumerate(shp) if not (i in axes and n == 1)))
 
@@ -106,7 +114,7 @@ def unsqueeze(x: Any, dim: int) -> Tensor:
     x = as_tensor(x)
     nd = x.data.ndim + 1
     if not -nd <= dim < nd:
-        raise ValueError(f"unsqueeze: dim {dim} out of range for a tensor of shape {x.shape}")
+        raise DimensionError(f"unsqueeze: dim {dim} out of range for a tensor of shape {x.shape}")
     d = dim % nd
     shp = x.data.shape
     return reshape(x, shp[:d] + (1,) + shp[d:])
@@ -147,7 +155,7 @@ def transpose(x: Any, *dims: int) -> Tensor:
         raise TypeError(f"transpose: expected two dims to swap, got {dims}")
     a, b = dims
     if not (-nd <= a < nd and -nd <= b < nd):
-        raise ValueError(f"transpose: dims {dims} out of range for a tensor of shape {x.shape}")
+        raise DimensionError(f"transpose: dims {dims} out of range for a tensor of shape {x.shape}")
     p = list(range(nd))
     p[a % nd], p[b % nd] = p[b % nd], p[a % nd]
     return permute(x, tuple(p))
@@ -188,7 +196,10 @@ def expand(x: Any, *sizes: Any) -> Tensor:
                   for i, s in enumerate(sizes))
     if any(s < 0 for s in shape):
         raise ValueError(f"expand: -1 is not allowed for new leading dims: {sizes}")
-    return broadcast_to(x, shape)
+    try:
+        return broadcast_to(x, shape)
+    except ValueError as e:
+        raise ValueError(f"expand: {str(e).removeprefix('broadcast_to: ')}") from None
 
 
 # ----------------------------------------------------------------------------- indexing
@@ -314,24 +325,36 @@ def _seq(op: str, tensors: Any) -> list:
     return [as_tensor(t, like) for t in tensors]
 
 
-def concatenate(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
-    """Join tensors along an existing ``axis``; all other dims must match."""
-    ts = _seq("concatenate", tensors)
-    axis = dim if dim is not None else axis
+def _concatenate(op: str, tensors: Sequence[Any], axis: Any) -> Tensor:
+    ts = _seq(op, tensors)
     nd = ts[0].data.ndim
     if nd == 0:
-        raise ValueError("concatenate: zero-dimensional tensors cannot be concatenated")
+        raise ValueError(f"{op}: zero-dimensional tensors cannot be concatenated")
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{op}: axis (dim) must be an int, got {axis!r}")
     if not -nd <= axis < nd:
-        raise ValueError(f"concatenate: axis {axis} out of range for {nd}-d tensors")
-    axis %= nd
+        raise DimensionError(f"{op}: axis {axis} out of range for {nd}-d tensors")
+    axis = int(axis) % nd
     shapes = [t.data.shape for t in ts]
     if any(len(s) != nd or s[:axis] + s[axis + 1:] != shapes[0][:axis] + shapes[0][axis + 1:]
            for s in shapes):
-        raise ValueError(f"concatenate: shapes {shapes} must match except along axis {axis}")
+        raise ValueError(f"{op}: shapes {shapes} must match except along axis {axis}")
     return Concatenate.apply(ts, {"axis": axis})
 
 
-cat = concatenate
+def concatenate(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join tensors along an existing ``axis``; all other dims must match."""
+    return _concatenate("concatenate", tensors, dim if dim is not None else axis)
+
+
+def cat(tensors: Sequence[Any], dim: int = 0, *, axis: int | None = None) -> Tensor:
+    """``torch.cat``: :func:`concatenate` with PyTorch's argument name, which also skips
+    1-d empty tensors (shape ``(0,)``) among higher-dimensional ones, as PyTorch does."""
+    if isinstance(tensors, (list, tuple)) and len(tensors) > 1:
+        kept = [t for t in tensors if not (isinstance(t, Tensor) and t.data.shape == (0,))]
+        if kept and len(kept) < len(tensors):
+            tensors = kept
+    return _concatenate("cat", tensors, axis if axis is not None else dim)
 
 
 def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
@@ -343,7 +366,7 @@ def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> T
         raise ValueError(f"stack: all tensors must have the same shape, got {shapes}")
     nd = len(shapes[0]) + 1
     if not -nd <= axis < nd:
-        raise ValueError(f"stack: axis {axis} out of range for {nd - 1}-d tensors")
+        raise DimensionError(f"stack: axis {axis} out of range for {nd - 1}-d tensors")
     return Stack.apply(ts, {"axis": axis % nd})
 
 
@@ -372,7 +395,14 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0
     x = as_tensor(x)
     pw = _pad_width(pad_width, x.data.ndim, x.data.shape)
     if mode == "constant":
-        return Pad.apply((x,), {"pad_width": pw, "value": constant_values})
+        v = constant_values
+        if isinstance(v, Tensor) and v.data.size == 1:
+            v = v.item()
+        if x.data.dtype.kind in "iub" and isinstance(v, (float, np.floating)) \
+                and not np.isfinite(v):
+            raise ValueError(f"pad: constant_values={v} does not fit a tensor of dtype "
+                             f"{x.data.dtype}; convert it to a floating dtype first")
+        return Pad.apply((x,), {"pad_width": pw, "value": v})
     # Other modes copy input entries: pad an index map, then gather (its VJP scatter-adds).
     ids = np.arange(x.data.size).reshape(x.data.shape)
     try:
