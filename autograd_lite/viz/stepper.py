@@ -450,7 +450,7 @@ class BackwardStepper:
                 uses = self._unit_uses.get(p, 0)
                 state = "complete" if n + 1 >= uses else f"{uses - n - 1} more to come"
                 name = self._name_of(p, _t)
-                lines.append(f"{name} has {uses} users: partial {self._short(prev)} + "
+                lines.append(f"{name} is used {uses} times: partial {self._short(prev)} + "
                              f"{self._short(a)} = {self._short(total)} "
                              f"({n + 1} of {uses} arrived: {state})")
         rec.fanout = tuple(lines)
