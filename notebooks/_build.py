@@ -561,7 +561,7 @@ We draw each graph before and after backward, and walk backprop one op at a time
 `viz.BackwardStepper`.
 """),
         code(SETUP + """
-from IPython.display import display
+from IPython.display import HTML, display
 from autograd_lite import viz
 ag.set_default_dtype(np.float64)"""),
         md(r"""
@@ -616,19 +616,41 @@ viz.draw_graph(l)
 
 `BackwardStepper` runs the engine's own backward loop, one op per step. Each step receives the
 gradient of $l$ with respect to its output (`grad_output`) and sends one gradient to each
-input. Below, the picture after the first two steps: the highlighted op is the one just
-processed, and the gradients known so far are written in.
+input; its text shows how that number was made: the op's local rule in symbols, then with the
+step's numbers (the engine's own values). Below, the picture after the first four steps: the
+highlighted op is the one just processed, and the gradients known so far are written in.
+`draw(focus=k)` draws only the neighbourhood of step `k` (useful for big graphs).
 """),
         code("""
-stepper = viz.BackwardStepper(l)
-for _ in range(2):
+stepper = viz.BackwardStepper(l, names=locals())
+for _ in range(4):
     print(stepper.step().text)
 display(stepper.draw())
+display(stepper.draw(focus=3))
 """),
         code("""
 for record in stepper:          # the remaining steps
     print(record.text)
 display(stepper.draw())
+"""),
+        md(r"""
+The whole pass as one offline page, one frame per step (prev/next buttons or the arrow keys,
+the step table below): open [01_neuron_backward.html](01_neuron_backward.html) in a browser.
+With `quiz=True` the stepper hides each step's numbers until you `answer(...)` them (a wrong
+answer gets a hint from the local rule); `viz.ForwardStepper(fn, *inputs)` walks the forward
+pass the same way.
+"""),
+        code("""
+path = stepper.to_html("01_neuron_backward.html")
+display(HTML(f'<a href="{path}" target="_blank">{path}</a>: {len(stepper.steps)} frames'))
+quiz = viz.BackwardStepper(0.5 * (y_true - ag.sigmoid(x_in * w + b)) ** 2, quiz=True)
+for _ in range(4):
+    quiz.step()
+print(quiz.question)
+print(quiz.answer(-0.2))          # the upstream gradient: not yet multiplied by the local rule
+print(quiz.answer(-0.032))
+w.grad = b.grad = None            # (the quiz's pass adds to .grad: start the check below clean)
+quiz.run()
 """),
         md(r"""
 The lecture's chain, $\frac{\partial l}{\partial w} = \frac{\partial l}{\partial\lambda}
