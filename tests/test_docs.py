@@ -34,8 +34,8 @@ SURFACE = {
         einsum zeros ones full zeros_like ones_like eye arange linspace rand randn""",
     "autograd_lite.Tensor": """numpy item tolist backward detach requires_grad_ retain_grad
         register_hook exp log sqrt sin cos tanh sigmoid relu abs pow clip sum mean max min amax
-        amin var std logsumexp argmax argmin reshape view flatten squeeze unsqueeze transpose permute
-        expand broadcast_to matmul softmax log_softmax""",
+        amin var std logsumexp argmax argmin reshape view flatten squeeze unsqueeze transpose
+        permute expand broadcast_to matmul softmax log_softmax""",
     "autograd_lite.functional": "vjp jacobian hessian hvp",
     "autograd_lite.testing": "gradcheck gradgradcheck GradcheckError taylor_test",
     "autograd_lite.viz": "draw_graph BackwardStepper",
