@@ -137,6 +137,18 @@ def test_complex_variance_is_real(name, kw):
     assert np.all(out.data >= 0) and np.abs(d).max() > 0
 
 
+@pytest.mark.parametrize("name", ["var", "std"])
+def test_float32_variance_of_huge_values_does_not_overflow(name):
+    """torch accumulates float32 variances in double: the squares of |x| ~ 1e19 do not
+    overflow to inf (a float64 pass is taken only when the float32 one overflows)."""
+    a = np.array([-9.2e18, 9.2e18, 1.0, 9.2e18, -1.0, 0.0, 3e30], np.float32)
+    for x in (a[:6], a[[0, 1, 6]]):
+        out = getattr(ag.tensor(x), name)()
+        ref = getattr(torch.tensor(x), name)()
+        assert out.dtype == np.float32
+        np.testing.assert_allclose(out.data, ref.numpy(), rtol=1e-5)
+
+
 def test_var_of_integers_computes_in_the_default_dtype():
     out = ag.tensor([1, 2, 4]).var()
     assert out.dtype == ag.get_default_dtype()

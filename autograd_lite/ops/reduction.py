@@ -307,12 +307,27 @@ def _dof(shape: tuple, axis: tuple | None, correction: Any) -> Any:
     return builtins.max(0, _count(shape, axis) - correction)
 
 
-def _var_fwd(x: np.ndarray, axis: tuple | None, keepdims: bool, correction: Any) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):  # n - correction <= 0: NaN/inf
+def _moment(x: np.ndarray, axis: tuple | None, keepdims: bool, correction: Any,
+            root: bool) -> np.ndarray:
+    """The variance (or, with ``root``, the std) of ``x`` in x's (real) dtype."""
+    dof = _dof(x.shape, axis, correction)
+    with np.errstate(all="ignore"):  # n - correction <= 0: NaN/inf, as PyTorch
         d = _centered(x, axis)
         sq = d.real * d.real + d.imag * d.imag if d.dtype.kind == "c" else d * d
         s = np.add.reduce(sq, axis=axis, keepdims=keepdims)
-        return np.true_divide(s, _dof(x.shape, axis, correction), dtype=s.dtype)
+        v = np.true_divide(s, dof, dtype=s.dtype)
+        if s.dtype.itemsize < 8 and dof > 0 and not np.isfinite(v).all() \
+                and np.isfinite(x).all():
+            # the squares of finite data overflowed float32/16 (|x| ~ 1e19): accumulate in
+            # float64, as PyTorch does, and round once at the end
+            w = _moment(x.astype(np.promote_types(x.dtype, np.float64)), axis, keepdims,
+                        correction, root)
+            return w.astype(s.dtype)
+        return np.sqrt(v) if root else v
+
+
+def _var_fwd(x: np.ndarray, axis: tuple | None, keepdims: bool, correction: Any) -> np.ndarray:
+    return _moment(x, axis, keepdims, correction, False)
 
 
 def _var_vjp(g: Any, out: Any, x: Any, axis: tuple | None, keepdims: bool,
@@ -322,7 +337,7 @@ def _var_vjp(g: Any, out: Any, x: Any, axis: tuple | None, keepdims: bool,
 
 
 def _std_fwd(x: np.ndarray, axis: tuple | None, keepdims: bool, correction: Any) -> np.ndarray:
-    return np.sqrt(_var_fwd(x, axis, keepdims, correction))
+    return _moment(x, axis, keepdims, correction, True)
 
 
 def _std_vjp(g: Any, out: Any, x: Any, axis: tuple | None, keepdims: bool,
