@@ -843,8 +843,9 @@ def d_pool(data: Any, dt: np.dtype, spec: V) -> tuple:
 if F is not None:
     SPECS += [
         V("F.relu", F.relu, lambda x: _tf().relu(x), d_unary, op="relu"),
+        # (a float op here: int/bool inputs compute in the default dtype; torch refuses them)
         V("F.leaky_relu", F.leaky_relu, lambda x, negative_slope: _tf().leaky_relu(
-            x, negative_slope), d_leaky, op="leaky_relu"),
+            x, negative_slope), d_leaky, rule="float", op="leaky_relu"),
         V("F.sigmoid", F.sigmoid, lambda x: torch.sigmoid(x), d_unary, rule="float",
           op="sigmoid"),
         V("F.tanh", F.tanh, lambda x: torch.tanh(x), d_unary, rule="float", op="tanh"),
