@@ -100,6 +100,8 @@ def _count(shape: tuple, axis: tuple | None) -> int:
 def _sum_fwd(x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
     if x.dtype.kind == "f":  # the ufunc reduce directly: np.sum's Python wrapper costs more
         return np.add.reduce(x, axis=axis, keepdims=keepdims)
+    if x.dtype.kind in "bu":  # as PyTorch: sums of bool and unsigned integers are int64
+        return np.sum(x, axis=axis, keepdims=keepdims, dtype=np.int64)
     return np.sum(x, axis=axis, keepdims=keepdims)
 
 
@@ -117,6 +119,8 @@ def _mean_fwd(x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
     if x.dtype.kind == "f" and x.dtype.itemsize >= 4:
         return np.true_divide(np.add.reduce(x, axis=axis, keepdims=keepdims),
                               _count(x.shape, axis), dtype=x.dtype)
+    if x.dtype.kind in "biu":  # as PyTorch's float promotion: the mean is in the default dtype
+        return np.mean(x, axis=axis, keepdims=keepdims).astype(_dtypes.get_default_dtype())
     return np.mean(x, axis=axis, keepdims=keepdims)
 
 
