@@ -98,7 +98,7 @@ def site(tmp_path_factory) -> Path:
         pytest.skip("mkdocs, mkdocs-material, mkdocstrings[python] or mkdocs-jupyter missing "
                     "(pip install -e '.[dev]')")
     out = tmp_path_factory.mktemp("site")
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", AGL_DOCS_EXECUTE="false")
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
     proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q",
                            "-f", str(ROOT / "mkdocs.yml"), "-d", str(out)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)

@@ -1,92 +1,94 @@
-"""Execute every notebook in notebooks/ top to bottom (nbclient, kernel python3, 60 s each).
+"""The notebooks: their sources run, and the committed ``.ipynb`` are built from those sources.
 
-Each notebook must run without error and show at least one picture (a PNG or SVG output:
-a matplotlib figure or a Graphviz graph). A notebook whose metadata says it needs an
-``autograd_lite`` subpackage that is not importable, or Graphviz's ``dot`` binary when it is
-missing, is skipped with the reason.
+Each notebook's source is ``notebooks/NN_name.py`` (jupytext percent format). The test executes
+every source top to bottom (nbclient, kernel python3, within a 60 s budget each), so each
+number a notebook asserts is checked on every run, and each must show at least one picture.
+The ``.ipynb`` beside a source is committed with its outputs (readers on GitHub and the docs site
+see them); a test fails when it does not hold exactly its source's cells, i.e. when a source
+changed and ``python tools/notebooks.py NN`` was not run. A notebook whose metadata says it needs
+an ``autograd_lite`` subpackage that is missing, or Graphviz's ``dot`` binary when it is absent,
+is skipped with the reason.
 """
 from __future__ import annotations
 
 import importlib.util
 import os
 import shutil
-import time
+import sys
 from pathlib import Path
 
 import pytest
 
 nbformat = pytest.importorskip("nbformat")
-nbclient = pytest.importorskip("nbclient")
+pytest.importorskip("nbclient")
+pytest.importorskip("jupytext")
 
-NB_DIR = Path(__file__).resolve().parent.parent / "notebooks"
-NOTEBOOKS = sorted(p for p in NB_DIR.glob("[0-9][0-9]_*.ipynb"))
-TIMEOUT = 60  # per cell
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tools import notebooks as nbtool  # noqa: E402
+
+SOURCES = nbtool.sources()
 # whole notebook, including kernel start-up; raise it on a slow machine
 BUDGET = float(os.environ.get("AGL_NOTEBOOK_BUDGET", "60"))
 PICTURES = ("image/png", "image/svg+xml")
 
 
-def _kernel_name() -> str:
-    """``python3`` if a kernel spec of that name is found (ipykernel provides one natively);
-    otherwise register this interpreter's ipykernel for the current user and use it."""
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-
-    try:
-        KernelSpecManager().get_kernel_spec("python3")
-        return "python3"
-    except NoSuchKernel:
-        from ipykernel.kernelspec import install
-
-        install(user=True, kernel_name="python3")
-        return "python3"
-
-
 def _pictures(nb) -> int:
-    n = 0
+    return sum(any(k in out.get("data", {}) for k in PICTURES)
+               for cell in nb.cells for out in cell.get("outputs", []))
+
+
+def test_notebooks_dir_holds_sources_and_their_notebooks_only():
+    assert len(SOURCES) >= 10, [p.name for p in SOURCES]
+    # files a notebook writes when it runs (e.g. a stepper's HTML page) are gitignored
+    names = {p.name for p in nbtool.NB_DIR.iterdir()
+             if not p.name.startswith(".") and p.suffix != ".html"}
+    expected = {p.name for p in SOURCES} | {p.with_suffix(".ipynb").name for p in SOURCES}
+    assert names <= expected | {"__pycache__"}, f"unexpected files: {sorted(names - expected)}"
+
+
+@pytest.mark.parametrize("src", SOURCES, ids=[p.stem for p in SOURCES])
+def test_source_opens_with_what_it_teaches(src: Path):
+    nb = nbtool.read_source(src)
+    first = nb.cells[0]
+    assert first.cell_type == "markdown" and first.source.startswith("# "), src.name
+    assert "teaches" in first.source, f"{src.name}: the first cell must say what it teaches"
+
+
+@pytest.mark.parametrize("src", SOURCES, ids=[p.stem for p in SOURCES])
+def test_committed_notebook_is_built_from_its_source(src: Path):
+    ipynb = src.with_suffix(".ipynb")
+    assert ipynb.exists(), f"{ipynb.name} is missing: run python tools/notebooks.py {src.name[:2]}"
+    nb = nbformat.read(ipynb, as_version=4)
+    assert nbtool.cell_sources(nb) == nbtool.cell_sources(nbtool.read_source(src)), (
+        f"{ipynb.name} does not match {src.name}: run python tools/notebooks.py {src.name[:2]}")
+    assert nb.metadata.get("autograd_lite") == nbtool.read_source(src).metadata.get(
+        "autograd_lite"), f"{ipynb.name}: metadata differs from {src.name}"
     for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            data = out.get("data", {})
-            if any(k in data for k in PICTURES):
-                n += 1
-    return n
-
-
-def test_there_are_ten_notebooks_each_opening_with_what_it_teaches():
-    assert len(NOTEBOOKS) == 10, [p.name for p in NOTEBOOKS]
-    for path in NOTEBOOKS:
-        nb = nbformat.read(path, as_version=4)
-        first = nb.cells[0]
-        assert first.cell_type == "markdown", path.name
-        assert "teaches" in first.source, f"{path.name}: first cell must say what it teaches"
-        for cell in nb.cells:
-            if cell.cell_type == "code":
-                assert not cell.outputs, f"{path.name}: commit notebooks without outputs"
+        if cell.cell_type == "code":
+            assert cell.get("execution_count") is not None, \
+                f"{ipynb.name}: committed without outputs (run python tools/notebooks.py)"
+            assert not [o for o in cell.outputs if o.get("output_type") == "error"], ipynb.name
+    assert _pictures(nb) >= 1, f"{ipynb.name}: committed without its pictures"
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs_and_draws(path: Path, monkeypatch):
-    nb = nbformat.read(path, as_version=4)
+@pytest.mark.parametrize("src", SOURCES, ids=[p.stem for p in SOURCES])
+def test_notebook_runs_and_draws(src: Path):
+    nb = nbtool.read_source(src)
     meta = nb.metadata.get("autograd_lite", {})
     for sub in meta.get("requires", []):
         if importlib.util.find_spec(f"autograd_lite.{sub}") is None:
-            pytest.skip(f"{path.name} needs autograd_lite.{sub}, which is not there yet")
+            pytest.skip(f"{src.name} needs autograd_lite.{sub}, which is not there yet")
     if meta.get("dot") and shutil.which("dot") is None:
-        pytest.skip(f"{path.name} draws graphs and needs Graphviz's `dot` binary")
+        pytest.skip(f"{src.name} draws graphs and needs Graphviz's `dot` binary")
+    import nbclient
 
-    # A headless backend for anything that is not the inline one; few BLAS threads.
-    monkeypatch.setenv("MPLBACKEND", "Agg")
-    monkeypatch.setenv("OPENBLAS_NUM_THREADS", os.environ.get("OPENBLAS_NUM_THREADS", "1"))
-    monkeypatch.setenv("PYTHONHASHSEED", "0")
-    client = nbclient.NotebookClient(nb, timeout=TIMEOUT, kernel_name=_kernel_name(),
-                                     resources={"metadata": {"path": str(NB_DIR)}})
-    start = time.perf_counter()
     try:
-        client.execute()
+        elapsed = nbtool.execute(nb)
     except nbclient.exceptions.CellExecutionError as e:  # show the failing cell's traceback
-        pytest.fail(f"{path.name} failed:\n{e}")
+        pytest.fail(f"{src.name} failed:\n{e}")
     except nbclient.exceptions.CellTimeoutError:
-        pytest.fail(f"{path.name}: a cell took longer than {TIMEOUT} s")
-    elapsed = time.perf_counter() - start
-    assert _pictures(nb) >= 1, f"{path.name} produced no picture (PNG/SVG output)"
-    assert elapsed < BUDGET, f"{path.name} took {elapsed:.0f} s (budget {BUDGET:.0f} s)"
+        pytest.fail(f"{src.name}: a cell took longer than {nbtool.TIMEOUT} s")
+    assert _pictures(nb) >= 1, f"{src.name} produced no picture (PNG/SVG output)"
+    assert elapsed < BUDGET, f"{src.name} took {elapsed:.0f} s (budget {BUDGET:.0f} s)"
