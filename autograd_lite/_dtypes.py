@@ -85,7 +85,7 @@ def promote_floats(a: Any, b: Any, op: str = "?", complex_ok: bool = True) -> tu
     """Two operands of a float-producing op (a loss, the two sides of ``linear``/``conv2d``)
     made floating: an integer or bool operand takes the other one's floating dtype, or the
     default dtype when neither is floating. Two floating operands come back as they are (the
-    op then promotes them as NumPy does). Complex operands as in :func:`promote_float`."""
+    op then promotes them as NumPy does). Complex operands as in `promote_float`."""
     ka, kb = a.dtype.kind, b.dtype.kind
     if ka == "f" and kb == "f":
         return a, b

@@ -327,9 +327,9 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
 
 def iter_backward(root: Tensor, gradient: Any = None,
                   retain_graph: bool = False) -> Iterator[Step]:
-    """Run ``root.backward(gradient)`` one node at a time, yielding a :class:`Step` per node
-    in the order backward processes them (reverse topological). Exhausting it leaves exactly
-    the ``.grad`` values ``root.backward()`` would."""
+    """Run ``root.backward(gradient)`` one node at a time, yielding a
+    [`Step`][autograd_lite.backward.Step] per node in the order backward processes them (reverse
+    topological). Exhausting it leaves exactly the ``.grad`` values ``root.backward()`` would."""
     grads = _root_grads([root], None if gradient is None else [gradient], "backward")
     return (Step(node, _as_tensor_grad(g),
                  tuple(None if gi is None else _as_tensor_grad(gi) for gi in gins))

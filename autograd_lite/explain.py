@@ -1,8 +1,8 @@
 """Step templates: how an op's VJP rules read, for teaching (``viz.BackwardStepper``).
 
-An op may carry an :class:`Explain` beside its VJP rules (``Op(..., explain=Explain(...))``);
+An op may carry an `Explain` beside its VJP rules (``Op(..., explain=Explain(...))``);
 a library function made of several ops (``F.linear``, ``F.binary_cross_entropy``) may carry
-one on its :class:`~autograd_lite.scope.OpCall` scope entry. The engine never reads them: a
+one on its `OpCall` scope entry. The engine never reads them: a
 forward or backward costs the same with or without. ``viz`` reads them through
 ``node.explain`` and fills in the numbers of one step: the upstream gradient, the saved inputs
 and output, and the gradient the engine produced (a template never computes the gradient; the
@@ -70,10 +70,10 @@ def formula(text: str, shapes: bool = False, unbroadcast: bool = False) -> Rule:
 
 
 class Explain:
-    """The step template of one op (or one library call): one :class:`Rule` per input.
+    """The step template of one op (or one library call): one `Rule` per input.
 
     ``Explain(*rules, names=None, note=None, roles=None)``. A plain string is a
-    :func:`formula` rule. When there are fewer rules than inputs (ops with any number of
+    `formula` rule. When there are fewer rules than inputs (ops with any number of
     inputs, such as ``concatenate``) the last rule is used for the rest. ``note`` optionally
     gives one more line for the whole step, ``note(out, *inputs, **kwargs) -> str | None``
     (``averaged over n = 6 elements``). ``names`` overrides the input placeholders.

@@ -20,7 +20,7 @@
 
 How a call is recorded. ``MyOp.apply(*args, **kwargs)`` runs ``forward`` with grad mode off
 (so it records nothing), then, if grad mode is on and some Tensor argument requires grad,
-records one graph :class:`~autograd_lite.node.Node` per differentiable output, named after the
+records one graph [`Node`][autograd_lite.node.Node] per differentiable output, named after the
 class (``str(out.grad_fn) == "MyOpBackward"``). The node's inputs are the Tensor arguments
 (in order); other arguments are passed to ``forward`` but are not part of the graph. From then
 on the node is handled by the engine exactly like a built-in op: hooks, ``retain_graph``,
@@ -147,7 +147,7 @@ class _FunctionOp:
     @property
     def explain(self) -> Any:
         """The stepper's template: the class attribute ``explain`` (an
-        :class:`~autograd_lite.explain.Explain`) if the Function defines one, else a generic
+        `Explain`) if the Function defines one, else a generic
         ``Name.backward(ctx, g)[i]``."""
         from autograd_lite.explain import GENERIC
         e = getattr(self.cls, "explain", None)

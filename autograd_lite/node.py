@@ -1,9 +1,9 @@
 """Graph nodes and the one op-definition helper.
 
-An :class:`Op` is a forward on ndarrays plus one vector-Jacobian product (VJP) rule per input,
-written in a vocabulary that works on Tensors and ndarrays alike (see :class:`Op`). Calling an
-op runs the forward; when grad mode is on and some input requires grad, it also records a
-:class:`Node` (the output's ``grad_fn``).
+An [`Op`][autograd_lite.node.Op] is a forward on ndarrays plus one vector-Jacobian product (VJP)
+rule per input, written in a vocabulary that works on Tensors and ndarrays alike (see
+[`Op`][autograd_lite.node.Op]). Calling an op runs the forward; when grad mode is on and some input
+requires grad, it also records a [`Node`][autograd_lite.node.Node] (the output's ``grad_fn``).
 
 Read-only introspection surface of a node (what ``viz`` and users may rely on):
 
@@ -16,7 +16,7 @@ Read-only introspection surface of a node (what ``viz`` and users may rely on):
 - ``node.freed``           True once backward released the saved values
 - ``node.trace``           creation stack (only recorded under ``detect_anomaly``)
 - ``node.saved_arrays()``  ``(label, ndarray)`` pairs the node keeps for its backward
-- ``node.explain``         the op's step template (:class:`~autograd_lite.explain.Explain`)
+- ``node.explain``         the op's step template (`Explain`)
                            for the stepper, or ``None``
 """
 from __future__ import annotations
@@ -138,7 +138,7 @@ def as_tensor(x: Any, like: np.ndarray | None = None) -> Tensor:
     """Wrap a non-Tensor operand. A Python or NumPy scalar next to ``like`` takes the dtype
     PyTorch gives it (so ``float32_tensor * 2.0``, ``* np.float64(2)`` and ``* 2`` stay
     float32, ``int_tensor * 0.5`` is the default dtype, ``* 1j`` complex); arrays are used as
-    they are (the op then promotes them as tensors, see :func:`result_type`)."""
+    they are (the op then promotes them as tensors, see `result_type`)."""
     if isinstance(x, Tensor):
         return x
     if isinstance(x, np.ndarray):
@@ -168,7 +168,7 @@ def _cast(t: Tensor, dtype: np.dtype) -> Tensor:
 
 
 def promote(ts: Sequence[Tensor]) -> list:
-    """The operands of an op, cast where PyTorch's :func:`result_type` differs from what NumPy
+    """The operands of an op, cast where PyTorch's `result_type` differs from what NumPy
     would compute with them (only those that NumPy would not bring to it by itself)."""
     arrays = [t.data for t in ts]
     rt = result_type(*arrays)
@@ -217,7 +217,7 @@ class Node:
 
     @property
     def explain(self) -> Any:
-        """The op's step template (an :class:`~autograd_lite.explain.Explain`) or ``None``:
+        """The op's step template (an `Explain`) or ``None``:
         how its VJP rules read, for ``viz.BackwardStepper``. Never used by backward."""
         return getattr(self.op, "explain", None)
 
@@ -351,13 +351,14 @@ class Op:
     ``vjp_all`` instead takes ``(g, out, inputs, needs, **kwargs)`` and returns a list (for ops
     with a variable number of inputs). ``reads`` lists the inputs whose values the rules use
     (default: all); the others may change in place before backward. Two-operand ops
-    (:meth:`binary`) promote their operands' dtypes as PyTorch (:func:`promote`); ``promote``
-    names the inputs that :meth:`apply` promotes together (``True``: all; default: none).
-    ``explain`` is the op's step template (:class:`~autograd_lite.explain.Explain`), written
-    beside its rules for the stepper; the engine never reads it.
+    ([`binary`][autograd_lite.node.Op.binary]) promote their operands' dtypes as PyTorch
+    ([`promote`][autograd_lite.node.Op.promote]); ``promote`` names the inputs that
+    [`apply`][autograd_lite.node.Op.apply] promotes together (``True``: all; default: none).
+    ``explain`` is the op's step template (`Explain`), written beside its rules for the stepper; the
+    engine never reads it.
 
     Rules are written once, in a vocabulary that works on Tensors and on ndarrays alike
-    (operators, ``.sum/.reshape/.swapaxes``, indexing, :func:`arr` for masks and :func:`dual`
+    (operators, ``.sum/.reshape/.swapaxes``, indexing, `arr` for masks and `dual`
     functions, like HIPS autograd's ``anp``): with ``create_graph=True`` they get Tensors and are
     recorded (double backward); in a plain backward they get the ndarrays, so a gradient costs
     what the NumPy expression costs.
@@ -386,7 +387,7 @@ class Op:
         return f"Op({self.name})"
 
     def __call__(self, *args: Any, **kwargs: Any) -> Tensor:
-        """Apply to Tensors (other operands are wrapped with :func:`as_tensor`)."""
+        """Apply to Tensors (other operands are wrapped with `as_tensor`)."""
         if len(args) == 1 and not kwargs and isinstance(args[0], Tensor):
             return self.unary(args[0])
         if len(args) == 2:

@@ -1,7 +1,7 @@
 """The library's one random generator.
 
 Every random factory (``rand``, ``randn``), initializer (``nn.init``), dropout mask and data
-shuffle draws from :func:`get_generator` at call time, so ``manual_seed`` makes all of them
+shuffle draws from `get_generator` at call time, so ``manual_seed`` makes all of them
 reproducible at once.
 """
 from __future__ import annotations

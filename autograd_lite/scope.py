@@ -1,13 +1,13 @@
 """Scopes: which ``nn.Module`` call, and which library function, was running when an op was
 recorded.
 
-``nn.Module.__call__`` enters :func:`module_scope`; the engine stores the current scope path
+``nn.Module.__call__`` enters `module_scope`; the engine stores the current scope path
 (a tuple of entries, outermost first) on every node it records, and ``viz`` reads it
 (``node.scope``) to draw one cluster per module call. The core never imports ``nn``: a scope
 entry is any object.
 
 A library function built from several recorded ops (``F.linear`` is a transpose, a matmul and
-an add) is wrapped with :func:`public_op`: while it runs, an :class:`OpCall` entry naming it
+an add) is wrapped with `public_op`: while it runs, an `OpCall` entry naming it
 is on the scope path, so ``viz`` and the stepper can show its nodes as the one op the user
 called; and an error raised inside it names that function (``linear: ...``), not the inner op
 that failed (``add: ...``).
@@ -55,7 +55,7 @@ def module_scope(owner: object) -> Iterator[tuple]:
 class OpCall:
     """A scope entry for one call of a library function (``name``: what the user called;
     ``explain``: its step template for the stepper, an
-    :class:`~autograd_lite.explain.Explain`, or ``None``)."""
+    `Explain`, or ``None``)."""
 
     __slots__ = ("name", "explain")
 
@@ -68,7 +68,7 @@ class OpCall:
 
 
 def module_path(scope: tuple | None) -> tuple:
-    """The module entries of a scope path (the :class:`OpCall` entries left out)."""
+    """The module entries of a scope path (the `OpCall` entries left out)."""
     if not scope:
         return ()
     return tuple(e for e in scope if not isinstance(e, OpCall))
@@ -90,7 +90,7 @@ def _renamed(e: BaseException, name: str) -> BaseException:
 def public_op(name: str, explain: Any = None) -> Callable[[F], F]:
     """Decorator for a library function made of several recorded ops (see the module doc).
 
-    Ops recorded while it runs carry an :class:`OpCall` ``name`` entry on their scope path;
+    Ops recorded while it runs carry an `OpCall` ``name`` entry on their scope path;
     a ``ValueError``/``TypeError``/``IndexError`` raised inside gets ``name:`` in front of its
     message (the type is kept, so ``except IndexError`` still works). ``explain`` is the
     call's step template (the stepper shows the call as one step with that rule).

@@ -54,8 +54,8 @@ class Tensor:
 
     ``Tensor(data, requires_grad=False, dtype=None)``: ``data`` is a Python scalar, nested
     list, NumPy array or Tensor (always copied). Python floats get the default dtype
-    (float32 unless :func:`set_default_dtype`), ints int64, bools bool; arrays keep theirs.
-    Only floating tensors may require grad.
+    (float32 unless [`set_default_dtype`][autograd_lite.set_default_dtype]), ints int64, bools bool;
+    arrays keep theirs. Only floating tensors may require grad.
     """
 
     __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_vcount", "_stamp", "_hooks",

@@ -95,8 +95,8 @@ def gradcheck(f: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
 
     ``inputs`` is a Tensor or a tuple (of Tensors and other arguments); the float Tensors that
     require grad (or all float Tensors, if none does) are copied to float64 and checked.
-    Returns True, or raises :class:`GradcheckError` naming the input, the element (input and
-    output index), and the analytic and numeric values.
+    Returns True, or raises [`GradcheckError`][autograd_lite.testing.GradcheckError] naming the
+    input, the element (input and output index), and the analytic and numeric values.
     """
     if not eps > 0:
         raise ValueError(f"gradcheck: eps must be positive, got {eps}")
@@ -160,7 +160,8 @@ _EPS64 = float(np.finfo(np.float64).eps)
 
 
 class TaylorReport:
-    """The result of :func:`taylor_test`: a table of step sizes and Taylor errors.
+    """The result of [`taylor_test`][autograd_lite.testing.taylor_test]: a table of step sizes and
+    Taylor errors.
 
     Attributes (NumPy arrays of length ``steps`` unless said otherwise):
 
@@ -336,7 +337,8 @@ def taylor_test(f: Callable, inputs: Any, direction: Any = None, h0: float = 1.0
     Rows where E1 is at floating-point round-off level (about 1e3 * machine epsilon times the
     size of the terms) are shown as such and left out of the orders. ``passed`` is true when the
     median of the last three valid orders of E1 is at least ``min_order``. Returns a
-    :class:`TaylorReport`; it prints as a table and renders as HTML in notebooks.
+    [`TaylorReport`][autograd_lite.testing.TaylorReport]; it prints as a table and renders as HTML
+    in notebooks.
     """
     if steps < 2:
         raise ValueError(f"taylor_test: steps must be at least 2 to observe an order, got {steps}")

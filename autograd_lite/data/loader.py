@@ -42,9 +42,10 @@ class DataLoader:
     """Iterate over a dataset in minibatches, as PyTorch's ``DataLoader``.
 
     Args:
-        dataset: a :class:`TensorDataset`, or any object with ``__len__`` and ``__getitem__``
-            (samples are collated with :func:`default_collate` or ``collate_fn``). NumPy
-            arrays and Tensors are accepted directly (wrapped in a ``TensorDataset``).
+        dataset: a [`TensorDataset`][autograd_lite.data.TensorDataset], or any object with
+            ``__len__`` and ``__getitem__`` (samples are collated with
+            [`default_collate`][autograd_lite.data.default_collate] or ``collate_fn``). NumPy arrays
+            and Tensors are accepted directly (wrapped in a ``TensorDataset``).
         batch_size: samples per batch.
         shuffle: draw a fresh random order at the start of every epoch (every ``iter()``)
             from ``autograd_lite.random.get_generator()``, so ``ag.manual_seed(s)`` fixes the

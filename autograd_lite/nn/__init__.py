@@ -1,6 +1,6 @@
 """``autograd_lite.nn``: modules, layers, activations, losses, initialisers and checkpoints.
 
-PyTorch's names, signatures and defaults. The math lives in :mod:`autograd_lite.nn.functional`;
+PyTorch's names, signatures and defaults. The math lives in `autograd_lite.nn.functional`;
 the Module classes hold parameters and call it.
 
 >>> import autograd_lite as ag

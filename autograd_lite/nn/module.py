@@ -1,11 +1,12 @@
 """``Parameter`` and ``Module``: PyTorch's conventions on top of the Tensor API.
 
-Assigning a :class:`Parameter`, a :class:`Module` or (for names registered with
-:meth:`Module.register_buffer`) a Tensor as an attribute registers it, in order, in
-``_parameters`` / ``_modules`` / ``_buffers``. ``named_parameters`` walks own parameters first,
-then children in registration order, with dotted names (``"0.weight"``). ``__call__`` runs
-``forward`` inside :func:`autograd_lite.scope.module_scope`, so every op recorded during the
-call carries this module in ``node.scope`` (read by ``viz`` to cluster a module's tensors).
+Assigning a [`Parameter`][autograd_lite.nn.Parameter], a [`Module`][autograd_lite.nn.Module] or (for
+names registered with [`Module.register_buffer`][autograd_lite.nn.Module.register_buffer]) a Tensor
+as an attribute registers it, in order, in ``_parameters`` / ``_modules`` / ``_buffers``.
+``named_parameters`` walks own parameters first, then children in registration order, with dotted
+names (``"0.weight"``). ``__call__`` runs ``forward`` inside `autograd_lite.scope.module_scope`, so
+every op recorded during the call carries this module in ``node.scope`` (read by ``viz`` to
+cluster a module's tensors).
 """
 from __future__ import annotations
 
@@ -370,7 +371,7 @@ class Module:
         """Parameters and persistent buffers by dotted name (own first, then children).
 
         Values are Tensors sharing memory with the module (detached unless ``keep_vars``);
-        :func:`autograd_lite.nn.save` writes them to a file.
+        [`autograd_lite.nn.save`][autograd_lite.nn.save] writes them to a file.
         """
         if destination is None:
             destination = OrderedDict()

@@ -94,7 +94,7 @@ class BatchNorm1d(_BatchNorm):
 
 class BatchNorm2d(_BatchNorm):
     """Batch normalisation of (N, C, H, W) over N, H, W per channel C (conventions as
-    :class:`BatchNorm1d`)."""
+    [`BatchNorm1d`][autograd_lite.nn.BatchNorm1d])."""
 
     _dims = (4,)
 

@@ -59,7 +59,8 @@ _META = "__autograd_lite__"
 _FORMAT = "autograd_lite.nn.save"
 _VERSION = 1
 
-#: Default bound of :func:`load`: total declared uncompressed size of an archive's members.
+#: Default bound of [`load`][autograd_lite.nn.load]: total declared uncompressed size of an
+#: archive's members.
 DEFAULT_MAX_BYTES = 2 << 30
 #: Part of ``max_bytes`` the JSON structure entry may use (parsing it expands it several-fold).
 _META_FRACTION = 16
@@ -557,7 +558,7 @@ class _Decoder:
 
 def load(path: str | os.PathLike, *, max_bytes: int = DEFAULT_MAX_BYTES,
          like: Any = None) -> Any:
-    """Read an object written by :func:`save` (no pickle is ever loaded).
+    """Read an object written by [`save`][autograd_lite.nn.save] (no pickle is ever loaded).
 
     Memory is bounded before anything is decompressed: the members' declared uncompressed
     sizes (zip directory) must total at most ``max_bytes`` (default 2 GiB) and agree with

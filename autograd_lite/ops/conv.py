@@ -71,7 +71,7 @@ def _windows(xp: np.ndarray, k: tuple, s: tuple) -> np.ndarray:
 
 
 def _col2im(cols: np.ndarray, in_hw: tuple, k: tuple, s: tuple, p: tuple) -> np.ndarray:
-    """Adjoint of :func:`_windows` + padding: sum window values (N, C, OH, OW, kh, kw) back into
+    """Adjoint of `_windows` + padding: sum window values (N, C, OH, OW, kh, kw) back into
     an (N, C, H, W) array. Loops over the kh * kw kernel offsets only."""
     n, c, oh, ow = cols.shape[:4]
     hp, wp = in_hw[0] + 2 * p[0], in_hw[1] + 2 * p[1]

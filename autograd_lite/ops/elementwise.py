@@ -342,7 +342,7 @@ _CMP = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equ
 
 def compare(op: str, a: Any, b: Any) -> Tensor:
     """Non-differentiable comparison; returns a bool tensor (no graph is recorded).
-    (``&``, ``|``, ``^`` are bitwise: see :func:`bitwise_and`.)"""
+    (``&``, ``|``, ``^`` are bitwise: see `bitwise_and`.)"""
     if op in _BITWISE:
         return _bitwise(op, a, b)
     like = a.data if isinstance(a, Tensor) else None

@@ -259,14 +259,15 @@ def max(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
     """Largest value, as PyTorch's ``max``: over one int ``axis``/``dim``, a named tuple
     ``(values, indices)`` (int64 indices; the gradient goes to the element at the returned
     index); with no dim or a tuple of dims, the values only (ties share the gradient, as
-    :func:`amax`). With a tensor as second argument, the elementwise :func:`maximum`."""
+    [`amax`][autograd_lite.amax]). With a tensor as second argument, the elementwise
+    [`maximum`][autograd_lite.maximum]."""
     return _extreme("max", x, axis, keepdims, dim, keepdim)
 
 
 def min(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
         keepdim: bool | None = None) -> Any:
-    """Smallest value, as PyTorch's ``min`` (see :func:`max`): ``(values, indices)`` over one
-    int dim, the values only otherwise."""
+    """Smallest value, as PyTorch's ``min`` (see [`max`][autograd_lite.max]): ``(values, indices)``
+    over one int dim, the values only otherwise."""
     return _extreme("min", x, axis, keepdims, dim, keepdim)
 
 
@@ -423,8 +424,8 @@ def var(x: Any, dim: Any = None, unbiased: bool | None = None, keepdim: bool | N
 def std(x: Any, dim: Any = None, unbiased: bool | None = None, keepdim: bool | None = None, *,
         correction: Any = None, ddof: Any = None, axis: Any = None,
         keepdims: bool | None = None) -> Tensor:
-    """Standard deviation, sqrt(:func:`var`) with the same arguments and defaults (unbiased).
-    The gradient is 0 where the std is 0 (a constant input), as PyTorch's."""
+    """Standard deviation, sqrt([`var`][autograd_lite.var]) with the same arguments and defaults
+    (unbiased). The gradient is 0 where the std is 0 (a constant input), as PyTorch's."""
     x, axes, keepdims, c = _var_args("std", x, dim, unbiased, keepdim, correction, ddof, axis,
                                      keepdims)
     return Std.apply((x,), {"axis": axes, "keepdims": keepdims, "correction": c})

@@ -68,7 +68,8 @@ def _infer(size: int, shape: tuple) -> tuple:
 
 
 def view(x: Any, *shape: Any) -> Tensor:
-    """``torch.Tensor.view``: :func:`reshape` (a NumPy reshape is a view when it can be)."""
+    """``torch.Tensor.view``: [`reshape`][autograd_lite.reshape] (a NumPy reshape is a view when it
+    can be)."""
     try:
         return reshape(x, *shape)
     except (ValueError, TypeError) as e:
@@ -348,8 +349,8 @@ def concatenate(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None
 
 
 def cat(tensors: Sequence[Any], dim: int = 0, *, axis: int | None = None) -> Tensor:
-    """``torch.cat``: :func:`concatenate` with PyTorch's argument name, which also skips
-    1-d empty tensors (shape ``(0,)``) among higher-dimensional ones, as PyTorch does."""
+    """``torch.cat``: [`concatenate`][autograd_lite.concatenate] with PyTorch's argument name, which
+    also skips 1-d empty tensors (shape ``(0,)``) among higher-dimensional ones, as PyTorch does."""
     if isinstance(tensors, (list, tuple)) and len(tensors) > 1:
         kept = [t for t in tensors if not (isinstance(t, Tensor) and t.data.shape == (0,))]
         if kept and len(kept) < len(tensors):

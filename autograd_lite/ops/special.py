@@ -1,7 +1,7 @@
 """Special functions needed by nn: erf, log1p and a stable softplus.
 
 Each is an engine op (forward on ndarrays, VJP written with Tensor ops so it can be
-differentiated again). NumPy has no ``erf``; :func:`_erf_np` is W. J. Cody's rational
+differentiated again). NumPy has no ``erf``; `_erf_np` is W. J. Cody's rational
 Chebyshev approximation (Math. Comp. 23, 1969; the SPECFUN ``CALERF`` coefficient sets),
 vectorised, accurate to about 1e-16 relative in float64.
 """

@@ -113,7 +113,8 @@ class AdamW(Adam):
     r"""Adam with decoupled weight decay (Loshchilov & Hutter), PyTorch's rule exactly.
 
     Each step first shrinks the weights, ``p = p * (1 - lr * weight_decay)``, then applies
-    the Adam update of :class:`Adam` with the raw gradient (no L2 term added to ``g``).
+    the Adam update of [`Adam`][autograd_lite.optim.Adam] with the raw gradient (no L2 term added to
+    ``g``).
 
     Args:
         lr (1e-3), betas ((0.9, 0.999)), eps (1e-8), weight_decay (1e-2), amsgrad (False),

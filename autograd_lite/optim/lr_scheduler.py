@@ -34,7 +34,7 @@ class LRScheduler:
     """Base class: subclasses implement ``get_lr()`` (the new lr of each group).
 
     Args:
-        optimizer: any :class:`~autograd_lite.optim.Optimizer`.
+        optimizer: any [`Optimizer`][autograd_lite.optim.Optimizer].
         last_epoch: index of the last epoch when resuming (-1 to start afresh; otherwise
             every group must already have ``"initial_lr"``).
     """
@@ -83,7 +83,8 @@ class LRScheduler:
         return {k: copy.deepcopy(v) for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore attributes saved by :meth:`state_dict`."""
+        """Restore attributes saved by
+        [`state_dict`][autograd_lite.optim.lr_scheduler.LRScheduler.state_dict]."""
         for k, v in state_dict.items():
             self.__dict__[k] = _restore(v, self.__dict__.get(k))
 

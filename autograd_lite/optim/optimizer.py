@@ -125,11 +125,12 @@ class Optimizer:
     def _check_hparams(self, hparams: Mapping[str, Any]) -> None:
         """Refuse hyper-parameter values that the constructor refuses.
 
-        Raises :class:`_InvalidHyperParameter` (a ``ValueError`` with the offending ``.key``)
+        Raises `_InvalidHyperParameter` (a ``ValueError`` with the offending ``.key``)
         for the first bad value; keys absent from ``hparams`` are not checked. Subclasses
-        extend it with their own rules; constructors, :meth:`add_param_group` and
-        :meth:`load_state_dict` all call it, so a checkpoint cannot restore what the
-        constructor would refuse.
+        extend it with their own rules; constructors,
+        [`add_param_group`][autograd_lite.optim.Optimizer.add_param_group] and
+        [`load_state_dict`][autograd_lite.optim.Optimizer.load_state_dict] all call it, so a
+        checkpoint cannot restore what the constructor would refuse.
         """
         lr = hparams.get("lr")
         if lr is not None and lr is not required and lr < 0.0:
@@ -190,7 +191,8 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore hyper-parameters and per-parameter state saved by :meth:`state_dict`.
+        """Restore hyper-parameters and per-parameter state saved by
+        [`state_dict`][autograd_lite.optim.Optimizer.state_dict].
 
         Parameters are matched by position, so the optimizer must have been built over the
         same parameters in the same order. Arrays are copied and floating state is cast to

@@ -1,11 +1,12 @@
 """Pictures of the computation graph, and backprop one op at a time.
 
-- :func:`draw_graph` turns the graph that produced a tensor into a ``graphviz.Digraph``
-  (shown inline in Jupyter; ``.render()``/``.pipe()`` need Graphviz's ``dot``).
-- :func:`save_graph` writes ``stem.svg`` (or ``stem.dot`` when ``dot`` is missing).
-- :class:`BackwardStepper` runs the engine's backward loop one step at a time, recording each
-  step with its local rule in symbols and numbers and drawing the gradients known so far
-  (focus view, quiz mode, offline HTML player); :class:`ForwardStepper` walks the forward
+- [`draw_graph`][autograd_lite.viz.draw_graph] turns the graph that produced a tensor into a
+  ``graphviz.Digraph`` (shown inline in Jupyter; ``.render()``/``.pipe()`` need Graphviz's ``dot``).
+- [`save_graph`][autograd_lite.viz.save_graph] writes ``stem.svg`` (or ``stem.dot`` when ``dot`` is
+missing).
+- [`BackwardStepper`][autograd_lite.viz.BackwardStepper] runs the engine's backward loop one step at
+  a time, recording each step with its local rule in symbols and numbers and drawing the gradients
+  known so far (focus view, quiz mode, offline HTML player); `ForwardStepper` walks the forward
   pass op by op on the same picture.
 
 >>> import autograd_lite as ag

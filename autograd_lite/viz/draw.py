@@ -91,7 +91,7 @@ class Diagram(graphviz.Digraph):
             bundle["text/html"] = scroll_html(svg)
         return bundle
 
-    #: what ``draw_graph`` was called with (``(root, kwargs)``), for :func:`to_html`
+    #: what ``draw_graph`` was called with (``(root, kwargs)``), for `to_html`
     viz_call: tuple | None = None
     #: the stable names of the boxes and folds that can be expanded (``to_html``)
     viz_expandable: dict | None = None
@@ -442,7 +442,8 @@ def draw_graph(root: Tensor, *, show_data: bool = True, show_grad: bool | str = 
                max_nodes: int | None = DEFAULT_MAX_NODES,
                names: Mapping[str, Any] | None = None, legend: bool = True,
                _expand: frozenset = frozenset()) -> Diagram:
-    """Draw the graph that produced ``root`` as a ``graphviz.Digraph`` (a :class:`Diagram`).
+    """Draw the graph that produced ``root`` as a ``graphviz.Digraph`` (a
+    [`Diagram`][autograd_lite.viz.Diagram]).
 
     One Graphviz node per tensor (ids ``t0, t1, ...``) and one per op (``op0, ...``, labelled
     ``MulBackward`` with the op symbol), edges in data-flow direction (inputs -> op ->
@@ -452,7 +453,7 @@ def draw_graph(root: Tensor, *, show_data: bool = True, show_grad: bool | str = 
     value (``show_data``) and ``.grad`` (``show_grad``): arrays of at most
     ``max_label_elements`` elements in full, larger ones as mean/min/max. Styles tell
     parameters, inputs that require grad, constants, intermediates and the output apart (the
-    legend is the graph label; see :mod:`autograd_lite.viz.style`).
+    legend is the graph label; see `autograd_lite.viz.style`).
 
     Big graphs stay legible by default: a library call made of several ops (the transpose,
     matmul and add of ``F.linear``; a composed loss) is drawn as the one op the user called
@@ -463,7 +464,7 @@ def draw_graph(root: Tensor, *, show_data: bool = True, show_grad: bool | str = 
     Args:
         root: the tensor whose graph to draw (usually the loss).
         show_grad: ``True``: gradients of leaves (and of tensors that retained theirs);
-            ``"all"``: also every intermediate gradient kept by :func:`retain_grads`
+            ``"all"``: also every intermediate gradient kept by `retain_grads`
             (call it before ``backward()``).
         rankdir: ``"auto"`` (top-to-bottom for long chains, left-to-right for short wide
             graphs, whichever fits ``size``), or Graphviz's ``"LR"``, ``"TB"``, ``"RL"``,
@@ -487,7 +488,7 @@ def draw_graph(root: Tensor, *, show_data: bool = True, show_grad: bool | str = 
             as two panes, each backward op ``b<id>`` opposite the forward op ``<id>`` it
             differentiates, its edges labelled with the gradients that flow.
         size: the width bound in inches (default ~700 px); wider drawings are scaled down
-            to at most :data:`~autograd_lite.viz.layout.MIN_SCALE` (text stays >= ~9 px) and
+            to at most `MIN_SCALE` (text stays >= ~9 px) and
             scroll in notebooks. ``None``: natural size.
         collapse_modules: older spelling of ``depth``: ``True`` draws each child of the
             outermost module as one box, an int ``d`` the modules at nesting depth ``d``.
@@ -497,11 +498,11 @@ def draw_graph(root: Tensor, *, show_data: bool = True, show_grad: bool | str = 
         legend: put the colour key in the graph label.
 
     Returns:
-        a :class:`Diagram` (a ``graphviz.Digraph``): ``.source`` is the DOT text; it shows
-        inline in Jupyter (in a scrolling container), and ``.render(path, format="svg")`` /
-        ``.pipe(format="png")`` need Graphviz's ``dot`` (without it they raise
-        :class:`GraphvizNotFoundError` saying how to install it). :func:`to_html` writes an
-        interactive page.
+        a [`Diagram`][autograd_lite.viz.Diagram] (a ``graphviz.Digraph``): ``.source`` is the DOT
+        text; it shows inline in Jupyter (in a scrolling container), and ``.render(path,
+        format="svg")`` / ``.pipe(format="png")`` need Graphviz's ``dot`` (without it they raise
+        [`GraphvizNotFoundError`][autograd_lite.viz.GraphvizNotFoundError] saying how to install
+        it). `to_html` writes an interactive page.
 
     Example:
         >>> import autograd_lite as ag
@@ -576,8 +577,8 @@ def save_graph(root: Tensor | graphviz.Digraph, path_stem: str, format: str = "s
     With Graphviz's ``dot`` on PATH this writes ``path_stem.<format>`` (``svg``, ``png``,
     ``pdf``); without it, the DOT text to ``path_stem.dot`` (render it later with
     ``dot -Tsvg path_stem.dot -o path_stem.svg``). The suffix of the returned path says
-    which happened; :data:`INSTALL_HINT` says how to install Graphviz. ``kwargs`` go to
-    :func:`draw_graph`.
+    which happened; [`INSTALL_HINT`][autograd_lite.viz.INSTALL_HINT] says how to install Graphviz.
+    ``kwargs`` go to [`draw_graph`][autograd_lite.viz.draw_graph].
     """
     g = root if isinstance(root, graphviz.Digraph) else draw_graph(root, **kwargs)
     stem = str(path_stem)

@@ -3,9 +3,9 @@
 ``ForwardStepper(fn, *inputs)`` calls ``fn(*inputs)`` once (recording the graph as usual),
 then replays the recorded ops in the order they ran: each step shows the op, its inputs'
 values and shapes and the value it produced, and its picture shows the graph as built so
-far (ops not run yet are not drawn). :meth:`ForwardStepper.backward` continues with a
-:class:`~autograd_lite.viz.BackwardStepper` on the same output, so a notebook can show the
-forward pass and then the backward pass on the same picture.
+far (ops not run yet are not drawn). `ForwardStepper.backward` continues with a
+[`BackwardStepper`][autograd_lite.viz.BackwardStepper] on the same output, so a notebook can show
+the forward pass and then the backward pass on the same picture.
 
 Library calls (``F.linear``, a loss) are one step unless ``internals=True``, as in the
 backward stepper. Each record has ``tangents`` (``None`` for now): the slot where
@@ -188,7 +188,8 @@ class ForwardStepper:
                      max_el=self.max_label_elements, overlay=ov)
 
     def backward(self, **kwargs: Any) -> Any:
-        """A :class:`~autograd_lite.viz.BackwardStepper` on the same output (same picture)."""
+        """A [`BackwardStepper`][autograd_lite.viz.BackwardStepper] on the same output (same
+        picture)."""
         from autograd_lite.viz.stepper import BackwardStepper
         kwargs.setdefault("internals", self.internals)
         kwargs.setdefault("names", self._names)

@@ -1,11 +1,11 @@
 """Grouping passes: what the user called, modules as boxes, repeated blocks drawn once.
 
-- :func:`group_internals` (public, shared with the stepper): the nodes recorded inside one
+- `group_internals` (public, shared with the stepper): the nodes recorded inside one
   call of a library function (``F.linear`` records a transpose, a matmul and an add) as one
-  :class:`OpGroup`, read from the :class:`~autograd_lite.scope.OpCall` entries of
+  `OpGroup`, read from the `OpCall` entries of
   ``node.scope``.
-- :func:`apply_internals`, :func:`collapse_depth`, :func:`fold_repeats` and
-  :func:`hide_boxed` rewrite a drawing model (:mod:`autograd_lite.viz.model`): ops go into
+- `apply_internals`, `collapse_depth`, `fold_repeats` and
+  `hide_boxed` rewrite a drawing model (`autograd_lite.viz.model`): ops go into
   boxes, tensors inside a box are hidden, repetitions after the first of a folded run are
   hidden and the run's output is drawn from the first repetition's.
 """
@@ -29,9 +29,9 @@ class OpGroup:
 
     Attributes:
         name: the function the user called (``"linear"``, ``"binary_cross_entropy"``).
-        call: its :class:`~autograd_lite.scope.OpCall` scope entry.
+        call: its `OpCall` scope entry.
         outer: the scope path up to and including that entry (the modules around it).
-        nodes: its nodes in the order given to :func:`group_internals` (inputs first when
+        nodes: its nodes in the order given to `group_internals` (inputs first when
             that order is topological), inner library calls included.
         output: the node whose result leaves the call (the last one, when several do).
     """
@@ -56,7 +56,7 @@ def _outer(scope: tuple | None) -> int:
 def group_internals(nodes: Sequence[Node]) -> list[OpGroup]:
     """Group the nodes recorded inside one call of a library function.
 
-    A node belongs to the outermost :class:`~autograd_lite.scope.OpCall` entry of its
+    A node belongs to the outermost `OpCall` entry of its
     ``node.scope``. Nodes made directly in one call share the scope tuple that call pushed
     (``id(node.scope)``); nodes of inner calls (``cross_entropy`` calling ``log_softmax``) join
     the call they are connected to in the graph. Two calls of the same function are never
@@ -66,7 +66,7 @@ def group_internals(nodes: Sequence[Node]) -> list[OpGroup]:
         nodes: graph nodes, ideally in topological order (e.g. from ``walk_nodes``).
 
     Returns:
-        one :class:`OpGroup` per call (single-node calls included), in the order of their
+        one `OpGroup` per call (single-node calls included), in the order of their
         first node. Nodes outside any library call are in no group.
 
     Example:

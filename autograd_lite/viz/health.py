@@ -8,11 +8,11 @@ What makemore part 3 and fast.ai's ActivationStats build by hand, in one call:
   every example of the batch);
 - every parameter: the **gradient:data ratio** ``std(grad) / std(data)`` and the
   **update:data ratio** ``std(update) / std(data)`` (``update = lr * grad`` when ``lr`` is
-  given, else the change measured between two :meth:`Monitor.step` calls), over steps when a
-  :class:`Monitor` records them; ``~1e-3`` is the usual guide.
+  given, else the change measured between two `Monitor.step` calls), over steps when a
+  `Monitor` records them; ``~1e-3`` is the usual guide.
 
 ``diagnostics(model, x, lr=0.1)`` after a ``backward()`` runs ``model(x)`` once more under
-``no_grad`` to see the activations; a :class:`Monitor` attached before the training loop
+``no_grad`` to see the activations; a `Monitor` attached before the training loop
 records them (and their gradients) as the model trains. Reports print as a table, and
 ``report.figures()`` draws matplotlib figures when matplotlib is installed. Gradients are
 read from ``.grad``: nothing is recomputed.
@@ -106,10 +106,10 @@ class Monitor:
     """Watch a model while it trains: activations (forward hooks, with ``retain_grad`` so
     their gradients are kept), and per-step gradient and update ratios of every parameter.
 
-    Call :meth:`step` once per iteration after ``backward()`` and before the optimizer's
+    Call `step` once per iteration after ``backward()`` and before the optimizer's
     ``step()`` (pass ``lr`` for the ``lr * grad`` update of SGD; without it the change since
-    the previous call is measured, which works for any optimizer). :meth:`report` returns a
-    :class:`HealthReport`; :meth:`remove` detaches the hooks.
+    the previous call is measured, which works for any optimizer). `report` returns a
+    `HealthReport`; `remove` detaches the hooks.
 
     Example:
         >>> import autograd_lite as ag
@@ -155,7 +155,7 @@ class Monitor:
             self._last_ud[name] = r
 
     def report(self, **kwargs: Any) -> "HealthReport":
-        """The :class:`HealthReport` of what was recorded (``kwargs`` as :func:`diagnostics`)."""
+        """The `HealthReport` of what was recorded (``kwargs`` as `diagnostics`)."""
         return diagnostics(self.model, monitor=self, **kwargs)
 
     def remove(self) -> None:
@@ -176,7 +176,7 @@ def _named_parameters(model: Any) -> list:
 
 @dataclass
 class HealthReport:
-    """Per-layer training health (see :func:`diagnostics`): ``layers`` (activations),
+    """Per-layer training health (see `diagnostics`): ``layers`` (activations),
     ``params`` (ratios), ``flagged`` (names of layers and parameters that look unhealthy,
     with the reasons in their ``flags``)."""
 
@@ -213,7 +213,7 @@ class HealthReport:
     def figures(self) -> list:
         """matplotlib figures (activation histograms, gradient histograms, update:data
         over steps with the 1e-3 guide), or ``[]`` when matplotlib is not installed (then
-        print the :meth:`table`)."""
+        print the `table`)."""
         try:
             import matplotlib.pyplot as plt
         except ImportError:
@@ -272,7 +272,7 @@ def diagnostics(model: Any, inputs: Any = None, *, monitor: Monitor | None = Non
         model: an ``nn.Module``.
         inputs: a batch to run through ``model`` under ``no_grad`` to see the activations
             (not needed with a ``monitor``, which recorded them during the forward).
-        monitor: a :class:`Monitor` attached before the forward (activations, their
+        monitor: a `Monitor` attached before the forward (activations, their
             gradients, and update:data over steps).
         lr: the learning rate; the update:data ratio is then ``std(lr*grad)/std(data)``.
         threshold: tanh outputs with ``|a| > threshold`` count as saturated.
@@ -280,7 +280,7 @@ def diagnostics(model: Any, inputs: Any = None, *, monitor: Monitor | None = Non
         update_range: flag a weight whose latest update:data ratio is outside this range.
 
     Returns:
-        a :class:`HealthReport` (``print`` it, or ``.figures()`` with matplotlib).
+        a `HealthReport` (``print`` it, or ``.figures()`` with matplotlib).
     """
     acts: dict = {}
     notes = []

@@ -125,9 +125,9 @@ def to_html(diagram_or_root: Any, path: str | os.PathLike, *, title: str = "auto
     collapsed module box or a ``× N`` folded frame to see it expanded ("reset" goes back).
 
     Args:
-        diagram_or_root: a :class:`~autograd_lite.viz.Diagram` from :func:`draw_graph` (its
-            options are reused for the expanded views), any ``graphviz.Digraph``, or a
-            Tensor (drawn with ``draw_kwargs``).
+        diagram_or_root: a [`Diagram`][autograd_lite.viz.Diagram] from
+            [`draw_graph`][autograd_lite.viz.draw_graph] (its options are reused for the expanded
+            views), any ``graphviz.Digraph``, or a Tensor (drawn with ``draw_kwargs``).
         path: the file to write.
         title: the page title.
 

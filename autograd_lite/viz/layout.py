@@ -5,8 +5,8 @@ The direction is chosen from an estimate of the laid-out size in both directions
 sizes, the longest path as the number of ranks); when Graphviz's ``dot`` is installed and
 the graph is small, the estimate is checked by laying the graph out (``-Tplain``), and the
 narrower direction wins if the chosen one does not fit. A drawing still wider than the bound
-is scaled down, but never below :data:`MIN_SCALE` (10 pt labels stay at least ~9 px); what is
-still too wide scrolls inside :func:`scroll_html`'s container instead of shrinking.
+is scaled down, but never below `MIN_SCALE` (10 pt labels stay at least ~9 px); what is
+still too wide scrolls inside `scroll_html`'s container instead of shrinking.
 """
 from __future__ import annotations
 
@@ -94,7 +94,7 @@ def _pick(lr: tuple, tb: tuple, bound: float) -> str:
 
 def fit(g: Any, nodes: list, edges: list, rankdir: str, size: float | None) -> str:
     """Set ``g``'s ``rankdir`` (choosing it when ``"auto"``) and, with ``dot`` available,
-    a ``size`` that fits ``size`` inches wide without scaling below :data:`MIN_SCALE`.
+    a ``size`` that fits ``size`` inches wide without scaling below `MIN_SCALE`.
     Returns the direction used."""
     bound = size if size is not None else DEFAULT_SIZE
     auto = rankdir == "auto"

@@ -1,11 +1,11 @@
 """The graph model that viz draws: one item per tensor and per op, module clusters, boxes.
 
-:func:`walk_nodes` lists the nodes reachable from a root (inputs first, iteratively) and
-:func:`build` turns them into a :class:`Model` through the engine's documented introspection
+`walk_nodes` lists the nodes reachable from a root (inputs first, iteratively) and
+`build` turns them into a `Model` through the engine's documented introspection
 surface only (``node.name``, ``node.next_functions``, ``node.inputs``, ``node.output``,
-``node.scope``). The passes in :mod:`autograd_lite.viz.grouping` then put ops into boxes (a
+``node.scope``). The passes in `autograd_lite.viz.grouping` then put ops into boxes (a
 library call drawn as one op, a module drawn as one box) and fold repeated blocks;
-:mod:`autograd_lite.viz.draw` emits DOT from the result.
+`autograd_lite.viz.draw` emits DOT from the result.
 """
 from __future__ import annotations
 
@@ -176,7 +176,7 @@ def _class_name(m: Any) -> str:
 def _build(root: Tensor, *, names: Mapping[str, Any] | None, outputs: Mapping | None,
            inputs: Mapping | None, max_nodes: int | None, collapse: bool | int,
            cluster_modules: bool, walk_limit: int | None = None) -> _Model:
-    """The :class:`_Model` of ``root``'s graph (see the module docstring). ``collapse`` as
+    """The `_Model` of ``root``'s graph (see the module docstring). ``collapse`` as
     ``draw_graph(collapse_modules=...)``; ``max_nodes`` counts drawn nodes."""
     if walk_limit is not None:
         limit = walk_limit

@@ -1,6 +1,6 @@
 """Overlays: colour the drawn nodes by gradient norm, NaN/Inf, or bytes saved for backward.
 
-Also :func:`retain_grads`, which keeps every gradient of a graph for the drawing
+Also `retain_grads`, which keeps every gradient of a graph for the drawing
 (``draw_graph(..., show_grad="all")``) without the user calling ``retain_grad`` everywhere:
 it registers a hook on every node of the graph before ``backward()`` (through
 ``Tensor.register_hook`` when the tensor is alive, else the node's ``add_hook``) and stores
@@ -33,7 +33,7 @@ _captured: "weakref.WeakKeyDictionary[Node, np.ndarray]" = weakref.WeakKeyDictio
 
 
 class GradCapture:
-    """Handle returned by :func:`retain_grads`: ``.grads`` maps each node to the gradient
+    """Handle returned by `retain_grads`: ``.grads`` maps each node to the gradient
     of its output; ``.remove()`` unregisters the hooks (the captured gradients stay)."""
 
     def __init__(self) -> None:
@@ -76,7 +76,7 @@ def retain_grads(root: Tensor) -> GradCapture:
 
 def known_grad(item: Any) -> np.ndarray | None:
     """The gradient of a drawn tensor item: ``.grad`` (leaves, retained), else a captured
-    one (:func:`retain_grads`), else ``None``."""
+    one (`retain_grads`), else ``None``."""
     x = item.tensor
     if x is not None and x.grad is not None:
         g = x.grad
@@ -142,7 +142,7 @@ def _fmt(v: float) -> str:
 
 
 def compute_paint(model: Any, kind: str) -> Paint:
-    """The :class:`Paint` of overlay ``kind`` (one of :data:`OVERLAYS`) for a drawing model."""
+    """The `Paint` of overlay ``kind`` (one of `OVERLAYS`) for a drawing model."""
     paint = Paint()
     drawn_ops = [o for o in model.ops if not o.folded]
     box_ops: dict = {}

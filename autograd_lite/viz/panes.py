@@ -4,7 +4,7 @@ For every drawn forward op ``<id>`` the backward pane has one node ``b<id>`` (cl
 kept on the same rank as the op it differentiates and linked to it by a dotted edge (class
 ``link``). Gradients flow through the pane opposite to the data: for a forward edge
 ``P -> t -> C`` the pane has ``bC -> bP``, labelled with the gradient of ``t`` when it is
-known (``.grad``, retained, or captured by :func:`~autograd_lite.viz.retain_grads`); every
+known (``.grad``, retained, or captured by `retain_grads`); every
 leaf that requires grad gets a ``grad`` node where its gradient arrives, and the root's seed
 (``grad 1``) enters at the bottom. Nothing is recomputed.
 """

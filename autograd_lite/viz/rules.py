@@ -1,6 +1,6 @@
 """The arithmetic of one backward step, written from an op's step template.
 
-:func:`render` fills an :class:`~autograd_lite.explain.Rule` with the numbers of one step of
+`render` fills an `Rule` with the numbers of one step of
 the engine's pass (the upstream gradient, the saved inputs and output, the gradient the engine
 produced) and returns the lines a student reads:
 
@@ -208,7 +208,7 @@ def render(explain: Explain, i: int, *, lhs: str, names: Mapping[str, str],
 
 def tables(explain: Explain, i: int, *, up: str, out_name: str, in_names: list,
            g: Any, out: Any, ins: list, kwargs: Mapping[str, Any], op_name: str) -> tuple:
-    """The ``names`` and ``values`` tables :func:`render` takes, for input ``i`` of a step
+    """The ``names`` and ``values`` tables `render` takes, for input ``i`` of a step
     whose op has inputs ``ins`` named ``in_names``, upstream gradient ``g`` (named ``up``) and
     output ``out`` (named ``out_name``)."""
     ph = explain.input_names(len(ins))

@@ -1,15 +1,15 @@
 """``BackwardStepper``: backprop one step at a time, for teaching.
 
-The stepper drives :func:`autograd_lite.backward.iter_backward`, the same loop that
-``Tensor.backward`` runs; it never computes a gradient itself. At construction it keeps
-references to every op's output and input tensors (backward frees them as it goes), so each
+The stepper drives [`autograd_lite.backward.iter_backward`][autograd_lite.backward.iter_backward],
+the same loop that ``Tensor.backward`` runs; it never computes a gradient itself. At construction it
+keeps references to every op's output and input tensors (backward frees them as it goes), so each
 step record and each picture can still show them.
 
 A *step* is what the user called: one op, or one call of a library function made of several
-ops (``F.linear``, ``F.binary_cross_entropy``; see :func:`~autograd_lite.viz.group_internals`)
-unless ``internals=True``. Each step's :class:`StepRecord` carries its local rule in symbols
-and in numbers (:mod:`autograd_lite.viz.rules`, from the template written beside the op's VJP
-rule), and says when a gradient adds up contributions from several users (fan-out).
+ops (``F.linear``, ``F.binary_cross_entropy``; see `group_internals`)
+unless ``internals=True``. Each step's [`StepRecord`][autograd_lite.viz.StepRecord] carries its
+local rule in symbols and in numbers (`autograd_lite.viz.rules`, from the template written beside
+the op's VJP rule), and says when a gradient adds up contributions from several users (fan-out).
 
 The gradients "known" in a picture of step ``k`` are the upstream gradients of the steps
 0..k and, for tensors still waiting on some of their users, the sum of what has arrived
@@ -100,7 +100,8 @@ class StepRecord:
 
 @dataclass
 class Feedback:
-    """What :meth:`BackwardStepper.answer` says: right or not, and why."""
+    """What [`BackwardStepper.answer`][autograd_lite.viz.BackwardStepper.answer] says: right or not,
+    and why."""
 
     correct: bool
     message: str
@@ -136,7 +137,7 @@ class _Unit:
 def build_units(nodes: list, inputs: Mapping, internals: bool) -> tuple[list, dict]:
     """The steps of a pass over ``nodes`` (topological): one per node, or per library call
     (with ``internals=False``). Returns ``(units, unit_of_node)``; shared with
-    :class:`~autograd_lite.viz.forward.ForwardStepper`."""
+    `ForwardStepper`."""
     groups = [] if internals else [g for g in group_internals(nodes) if len(g.nodes) >= 2]
     in_group = {n: g for g in groups for n in g.nodes}
     units: list = []
@@ -218,10 +219,10 @@ def _group_unit(g: OpGroup, inputs: Mapping) -> _Unit:
 class BackwardStepper:
     """Walk ``root.backward(gradient)`` one step at a time, showing how each number is made.
 
-    ``step()`` processes one step and returns its :class:`StepRecord` (``None`` when done);
-    iterating yields the records of the steps not processed yet; ``run()`` finishes;
-    ``steps`` lists the records so far. A step is one op, or one call of a library function
-    (``F.linear``, a loss) unless ``internals=True``. Each record has ``.rule``: the local
+    ``step()`` processes one step and returns its [`StepRecord`][autograd_lite.viz.StepRecord]
+    (``None`` when done); iterating yields the records of the steps not processed yet; ``run()``
+    finishes; ``steps`` lists the records so far. A step is one op, or one call of a library
+    function (``F.linear``, a loss) unless ``internals=True``. Each record has ``.rule``: the local
     rule of every input in symbols and numbers (shape equations and summed axes for arrays),
     and ``.text`` includes it.
 
@@ -231,12 +232,13 @@ class BackwardStepper:
     page with one frame per step (prev/next buttons, arrow keys, the step table);
     ``save_frames(dir)`` one SVG per step; ``widget()`` prev/next controls in Jupyter.
 
-    ``quiz=True``: each step hides its numbers until :meth:`answer` gets them right (a wrong
-    answer gets a hint from the local rule) or :meth:`reveal` shows them.
+    ``quiz=True``: each step hides its numbers until
+    [`answer`][autograd_lite.viz.BackwardStepper.answer] gets them right (a wrong answer gets a hint
+    from the local rule) or [`reveal`][autograd_lite.viz.BackwardStepper.reveal] shows them.
 
     When every step has run the leaves' ``.grad`` equal what ``root.backward(gradient)``
     leaves (gradients accumulate into existing ``.grad`` as usual). ``names`` (e.g.
-    ``locals()``) labels unnamed tensors, as in :func:`~autograd_lite.viz.draw_graph`.
+    ``locals()``) labels unnamed tensors, as in [`draw_graph`][autograd_lite.viz.draw_graph].
 
     Example:
         >>> import autograd_lite as ag
@@ -653,7 +655,7 @@ class BackwardStepper:
         Args:
             focus: ``None``/``False``: the whole graph; an int ``k``: only the neighbourhood of
                 step ``k`` (its op, inputs and output, and one more ring: at most
-                :data:`FOCUS_MAX_NODES` nodes), as of that step; ``True``: of the latest step.
+                `FOCUS_MAX_NODES` nodes), as of that step; ``True``: of the latest step.
             step: draw the state of the pass after step ``step`` (default: the latest), with
                 that step highlighted.
         """
@@ -802,7 +804,7 @@ def _slip(a: np.ndarray, gi: np.ndarray, rec: StepRecord) -> str | None:
 
 def _focus(model: Any, current: set) -> None:
     """Hide everything but the neighbourhood of the op(s) ``current``: the op, its inputs and
-    output, the ops one ring further, and (while it fits :data:`FOCUS_MAX_NODES`) their
+    output, the ops one ring further, and (while it fits `FOCUS_MAX_NODES`) their
     tensors."""
     def drawn_id(o: Any) -> str:
         return o.id if o.box is None else model.boxes[o.box].id

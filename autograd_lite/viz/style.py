@@ -16,7 +16,7 @@ module          a collapsed module (``collapse_modules=True``)  lavender 3-d box
 
 Tensor labels hold the name (parameter names from ``named_parameters``, else ``tensor.name``),
 shape and dtype, the value (small arrays in full, larger ones as ``mean/min/max``) and the
-gradient in dark red. Labels are Graphviz HTML-like labels; :func:`label_text` turns one back
+gradient in dark red. Labels are Graphviz HTML-like labels; `label_text` turns one back
 into plain text (used by tests and by ``BackwardStepper.table``).
 """
 from __future__ import annotations
