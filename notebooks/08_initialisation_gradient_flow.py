@@ -15,10 +15,13 @@
 #
 # **What this notebook teaches.** Why the starting point of training matters:
 #
+# * the activations of lecture 001 (step, logistic, ReLU, softplus, tanh) and their
+#   derivatives, computed by `backward()`, which decide how gradients pass through a layer;
 # * vanishing gradients: in a deep sigmoid network the gradient shrinks layer by layer
 #   (the sigmoid's slope is at most 1/4), while ReLU keeps it alive;
 # * exploding products: the lecture's product of 100 random $4 \times 4$ Gaussian matrices;
-# * the symmetry of a constant initialisation, which no amount of training breaks;
+# * the symmetry of a constant initialisation, which no amount of training breaks, and
+#   dropout, which does break it;
 # * PyTorch's default, Xavier and LeCun initialisations compared by the activations and
 #   gradients they produce.
 
@@ -29,7 +32,7 @@ import numpy as np
 
 import autograd_lite as ag
 
-plt.rcParams["figure.dpi"] = 80
+plt.rcParams["figure.dpi"] = 100
 ag.manual_seed(0)
 from autograd_lite import nn
 
@@ -51,6 +54,89 @@ def layer_grad_norms(model, x):
     model.zero_grad()
     (model(x) ** 2).mean().backward()
     return [m.weight.grad.numpy().std() for m in model.modules() if isinstance(m, nn.Linear)]
+
+
+# %% [markdown]
+# ## Activation functions and their derivatives (lecture 001)
+#
+# Lecture 001's table of activations, with tanh added:
+#
+# | name | $\sigma(x)$ | $\sigma'(x)$ |
+# |---|---|---|
+# | step | $1_{\{x>0\}}$ | $0$ for $x \ne 0$ |
+# | logistic | $1/(1+e^{-x})$ | $\sigma(x)(1-\sigma(x))$ |
+# | ReLU | $\max\{x, 0\}$ | $1_{\{x>0\}}$ for $x \ne 0$ |
+# | soft-plus | $\log(1+e^x)$ | $1/(1+e^{-x})$ |
+# | tanh | $\tanh x$ | $1 - \tanh^2 x$ |
+#
+# The derivatives below are not typed in: each activation is applied elementwise to a grid of
+# points $x_i$, and `backward()` of $\sum_i \sigma(x_i)$ leaves $\sigma'(x_i)$ in `x.grad`
+# (each term depends on its own $x_i$ only). The formulas of the table then check them. The step
+# function is written `where(x > 0, 1 + 0 x, 0 x)` so that the engine follows $x$ through it.
+
+# %%
+xs = ag.linspace(-4, 4, 401, dtype=np.float64)  # contains x = 0
+
+
+def step(x):
+    return ag.where(x > 0, 1 + 0 * x, 0 * x)
+
+
+activations = {
+    "step": step,
+    "logistic": ag.sigmoid,
+    "ReLU": ag.relu,
+    "soft-plus": nn.functional.softplus,
+    "tanh": ag.tanh,
+}
+values, slopes = {}, {}
+for name, f in activations.items():
+    x = xs.detach().requires_grad_()
+    y = f(x)
+    y.sum().backward()  # d/dx_i of sum_j f(x_j) = f'(x_i)
+    values[name], slopes[name] = y.detach().numpy(), x.grad.numpy()
+
+v = xs.numpy()
+s_ = 1 / (1 + np.exp(-v))
+formulas = {
+    "step": np.zeros_like(v),
+    "logistic": s_ * (1 - s_),
+    "ReLU": (v > 0).astype(float),
+    "soft-plus": 1 / (1 + np.exp(-v)),
+    "tanh": 1 - np.tanh(v) ** 2,
+}
+for name in activations:
+    err = np.abs(slopes[name] - formulas[name]).max()
+    at0 = slopes[name][200]
+    print(f"{name:9s}: max |backward - formula| = {err:.1e}; slope at x = 0: {at0:.3f}")
+    assert err < 1e-12  # the text's claims, checked
+assert slopes["logistic"].max() == 0.25 and slopes["tanh"].max() == 1.0
+assert np.allclose(slopes["soft-plus"], values["logistic"])  # soft-plus' = logistic
+
+fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.8))
+for name in activations:
+    a1.plot(v, values[name], label=name)
+    a2.plot(v, slopes[name], label=name)
+a2.plot(0, 0.25, "k.", ms=8)
+a2.annotate("max of logistic' = 1/4", (0, 0.25), (0.6, 0.12), fontsize=9,
+            arrowprops={"arrowstyle": "->"})
+a1.set_ylim(-1.2, 3)
+a1.set_title(r"activations $\sigma(x)$")
+a2.set_title(r"derivatives $\sigma'(x)$, computed by backward()")
+for a in (a1, a2):
+    a.set_xlabel("x")
+    a.legend(fontsize=9)
+    a.grid(alpha=0.3)
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# At $x = 0$, where step and ReLU have no derivative, the engine returns 0 (PyTorch's
+# convention). The step function's derivative is 0 wherever it exists, so gradient descent gets
+# no signal through it; that is why the smooth logistic replaced it. Logistic and soft-plus have
+# continuous derivatives, step and ReLU do not; soft-plus' derivative *is* the logistic. The
+# logistic's slope never exceeds $1/4$, and tanh's reaches 1 only at 0: the next section shows
+# what a product of twenty such slopes does.
 
 
 # %% [markdown]
@@ -125,7 +211,7 @@ plt.title("a product of random 4x4 Gaussian matrices")
 plt.show()
 
 # %% [markdown]
-# ## The symmetry of a constant initialisation
+# ## The symmetry of a constant initialisation (lecture 003)
 #
 # If every weight starts at the same value, every hidden unit computes the same function and
 # receives the same gradient, so they stay identical forever: the layer behaves like a single
@@ -139,27 +225,35 @@ Xr, yr = make_regression_1d(n_samples=128, noise=0.05, seed=0, func=np.sin, low=
 Xr, yr = ag.tensor(Xr), ag.tensor(yr)
 
 
-def train(constant):
+def make_model(constant, p_drop=0.0):
     ag.manual_seed(0)
-    model = nn.Sequential(nn.Linear(1, 8), nn.Tanh(), nn.Linear(8, 1))
+    drop = [nn.Dropout(p_drop)] if p_drop > 0 else []
+    model = nn.Sequential(nn.Linear(1, 8), nn.Tanh(), *drop, nn.Linear(8, 1))
     if constant:
         for p in model.parameters():
             nn.init.constant_(p, 0.3)
+    return model
+
+
+def train(constant, p_drop=0.0, steps=200):
+    model = make_model(constant, p_drop)
     opt = ag.optim.Adam(model.parameters(), lr=0.02)
-    for _ in range(200):
+    for _ in range(steps):
         opt.zero_grad()
         loss = nn.MSELoss()(model(Xr), yr)
         loss.backward()
         opt.step()
-    return model, loss.item()
+    model.eval()  # dropout off: the loss of the network as it will be used
+    with ag.no_grad():
+        return model, nn.MSELoss()(model(Xr), yr).item()
 
 
+runs = {"constant 0.3": (True, 0.0), "default (random)": (False, 0.0)}
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.2))
-for ax, constant in zip(axes, [True, False]):
-    model, final = train(constant)
+for ax, (label, (constant, p_drop)) in zip(axes, runs.items()):
+    model, final = train(constant, p_drop)
     W = model[0].weight.numpy()
     spread = np.ptp(W[:, 0])
-    label = "constant 0.3" if constant else "default (random)"
     print(
         f"{label:17s}: spread of the 8 hidden weights after training = {spread:.2e}, "
         f"loss {final:.4f}"
@@ -170,6 +264,56 @@ for ax, constant in zip(axes, [True, False]):
     ax.set_xlabel("hidden unit")
 plt.tight_layout()
 plt.show()
+
+# %% [markdown]
+# ## Dropout breaks the symmetry (lectures 000 and 003)
+#
+# Lecture 003: "SGD would never break symmetry but dropout regularization would." Dropout
+# (lecture 000's regulariser) zeroes each hidden activation with probability $p$ during
+# training, independently for every unit and every sample, and scales the survivors by
+# $1/(1-p)$. Two hidden units that compute the same value are then muted on different samples,
+# so their gradients differ. The same constant start, with `Dropout(0.1)` after the tanh layer:
+# first the gradient of the first step, unit by unit, then the weights after 200 steps.
+
+# %%
+for p_drop in (0.0, 0.1):
+    model = make_model(constant=True, p_drop=p_drop)
+    nn.MSELoss()(model(Xr), yr).backward()
+    g = model[0].weight.grad.numpy()[:, 0]
+    print(f"dropout p = {p_drop}: first-step dL/dw of the 8 hidden units = {np.round(g, 4)}")
+    assert (np.ptp(g) == 0) if p_drop == 0 else (np.ptp(g) > 1e-3)  # the text's claims, checked
+
+model_d, loss_d = train(constant=True, p_drop=0.1)
+_, loss_c = train(constant=True)
+_, loss_r = train(constant=False)
+W_d = model_d[0].weight.numpy()[:, 0]
+print(
+    f"constant init + dropout 0.1: spread of the hidden weights = {np.ptp(W_d):.2f}, "
+    f"loss {loss_d:.4f} (constant, no dropout: {loss_c:.4f}; random init: {loss_r:.4f})"
+)
+assert np.ptp(W_d) > 0.1 and len(np.unique(W_d)) == 8  # the text's claims, checked
+assert loss_r < loss_d / 3
+
+fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.2))
+a1.bar(range(8), W_d)
+a1.set_ylim(0, 1.5)
+a1.set_title("first-layer weights, constant init + dropout 0.1")
+a1.set_xlabel("hidden unit")
+grid_x = np.linspace(-3, 3, 200, dtype=np.float32)[:, None]
+with ag.no_grad():
+    H = model_d[1](model_d[0](ag.tensor(grid_x))).numpy()
+a2.plot(grid_x, H, lw=1)
+a2.set_title(r"the 8 hidden units $\tanh(w_k x + b_k)$ after training")
+a2.set_xlabel("x")
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# With dropout the eight units receive eight different gradients from the first step on, and
+# end with eight different weights: the symmetry is broken. It is broken only gently, though:
+# the units start from the same point and stay close, so after 200 steps the network is still
+# far from what the random start reaches. Dropout is a regulariser that happens to break
+# symmetry; a random initialisation is the cure.
 
 # %% [markdown]
 # ## Default, Xavier and LeCun initialisations
@@ -213,10 +357,10 @@ for name, init in inits.items():
     )
 a1.set_xlabel("layer")
 a1.set_ylabel("std of tanh activations")
-a1.legend(fontsize=8)
+a1.legend(fontsize=9)
 a2.set_xlabel("layer")
 a2.set_ylabel("std of dL/dW")
-a2.legend(fontsize=8)
+a2.legend(fontsize=9)
 plt.tight_layout()
 plt.show()
 
@@ -230,3 +374,29 @@ plt.show()
 # them explode. Initialisation scaled to the fan-in and to the activation (Xavier with gain for
 # tanh, Kaiming for ReLU) keeps activations and gradients at a steady scale, and random (not
 # constant) values break the symmetry between units.
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. **The derivative of leaky ReLU.** $\sigma(x) = \max\{x, 0.01 x\}$. Write its derivative
+#    (for $x \ne 0$) in `leaky_slope` below; the cell checks it against `backward()` through
+#    `nn.functional.leaky_relu`.
+# 2. **How deep before the signal is gone?** Each logistic layer multiplies the gradient by at
+#    most $1/4$. Find the smallest depth $L$ at which this bound, $(1/4)^L$, is below $10^{-6}$,
+#    and put it in `depth_for_1e6`.
+# 3. **More dropout.** Rerun `train(constant=True, p_drop=p)` for $p = 0.3$ and $0.5$. Is the
+#    spread of the hidden weights larger or smaller than with $p = 0.1$, and why might the loss
+#    (dropout off) be worse? (Open question: no check.)
+
+# %%
+def leaky_slope(x):
+    return np.where(x > 0, 1.0, 0.01)  # your answer (this is the reference solution)
+
+
+depth_for_1e6 = int(np.ceil(6 / np.log10(4)))  # your answer (reference solution)
+
+x = ag.tensor(np.array([-2.0, -0.5, 0.3, 4.0]), requires_grad=True)
+nn.functional.leaky_relu(x, 0.01).sum().backward()
+assert np.allclose(leaky_slope(x.detach().numpy()), x.grad.numpy()), "exercise 1: not yet"
+assert 0.25**depth_for_1e6 < 1e-6 <= 0.25 ** (depth_for_1e6 - 1), "exercise 2: not yet"
+print(f"exercise 1 checked; exercise 2: L = {depth_for_1e6}")
