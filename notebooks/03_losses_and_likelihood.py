@@ -20,8 +20,9 @@
 #
 # * the candidate losses of the lecture on the circle data set, and their gradients;
 # * cross-entropy, entropy and KL divergence, $H(p, q) = H(p) + \mathrm{KL}(p\,\|\,q)$;
-# * maximum likelihood: a Bernoulli model gives binary cross-entropy, a Gaussian model with
-#   fixed variance gives the mean squared error.
+# * maximum likelihood: a Bernoulli model gives binary cross-entropy (computed as a likelihood,
+#   lecture 000; the BCE table of lecture 002), a Gaussian model with fixed variance gives the
+#   mean squared error.
 
 # %%
 # %matplotlib inline
@@ -30,7 +31,7 @@ import numpy as np
 
 import autograd_lite as ag
 
-plt.rcParams["figure.dpi"] = 80
+plt.rcParams["figure.dpi"] = 100
 ag.manual_seed(0)
 from autograd_lite import nn
 from autograd_lite.data import make_circles, make_regression_1d
@@ -185,20 +186,107 @@ plt.figure(figsize=(6, 3.5))
 plt.plot(ts, ce, label="cross-entropy H(p, q_t)")
 plt.plot(ts, kl, label="KL(p || q_t)")
 plt.axhline(H(p, p), color="k", ls=":", label="entropy H(p)")
+plt.plot(ts[ce.argmin()], ce.min(), "r*", ms=11, label=f"minima, at t = {ts[ce.argmin()]:.2f}")
+plt.plot(ts[kl.argmin()], kl.min(), "r*", ms=11)
 plt.xlabel("t, with q_t = softmax(t, 0, -1)")
-plt.legend()
+plt.legend(fontsize=10)
 plt.show()
+
+# %% [markdown]
+# ## Cross-entropy as Bernoulli likelihood (lecture 000)
+#
+# The lecture's setup: a model distribution $q_\theta$, an empirical distribution $p$ of $N$
+# outcomes, and the likelihood $\mathcal L(\theta) = \prod_x q_\theta(x)^{N p(x)}$, so that
+#
+# $$-\frac1N\log\mathcal L(\theta) = -\sum_x p(x)\log q_\theta(x) = H(p, q_\theta).$$
+#
+# For labels $y_i \in \{0, 1\}$ and the Bernoulli model $q_\lambda = (1 - \lambda, \lambda)$ this
+# is $\prod_i \lambda^{y_i}(1 - \lambda)^{1 - y_i}$, and its negative log over $N$ is the mean
+# binary cross-entropy. We draw $N = 40$ labels, multiply the likelihood out sample by sample,
+# and compare with $H(p, q_\lambda)$ and `F.binary_cross_entropy` over a grid of $\lambda$; the
+# minimum sits at the frequency of ones, $\lambda^* = N_1/N$, where the cross-entropy equals
+# the entropy $H(p)$ (Gibbs' inequality, $H(p) \le H(p, q)$).
+
+# %%
+F = nn.functional
+rng = np.random.default_rng(3)
+labels = (rng.random(40) < 0.3).astype(np.float64)
+N1, N_lab = int(labels.sum()), len(labels)
+p_emp = np.array([1 - N1 / N_lab, N1 / N_lab])
+grid = np.linspace(0.01, 0.99, 99)
+nll_prod, cross_ent, bce = [], [], []
+for lv in grid:
+    likelihood = np.prod([lv if yi == 1 else 1 - lv for yi in labels])
+    nll_prod.append(-np.log(likelihood) / N_lab)
+    cross_ent.append(H(p_emp, np.array([1 - lv, lv])))
+    bce.append(F.binary_cross_entropy(ag.full((N_lab,), lv, dtype=np.float64),
+                                      ag.tensor(labels)).item())
+nll_prod, cross_ent, bce = map(np.array, (nll_prod, cross_ent, bce))
+i_min = nll_prod.argmin()
+print(f"N1 = {N1} ones out of N = {N_lab}: lambda* = N1/N = {N1 / N_lab:.3f}")
+print(f"max |-(1/N) log L - H(p, q)| = {np.abs(nll_prod - cross_ent).max():.1e}, "
+      f"max |H(p, q) - mean BCE| = {np.abs(cross_ent - bce).max():.1e}")
+print(f"grid minimum at lambda = {grid[i_min]:.2f}: {nll_prod[i_min]:.4f}; "
+      f"H(p) = {H(p_emp, p_emp):.4f}")
+
+# maximum likelihood by gradient descent on the logit: lambda = sigmoid(theta)
+theta = ag.zeros(1, dtype=np.float64, requires_grad=True)
+opt = ag.optim.SGD([theta], lr=2.0)
+for _ in range(300):
+    opt.zero_grad()
+    F.binary_cross_entropy_with_logits(theta.expand(N_lab), ag.tensor(labels)).backward()
+    opt.step()
+lam_ml = ag.sigmoid(theta).item()
+print(f"gradient descent on the mean BCE: lambda = {lam_ml:.6f}")
+# the text's claims, checked
+assert np.abs(nll_prod - cross_ent).max() < 1e-12 and np.abs(cross_ent - bce).max() < 1e-12
+assert abs(grid[i_min] - N1 / N_lab) <= 0.005 + 1e-12 and np.isclose(lam_ml, N1 / N_lab)
+assert (cross_ent >= H(p_emp, p_emp) - 1e-12).all()
+
+plt.figure(figsize=(6, 3.5))
+plt.plot(grid, nll_prod, label=r"$-\frac{1}{N}\log\mathcal{L}(\lambda)$, multiplied out")
+plt.plot(grid, bce, "--", label="mean binary cross-entropy")
+plt.axhline(H(p_emp, p_emp), color="k", ls=":", label="entropy H(p)")
+plt.plot([lam_ml], [H(p_emp, p_emp)], "r*", ms=12, label=f"minimum, lambda = N1/N = {lam_ml:.3f}")
+plt.xlabel("lambda (the model's P(y = 1))")
+plt.ylim(0, 2.5)
+plt.legend(fontsize=10)
+plt.title("Bernoulli negative log-likelihood = cross-entropy")
+plt.show()
+
+# %% [markdown]
+# ## The BCE table (lecture 002)
+#
+# Lecture 002 builds the same loss from the model $p_{\text{model}}(y \mid \lambda) = \lambda$
+# if $y = 1$ and $1 - \lambda$ if $y = 0$, with $\lambda = f(x; \theta)$ the network's
+# probability that $x$ is in class 1. Its table has one filled row: input $x = (0.5, 0.5)$,
+# class $y = 0$, output $\lambda = 0.1$, error $l = -\log(1 - 0.1) = -\log 0.9$, and the predicted
+# class $\hat y = 0$ (because $\lambda < 1/2$). The engine's `binary_cross_entropy` gives the
+# error; two more rows (not on the slide) show a confident right and a confident wrong answer.
+
+# %%
+rows = [((0.5, 0.5), 0.0, 0.1, "slide"), ((0.2, 0.2), 1.0, 0.95, "extra"),
+        ((0.8, 0.1), 1.0, 0.05, "extra")]
+print(f"{'input x':12s}{'class y':>8s}{'output lambda':>15s}{'error l':>10s}{'predicted':>11s}")
+for xin, yc, lv, src in rows:
+    err = F.binary_cross_entropy(ag.tensor([lv], dtype=np.float64),
+                                 ag.tensor([yc], dtype=np.float64)).item()
+    p_model = lv if yc == 1 else 1 - lv
+    assert np.isclose(err, -np.log(p_model))  # l = -log p_model(y | lambda)
+    print(f"{str(xin):12s}{yc:8.0f}{lv:15.2f}{err:10.4f}{int(lv > 0.5):11d}   ({src})")
+    if src == "slide":
+        slide_err, slide_pred = err, int(lv > 0.5)
+print(f"-log 0.9 = {-np.log(0.9):.4f}")
+assert np.isclose(slide_err, -np.log(0.9)) and slide_pred == 0  # the slide's row, checked
 
 # %% [markdown]
 # ## Maximum likelihood gives the losses
 #
-# **Bernoulli.** If the model says $P(y = 1 \mid x) = \lambda(x)$, the likelihood of independent
-# labels is $\prod_i \lambda_i^{y_i}(1 - \lambda_i)^{1 - y_i}$ and its negative log, averaged, is
-# the
-# binary cross-entropy. **Gaussian.** If $y = f(x) + \varepsilon$ with
-# $\varepsilon \sim \mathcal N(0, s^2)$, the negative log-likelihood per point is
-# $\frac{(y - f(x))^2}{2 s^2} + \tfrac12\log(2\pi s^2)$: for fixed $s$ it is the squared error up to
-# scale and shift, so both have the same minimiser. We check this on the lectures' linear
+# **Bernoulli** labels give the binary cross-entropy, as computed above. **Gaussian.** If
+# $y = f(x) + \varepsilon$ with $\varepsilon \sim \mathcal N(0, s^2)$, the negative
+# log-likelihood per point is $\frac{(y - f(x))^2}{2 s^2} + \tfrac12\log(2\pi s^2)$: for fixed
+# $s$ it is the squared error up to scale and shift, so both have the same minimiser (lecture 002
+# does this with $s = 1$). We check this on the lectures' linear
 # regression data with `GaussianNLLLoss` and `MSELoss`, and by training on each.
 
 # %%
@@ -233,12 +321,18 @@ A = np.column_stack([np.ones(len(Xr)), Xr[:, 0]])
 lstsq = np.linalg.lstsq(A, yr[:, 0], rcond=None)[0]
 print("ML estimate by GD on the Gaussian NLL:", beta.numpy().round(4))
 print("least squares (closed form)          :", lstsq.round(4))
+# the text's claims, checked
+assert np.abs(nll - affine).max() < 1e-10 and nll.argmin() == mse.argmin()
+assert np.allclose(beta.numpy(), lstsq, atol=1e-6)
 
 fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.6))
 a1.plot(slopes, nll, label="Gaussian NLL")
 a1.plot(slopes, mse, label="MSE")
+a1.plot(slopes[nll.argmin()], nll.min(), "r*", ms=11,
+        label=f"minima, both at beta1 = {slopes[nll.argmin()]:.2f}")
+a1.plot(slopes[mse.argmin()], mse.min(), "r*", ms=11)
 a1.set_xlabel("slope beta1 (intercept 1)")
-a1.legend()
+a1.legend(fontsize=10)
 a2.scatter(Xr, yr, s=6, alpha=0.6)
 xx = np.linspace(-1, 1, 2)
 a2.plot(xx, beta.numpy()[0] + beta.numpy()[1] * xx, "r", label="maximum likelihood fit")
@@ -248,6 +342,52 @@ plt.show()
 
 # %% [markdown]
 # **Takeaways.** Pick the loss from the likelihood of the labels: Bernoulli labels give
-# cross-entropy, whose gradient $\sigma(h) - y$ never vanishes on confident mistakes;
-# Gaussian noise gives the squared error. Cross-entropy equals entropy plus KL divergence, so
-# training drives the model's distribution towards the data's.
+# cross-entropy (the negative log-likelihood over $N$ is exactly $H(p, q_\lambda)$), whose
+# gradient $\sigma(h) - y$ never vanishes on confident mistakes; Gaussian noise gives the squared
+# error. Cross-entropy equals entropy plus KL divergence, so training drives the model's
+# distribution towards the data's.
+#
+# ## Exercises
+#
+# 1. **A row of the BCE table.** For the slide's input $x = (0.8, 0.1)$ with class $y = 1$ and
+#    output $\lambda = 0.7$, what are the error $l$ and the predicted class? Fill in
+#    `table_row(y, lam)` and check it against `F.binary_cross_entropy`.
+# 2. **The Bernoulli maximum-likelihood estimate.** Show that $\lambda^* = N_1/N$ minimises
+#    $-\frac1N\log\prod_i\lambda^{y_i}(1 - \lambda)^{1 - y_i}$ (set the derivative to zero), and
+#    write `bernoulli_mle(labels)`; the check compares it with the engine's gradient, which must
+#    vanish there.
+# 3. **The Gaussian variance.** With the slope and intercept fixed at the fit above, which
+#    variance $s^2$ maximises the Gaussian likelihood? Fill in `best_variance(residuals)`; the
+#    check asks the engine for $\partial\,\mathrm{NLL}/\partial s^2$ there.
+#
+# The cell below holds reference solutions; replace them with yours and run it.
+
+
+# %%
+def table_row(y, lam):
+    return -(y * np.log(lam) + (1 - y) * np.log(1 - lam)), int(lam > 0.5)
+
+
+def bernoulli_mle(labels):
+    return labels.mean()
+
+
+def best_variance(residuals):
+    return np.mean(residuals**2)
+
+
+err, pred = table_row(1.0, 0.7)
+assert np.isclose(err, F.binary_cross_entropy(ag.tensor([0.7]), ag.tensor([1.0])).item())
+assert pred == 1 and np.isclose(err, -np.log(0.7))
+
+lam_t = ag.tensor(bernoulli_mle(labels), dtype=np.float64, requires_grad=True)
+F.binary_cross_entropy(lam_t.expand(N_lab), ag.tensor(labels)).backward()
+assert abs(lam_t.grad.item()) < 1e-12
+
+res = yr[:, 0] - (beta.numpy()[0] + beta.numpy()[1] * Xr[:, 0])
+var_t = ag.tensor(best_variance(res), dtype=np.float64, requires_grad=True)
+with ag.no_grad():
+    fit = beta[0] + beta[1] * Xt
+nn.GaussianNLLLoss()(fit, yt, var_t.expand(*yt.shape)).backward()
+assert abs(var_t.grad.item()) < 1e-10
+print("all exercise checks pass")
