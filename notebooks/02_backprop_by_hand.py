@@ -317,7 +317,7 @@ plt.gca().invert_xaxis()
 plt.show()
 
 # %% [markdown]
-# ## The explicit $\partial L/\partial w^{(1)}_{21}$ of $f_2(W^2 f_1(W^1 x))$ (lecture 001)
+# ## One weight by hand: ∂L/∂w¹₂₁ of f₂(W² f₁(W¹x)) (lecture 001)
 #
 # The lecture's simple network $\hat y = f_2(W^2 f_1(W^1\mathbf x))$ has $W^1 \in
 # \mathbb R^{3\times 2}$ and $W^2 = [w^2_{11}\; w^2_{12}\; w^2_{13}]$, and the loss
@@ -375,7 +375,7 @@ assert np.isclose(dw2_13, V2.grad.numpy()[0, 2], rtol=1e-12, atol=0)
 #
 # with $x \in \mathbb R^N$, $y \in \mathbb R$ and $z_1 \in \mathbb R^{D_1}$.
 #
-# ### The shapes of $W_1, b_1, W_2, b_2$
+# ### The shapes of W₁, b₁, W₂, b₂
 #
 # The slide's answer: $W_1 \in \mathbb R^{N\times D_1}$, $b_1 \in \mathbb R^{D_1}$,
 # $W_2 \in \mathbb R^{D_1}$, $b_2 \in \mathbb R$; the weights do not change shape with the
@@ -413,7 +413,7 @@ assert all(t.grad.shape == t.shape for t in params.values())
 assert xb.shape == (m, N) and lamb.shape == (m,)
 
 # %% [markdown]
-# ### $\partial l/\partial W_2 = \frac{\partial l}{\partial z_2}\, a_1$, checked against backward
+# ### ∂l/∂W₂ = ∂l/∂z₂ · a₁, checked against backward
 #
 # The slide's backward pass: $\frac{\partial l}{\partial\lambda} = -\frac y\lambda +
 # \frac{1 - y}{1 - \lambda}$, $\frac{\partial l}{\partial z_2} = \frac{\partial l}{\partial
@@ -474,7 +474,7 @@ assert np.allclose(W2.grad.numpy(), dz2_1 * a1.numpy(), rtol=1e-12)  # dl/dW2 = 
 assert np.isclose(b2.grad.item(), dz2_1)  # dl/db2 = dl/dz2
 
 # %% [markdown]
-# ## One hidden layer with an L2 term, $J = L + s$ (lecture 003)
+# ## One hidden layer with an L2 term, J = L + s (lecture 003)
 #
 # The lecture's forward pass for one example $\mathbf x \in \mathbb R^d$:
 # $\mathbf z = \mathbf W^{(1)}\mathbf x$, $\mathbf h = \phi(\mathbf z)$,
@@ -483,7 +483,7 @@ assert np.isclose(b2.grad.item(), dz2_1)  # dl/db2 = dl/dz2
 # $J = L + s$. We take $\phi = \mathrm{ReLU}$, $l = \tfrac12\|\mathbf o - \mathbf y\|^2$ and
 # $\lambda = 0.1$.
 #
-# ### The slide's computation graph
+# ### The slide's computation graph of J = L + s
 #
 # Drawn by the engine from what it recorded: $\mathbf x \to \mathbf z \to \mathbf h \to
 # \mathbf o \to L$ on one side, the two weight matrices feeding both the chain and $s$, and
@@ -507,8 +507,7 @@ for k, t in {"x": x, "y": yv, "W(1)": Wa, "W(2)": Wb, "z": zz, "h": hh, "o": oo,
 viz.draw_graph(J)
 
 # %% [markdown]
-# ### $\partial J/\partial\mathbf W^{(2)} = \frac{\partial L}{\partial\mathbf o}\mathbf h^\top +
-# \lambda\mathbf W^{(2)}$, checked against backward
+# ### ∂J/∂W⁽²⁾ = ∂L/∂o hᵀ + λW⁽²⁾, checked against backward
 #
 # $\partial J/\partial L = \partial J/\partial s = 1$; $\mathbf W^{(2)}$ reaches $J$ along two
 # paths (through $\mathbf o$ and through $s$), and the lecture adds them:
