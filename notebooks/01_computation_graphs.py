@@ -168,9 +168,9 @@ print(f"l = {l.item():.4f} and dl/dlambda = {lam.grad.item():.4f}: the slide's 0
 #
 # The slide stores the forward pass as $(x, h, \lambda, y, l) = (0.3, 0.67, 0.8, 1, 0.02)$ and
 # then writes $\partial l/\partial\lambda = -0.2$, $\partial l/\partial h = -0.04$,
-# $\partial l/\partial w = -0.26$ and, next to $h$ (labelled $\partial l/\partial w$ a second
-# time, but it is the bias), $-0.04$. Only $l = 0.02$ and $\partial l/\partial\lambda = -0.2$
-# follow from $\lambda = 0.8$ and $y = 1$:
+# $\partial l/\partial w = -0.26$ and $-0.04$ once more, labelled $\partial l/\partial w$
+# again (by its value, the bias gradient $\partial l/\partial b = \partial l/\partial h$). Only
+# $l = 0.02$ and $\partial l/\partial\lambda = -0.2$ follow from $\lambda = 0.8$ and $y = 1$:
 #
 # * $\sigma(0.67) = 0.66$, not $0.8$; $\lambda = 0.8$ needs $h = \sigma^{-1}(0.8) = \log 4 = 1.386$;
 # * $\partial l/\partial h = -0.2 \cdot 0.8 \cdot (1 - 0.8) = -0.032$, not $-0.04$;
