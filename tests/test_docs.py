@@ -3,16 +3,14 @@ public API, and the Python examples on its pages run.
 
 Fenced blocks tagged ``python`` are executed in page order (one namespace per page, in a
 temporary directory); blocks tagged ``py`` are shown but not run (e.g. the PyTorch version of a
-script). The build test is skipped when MkDocs and its plugins are not installed.
+script). The build (the session fixture ``site`` in tests/conftest.py, shared with
+tests/test_site.py) is skipped when MkDocs and its plugins are not installed.
 """
 from __future__ import annotations
 
 import importlib
 import importlib.util
-import os
 import re
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -84,26 +82,6 @@ def _resolve(path: str):
                 return None
         return obj
     return None
-
-
-def _mkdocs_available() -> bool:
-    return all(importlib.util.find_spec(m) is not None
-               for m in ("mkdocs", "material", "mkdocstrings", "mkdocstrings_handlers.python",
-                         "mkdocs_jupyter"))
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    if not _mkdocs_available():
-        pytest.skip("mkdocs, mkdocs-material, mkdocstrings[python] or mkdocs-jupyter missing "
-                    "(pip install -e '.[dev]')")
-    out = tmp_path_factory.mktemp("site")
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
-    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q",
-                           "-f", str(ROOT / "mkdocs.yml"), "-d", str(out)],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, f"mkdocs build --strict failed:\n{proc.stdout}\n{proc.stderr}"
-    return out
 
 
 @pytest.mark.slow

@@ -12,6 +12,7 @@ import pytest
 import autograd_lite as ag
 from autograd_lite import viz
 
+from .._chromium import _chromium  # (tests/viz/test_rules.py imports it from here)
 from ._dot import parse
 
 nn = ag.nn
@@ -26,14 +27,6 @@ def deep(n_hidden: int = 5):
     layers.append(nn.Linear(6, 1))
     model = nn.Sequential(*layers)
     return ((model(ag.randn(4, 2)) - 1.0) ** 2).mean()
-
-
-def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        p = shutil.which(name)
-        if p:
-            return p
-    return None
 
 
 @pytest.mark.dot
