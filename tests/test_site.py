@@ -93,6 +93,11 @@ def parse(html: str) -> _Text:
     return p
 
 
+@functools.lru_cache(maxsize=None)
+def parse_page(page: Path) -> _Text:
+    return parse(page.read_text(encoding="utf-8"))
+
+
 def raw_math(p: _Text, *, typeset_too: bool = False) -> list[str]:
     """TeX in text MathJax does not typeset (with ``typeset_too``: in any text it would see)."""
     return [m.group(0) + " in " + repr(text.strip()[:120])
@@ -112,7 +117,7 @@ def _rel(site: Path, page: Path) -> str:
 @pytest.mark.slow
 def test_no_raw_sphinx_roles(site: Path):
     bad = [f"{_rel(site, page)}: {text.strip()[:100]!r}" for page in pages(site)
-           for text, _, _ in parse(page.read_text(encoding="utf-8")).texts if ROLE.search(text)]
+           for text, _, _ in parse_page(page).texts if ROLE.search(text)]
     assert bad == []
     # and the cross-references that replaced them are links
     api = (site / "api" / "optim" / "index.html").read_text(encoding="utf-8")
@@ -123,7 +128,7 @@ def test_no_raw_sphinx_roles(site: Path):
 def test_every_formula_is_where_mathjax_typesets(site: Path):
     bad, typeset = {}, {}
     for page in pages(site):
-        p = parse(page.read_text(encoding="utf-8"))
+        p = parse_page(page)
         if raw_math(p):
             bad[_rel(site, page)] = raw_math(p)[:5]
         typeset[_rel(site, page)] = len(raw_math(p, typeset_too=True))
@@ -146,7 +151,7 @@ def test_mathjax_is_the_vendored_copy_and_nothing_loads_from_the_internet(site: 
     for page in pages(site):
         if page.parent.parent.name == "notebooks" and not page.name == "index.html":
             continue  # the stepper's offline players (tests/viz checks them)
-        p = parse(page.read_text(encoding="utf-8"))
+        p = parse_page(page)
         srcs = [s for s in p.scripts if s]
         remote = [s for s in srcs if re.match(r"(https?:)?//", s)]
         assert remote == [], _rel(site, page)
@@ -161,7 +166,7 @@ def test_mathjax_is_the_vendored_copy_and_nothing_loads_from_the_internet(site: 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_page_links_its_ipynb(site: Path, nb: Path):
     page = site / "notebooks" / nb.stem / "index.html"
-    links = [a for a in parse(page.read_text(encoding="utf-8")).links
+    links = [a for a in parse_page(page).links
              if a.get("href") == nb.name]
     assert links, f"no link to {nb.name} on its page"
     assert all("download" in a for a in links)
