@@ -266,14 +266,15 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# ## Dropout breaks the symmetry (lectures 000 and 003)
+# ## Dropout breaks the symmetry (lectures 001 and 003)
 #
 # Lecture 003: "SGD would never break symmetry but dropout regularization would." Dropout
-# (lecture 000's regulariser) zeroes each hidden activation with probability $p$ during
-# training, independently for every unit and every sample, and scales the survivors by
-# $1/(1-p)$. Two hidden units that compute the same value are then muted on different samples,
-# so their gradients differ. The same constant start, with `Dropout(0.1)` after the tanh layer:
-# first the gradient of the first step, unit by unit, then the weights after 200 steps.
+# (lecture 001's regulariser: neurons "muted" at random) zeroes each hidden activation with
+# probability $p$ during training, independently for every unit and every sample, and scales
+# the survivors by $1/(1-p)$. Two hidden units that compute the same value are then muted on
+# different samples, so their gradients differ. The same constant start, with `Dropout(0.1)`
+# after the tanh layer: first the gradient of the first step, unit by unit, then the weights
+# after 200 steps.
 
 # %%
 for p_drop in (0.0, 0.1):
