@@ -16,7 +16,8 @@
 # %% [markdown]
 # # 10. Residual and convolutional networks
 #
-# **What this notebook teaches.** Two of the lectures' layer types on a small image task:
+# **What this notebook teaches.** Two of the lectures' layer types (lecture 000's residual and
+# convolutional layers; lecture 001's weight sharing and pooling) on a small image task:
 #
 # * the residual layer $\mathbf u_j = \mathbf u_{j-1} + \sigma(\mathbf K_j \mathbf u_{j-1} +
 # \mathbf b_j)$,
@@ -29,17 +30,18 @@
 
 # %%
 # %matplotlib inline
+import time
+
 import matplotlib.pyplot as plt
 import numpy as np
 
 import autograd_lite as ag
-
-plt.rcParams["figure.dpi"] = 80
-ag.manual_seed(0)
-import time
-
 from autograd_lite import nn, optim, viz
 from autograd_lite.data import DataLoader, TensorDataset
+
+plt.rcParams["figure.dpi"] = 100
+plt.rcParams["legend.fontsize"] = 9
+ag.manual_seed(0)
 
 # %% [markdown]
 # ## The data: strokes on an 8x8 grid
@@ -72,10 +74,10 @@ def make_strokes(n, seed):
 
 X_train, y_train = make_strokes(1200, seed=0)
 X_test, y_test = make_strokes(400, seed=1)
-fig, axes = plt.subplots(2, 8, figsize=(10, 2.8))
+fig, axes = plt.subplots(2, 8, figsize=(11, 3.2))
 for ax, img, c in zip(axes.ravel(), X_train, y_train):
     ax.imshow(img[0], cmap="gray_r")
-    ax.set_title(CLASSES[c], fontsize=7)
+    ax.set_title(CLASSES[c], fontsize=9)
     ax.axis("off")
 plt.tight_layout()
 plt.show()
@@ -110,6 +112,9 @@ def train(model, epochs=20, lr=1e-2, seed=0):
 # %% [markdown]
 # ## Plain vs residual: the same layers, with and without the skip
 #
+# The residual layer of lecture 000, $\mathbf u_j = \mathbf u_{j-1} + \sigma(\mathbf K_j
+# \mathbf u_{j-1} + \mathbf b_j)$, against the plain layer $\mathbf u_j = \sigma(\mathbf K_j
+# \mathbf u_{j-1} + \mathbf b_j)$.
 # Both networks flatten the image, map it to 32 features, apply 12 layers
 # $\sigma(\mathbf K \mathbf u + \mathbf b)$ with the sigmoid, and classify. The residual network
 # adds the identity around each of the 12 layers (`nn.Residual`). Same initialisation seed,
@@ -146,9 +151,10 @@ print(f"({time.perf_counter() - t0:.1f} s)")
 #
 # ## A small convolutional network
 #
-# Two 3x3 convolutions with ReLU and 2x2 max pooling, then a linear classifier on the
-# $16 \times 2 \times 2$ features. It has far fewer weights than the MLPs, because each filter is
-# shared across all positions, the right prior for strokes that can appear anywhere.
+# Weight sharing and pooling (lecture 001): two 3x3 convolutions with ReLU and 2x2 max pooling,
+# then a linear classifier on the $16 \times 2 \times 2$ features. It has far fewer weights than
+# the MLPs, because each filter is shared across all positions, the right prior for strokes that
+# can appear anywhere.
 
 # %%
 ag.manual_seed(0)
@@ -180,14 +186,22 @@ assert (
 )  # the text's claims, checked
 
 fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.4), gridspec_kw={"width_ratios": [1.3, 1]})
-for name, (curve, acc) in runs.items():
-    a1.plot(range(1, len(curve) + 1), curve, "o-", ms=3, label=f"{name} (test acc {acc:.2f})")
+for i, (name, (curve, acc)) in enumerate(runs.items()):
+    a1.plot(range(1, len(curve) + 1), curve, "o-", ms=3, color=f"C{i}",
+            label=f"{name} (test acc {acc:.2f})")
+    k = int(np.argmin(curve))
+    a1.plot(k + 1, curve[k], "v", color=f"C{i}", ms=9, mec="k")
+a1.plot([], [], "v", color="gray", mec="k", label="lowest training loss")
 a1.set_xlabel("epoch")
 a1.set_ylabel("training loss")
 a1.legend()
 W = cnn[0].weight.numpy()[:, 0]
-a2.imshow(np.hstack([np.pad(w, 1, constant_values=np.nan) for w in W]), cmap="RdBu_r")
-a2.set_title("the 8 learned 3x3 filters of the first layer")
+M = np.full((7, 15), np.nan)  # the 8 filters in a 2 x 4 grid, one blank row/column between
+for i, w in enumerate(W):
+    M[4 * (i // 4):4 * (i // 4) + 3, 4 * (i % 4):4 * (i % 4) + 3] = w
+v = np.nanmax(np.abs(M))
+a2.imshow(M, cmap="RdBu_r", vmin=-v, vmax=v)
+a2.set_title("the 8 learned 3x3 filters of the first layer", fontsize=10)
 a2.axis("off")
 plt.tight_layout()
 plt.show()
@@ -211,3 +225,23 @@ viz.draw_graph(loss, rankdir="TB")
 # identity path; convolutions share weights across positions, which suits images and needs far
 # fewer parameters. Both are built from the same engine ops (`conv2d` and pooling have fused
 # VJPs for speed) and trained with the same five-line loop.
+#
+# ## Exercises
+#
+# 1. **Count the weights.** Without running anything, count the parameters of the CNN above
+#    (each `Conv2d(c_in, c_out, 3)` has $c_\text{out}$ filters of $c_\text{in} \times 3 \times
+#    3$ weights and $c_\text{out}$ biases) and of the residual MLP. The cell below checks your
+#    numbers against the library's count.
+# 2. **Deeper still.** Train the plain and the residual MLP with 24 instead of 12 layers. Does
+#    the residual one still train? Replace the sigmoid by ReLU in the plain network: does it
+#    train now, and why (think of notebook 8's gradient flow)?
+# 3. **Where is the stroke?** The CNN's features after the second pooling are a $2 \times 2$
+#    grid. Replace `nn.MaxPool2d(2)` by `nn.AvgPool2d(2)` in both places and compare test
+#    accuracy. Which suits "is there a stroke somewhere" better, and why?
+
+# %%
+# exercise 1: your counts (the reference answers are filled in)
+cnn_params = (8 * 1 * 9 + 8) + (16 * 8 * 9 + 16) + (16 * 2 * 2 * 4 + 4)
+mlp_params = (64 * 32 + 32) + 12 * (32 * 32 + 32) + (32 * 4 + 4)
+print(f"CNN: {cnn_params} parameters, residual MLP: {mlp_params}")
+assert cnn_params == count(cnn) and mlp_params == count(layers_mlp(True))
