@@ -48,11 +48,15 @@ def test_notebooks_dir_holds_sources_and_their_notebooks_only():
 
 
 @pytest.mark.parametrize("src", SOURCES, ids=[p.stem for p in SOURCES])
-def test_source_opens_with_what_it_teaches(src: Path):
+def test_source_opens_with_what_it_teaches_and_ends_with_exercises(src: Path):
     nb = nbtool.read_source(src)
     first = nb.cells[0]
     assert first.cell_type == "markdown" and first.source.startswith("# "), src.name
     assert "teaches" in first.source, f"{src.name}: the first cell must say what it teaches"
+    sections = [line for c in nb.cells if c.cell_type == "markdown"
+                for line in c.source.splitlines() if line.startswith("## ")]
+    assert sections and sections[-1].strip() == "## Exercises", \
+        f"{src.name}: the last section must be '## Exercises' (sections: {sections})"
 
 
 @pytest.mark.parametrize("src", SOURCES, ids=[p.stem for p in SOURCES])
