@@ -314,10 +314,16 @@ def loss_line(beta, xb, yb):
     return ((yb - beta[0] - beta[1] * xb) ** 2).mean()
 
 
+MOMENTS = {k: v.mean() for k, v in
+           {"y2": y1**2, "y": y1, "xy": x1 * y1, "x": x1, "x2": x1**2}.items()}
+
+
 def L_line(b0, b1):
-    """The full loss L(beta) on the whole data set (NumPy, for monitoring and contours)."""
-    r = y1 - b0 - b1 * x1
-    return np.mean(r**2)
+    """The full loss L(beta) on the whole data set, from the data's moments (NumPy, for
+    monitoring and contours; works on grids of b0, b1)."""
+    m = MOMENTS
+    return (m["y2"] - 2 * b0 * m["y"] - 2 * b1 * m["xy"] + b0**2 + 2 * b0 * b1 * m["x"]
+            + b1**2 * m["x2"])
 
 
 S = g1.integers(0, 100_000, size=100)
@@ -354,7 +360,7 @@ line_runs = {
 }
 fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
 B0, B1 = np.meshgrid(np.linspace(-0.3, 2.0, 120), np.linspace(-0.3, 2.6, 120))
-LL = np.vectorize(L_line)(B0, B1)
+LL = L_line(B0, B1)
 ax.contour(B0, B1, LL, levels=L_line(*beta_ls) + np.logspace(-3, 1, 12), colors="0.75",
            linewidths=0.6)
 for k, (name, path) in enumerate(line_runs.items()):
@@ -370,7 +376,7 @@ ax.legend(fontsize=9, loc="lower right")
 ax.set_title("SGD paths, minibatch 100, from $\\beta = 0$")
 box = np.linspace(-0.12, 0.12, 80)
 Z0, Z1 = np.meshgrid(beta_ls[0] + box, beta_ls[1] + box)
-ax2.contour(Z0, Z1, np.vectorize(L_line)(Z0, Z1), levels=8, colors="0.75", linewidths=0.6)
+ax2.contour(Z0, Z1, L_line(Z0, Z1), levels=8, colors="0.75", linewidths=0.6)
 for k, (name, path) in enumerate(line_runs.items()):
     tail = path[len(path) // 2 :]  # the second epoch
     ax2.plot(tail[:, 0], tail[:, 1], ".", color=f"C{k}", ms=1.5)
