@@ -10,18 +10,14 @@
 (-4.0, -4.0, 3.0)
 """
 from autograd_lite.tensor import DimensionError, Tensor, tensor  # first: ops and the engine
-from autograd_lite._dtypes import get_default_dtype, set_default_dtype
+from autograd_lite.dtypes import get_default_dtype, set_default_dtype
 from autograd_lite.backward import grad
-from autograd_lite.factories import (arange, eye, full, full_like, linspace, ones, ones_like,
-                                     rand, randint, randn, zeros, zeros_like)
+from autograd_lite.factories import (arange, as_tensor, eye, full, full_like, linspace, ones,
+                                     ones_like, rand, randint, randn, zeros, zeros_like)
 from autograd_lite.grad_mode import (detect_anomaly, enable_grad, is_anomaly_enabled,
                                      is_grad_enabled, no_grad, set_grad_enabled)
-from autograd_lite.ops import (abs, amax, amin, argmax, argmin, astype, broadcast_to, cat, clip,
-                               clone, concatenate, cos, einsum, exp, expand, flatten, log,
-                               log_softmax, logsumexp, matmul, max, maximum, mean, min, minimum,
-                               pad, permute, pow, relu, reshape, sigmoid, sign, sin, softmax, sqrt,
-                               square, squeeze, stack, std, sum, tanh, transpose, unsqueeze, var,
-                               view, where)
+from autograd_lite.ops import *  # noqa: F401,F403  (every op of the op list: ag.exp, ...)
+from autograd_lite.ops import __all__ as _ops_all
 from autograd_lite.random import manual_seed
 from autograd_lite.function import Function
 from autograd_lite import functional, testing  # noqa: E402
@@ -33,11 +29,7 @@ __all__ = [
     "set_default_dtype", "get_default_dtype", "manual_seed",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
     "is_anomaly_enabled",
-    "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "abs", "pow", "clip", "sign",
-    "sum", "mean", "max", "min", "amax", "amin", "var", "std", "logsumexp", "argmax", "argmin",
-    "reshape", "view", "flatten", "squeeze", "unsqueeze", "transpose", "permute", "expand",
-    "broadcast_to", "matmul", "softmax", "log_softmax", "maximum", "minimum", "where",
-    "concatenate", "cat", "stack", "pad", "einsum", "astype", "clone", "square",
+    "as_tensor", *_ops_all,
     "zeros", "ones", "full", "full_like", "zeros_like", "ones_like", "eye", "arange", "linspace",
     "rand", "randn", "randint",
 ]

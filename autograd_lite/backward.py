@@ -22,8 +22,9 @@ from typing import Any, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
+from autograd_lite.anomaly import check_backward, check_roots
 from autograd_lite.grad_mode import _state
-from autograd_lite.node import Node, format_trace
+from autograd_lite.node import Node
 from autograd_lite.tensor import Tensor
 
 __all__ = ["backward", "grad", "iter_backward", "Step"]
@@ -141,32 +142,6 @@ def _run_hooks(hooks: list, g: Any, create_graph: bool) -> Any:
     return gt if create_graph else gt.data
 
 
-def _check_anomaly(node: Node, grads: list) -> None:
-    for i, gi in enumerate(grads):
-        a = gi.data if isinstance(gi, Tensor) else gi
-        if a is not None and a.dtype.kind == "f" and not np.all(np.isfinite(a)):
-            bad = "NaN" if np.isnan(a).any() else "Inf"
-            raise RuntimeError(
-                f"detect_anomaly: {node} returned {bad} values in its gradient for input {i} "
-                f"(shape {gi.shape}).\nThe op was created at:\n{format_trace(node)}")
-
-
-def _check_forward_anomaly(roots: Sequence[Tensor]) -> None:
-    """Under anomaly mode: raise if a root's value is NaN/Inf that some op made from finite
-    inputs in the forward (found by ``node._check_forward``). A NaN that was masked out on
-    the way (``where(x > 0, log(x), 0)``) never reaches a root and is not an anomaly."""
-    for r in roots:
-        n = r.grad_fn
-        origin = getattr(n, "anomaly", None) if n is not None else None
-        if origin is not None:
-            ins = origin.inputs or ()
-            raise RuntimeError(
-                f"detect_anomaly: {origin.name} produced NaN/Inf in its forward from finite "
-                f"inputs (shapes {', '.join(str(t.shape) for t in ins)}), and it reached "
-                f"the output of shape {r.shape} this backward starts from.\n"
-                f"The op was created at:\n{format_trace(origin)}")
-
-
 def _as_tensor_grad(g: Any) -> Any:
     return _wrap(np.asarray(g)) if isinstance(g, (np.ndarray, np.generic)) else g
 
@@ -197,7 +172,7 @@ def _run(roots: list, grads: list, retain_graph: bool, create_graph: bool,
                 deps[p] = -1  # never counts down to 0: not run, hooks not fired, not freed
     anomaly = _state.anomaly
     if anomaly:
-        _check_forward_anomaly(roots)
+        check_roots(roots)
     # (tensor, gradient) pairs for .grad, written only when every node has run: a backward
     # that raises part way (an in-place change found, a hook that fails) changes no .grad.
     updates: list = []
@@ -249,9 +224,9 @@ def _run(roots: list, grads: list, retain_graph: bool, create_graph: bool,
                     continue
             grads_in = k.apply(g)
             if anomaly:
-                _check_anomaly(k, grads_in)
+                check_backward(k, grads_in)
             if not retain_graph:
-                k.inputs = k.saved = k._out_data = None  # Node.free(), inlined
+                k.inputs = k.saved = k._out_data = None  # free the saved values
             for p, gi in zip(nexts, grads_in):
                 if p is None:
                     continue

@@ -7,12 +7,12 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite import _dtypes
+from autograd_lite import dtypes as _dtypes
 from autograd_lite.random import get_generator
 from autograd_lite.tensor import Tensor
 
-__all__ = ["zeros", "ones", "full", "zeros_like", "ones_like", "full_like", "eye", "arange",
-           "linspace", "rand", "randn", "randint"]
+__all__ = ["as_tensor", "zeros", "ones", "full", "zeros_like", "ones_like", "full_like", "eye",
+           "arange", "linspace", "rand", "randn", "randint"]
 
 
 def _shape(op: str, shape: tuple) -> tuple:
@@ -51,6 +51,19 @@ def _count(op: str, name: str, n: Any) -> int:
         return operator.index(n)
     except TypeError:
         raise TypeError(f"{op}: {name} must be an int, got {n!r}") from None
+
+
+def as_tensor(data: Any, dtype: Any = None) -> Tensor:
+    """``data`` as a Tensor without copying when it can (``torch.as_tensor``): a Tensor comes
+    back as it is, an ndarray is wrapped and shares its memory (both cast, as a copy, if
+    ``dtype`` differs; the cast of a Tensor is differentiable); anything else (numbers,
+    lists) is converted as by [`tensor`][autograd_lite.tensor]."""
+    d = None if dtype is None else _dtype(dtype, "as_tensor")
+    if isinstance(data, Tensor):
+        return data if d is None or d == data.data.dtype else data.astype(d)
+    if isinstance(data, np.ndarray):
+        return Tensor._wrap(data if d is None or d == data.dtype else data.astype(d))
+    return Tensor(data, dtype=d)
 
 
 def _make(data: np.ndarray, requires_grad: bool) -> Tensor:

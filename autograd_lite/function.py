@@ -42,9 +42,11 @@ from typing import Any
 
 import numpy as np
 
+from autograd_lite.anomaly import check_forward
 from autograd_lite.grad_mode import _state, no_grad
-from autograd_lite.node import Node, _check_forward
-from autograd_lite.tensor import Tensor, _clock, buffer_stamp
+from autograd_lite.node import Node
+from autograd_lite.tensor import Tensor
+from autograd_lite.versions import buffer_tick, now
 
 __all__ = ["Function", "FunctionCtx"]
 
@@ -90,7 +92,7 @@ class FunctionCtx:
                                 f"ctx attributes (ctx.name = value)")
         self._saved = tensors
         self._versions = tuple(None if t is None else t._version for t in tensors)
-        self._tick = _clock[0]  # a change through an alias stamps the buffer later than this
+        self._tick = now()  # a change through an alias stamps the buffer later than this
 
     def mark_non_differentiable(self, *outputs: Tensor) -> None:
         """Declare outputs of ``forward`` that have no gradient (they get no ``grad_fn``)."""
@@ -109,14 +111,14 @@ class FunctionCtx:
                 if live is None:  # rebuilt from the saved array, still attached to its node
                     node = node_ref()
                     live = _wrap(data, node is not None, node)
-                elif live._version != v or buffer_stamp(data) > self._tick:
+                elif live._version != v or buffer_tick(data) > self._tick:
                     raise RuntimeError(
                         f"{self._name}Backward: output {t.k} of {self._name}.forward (shape "
                         f"{live.shape}) was saved for backward and then modified in place "
                         f"(version {v} -> {live._version}, or through a view or detached "
                         "alias of its data); clone it before changing it")
                 t = live
-            elif t is not None and (t._version != v or buffer_stamp(t.data) > self._tick):
+            elif t is not None and (t._version != v or buffer_tick(t.data) > self._tick):
                 raise RuntimeError(
                     f"{self._name}Backward: a tensor saved for backward (shape {t.shape}) was "
                     f"modified in place after it was saved (version {v} -> {t._version}, or "
@@ -135,8 +137,6 @@ class _FunctionOp:
     """
 
     save_out = False
-    plain = False  # backward is user code: the engine hands it Tensors, never bare ndarrays
-
     def __init__(self, cls: type) -> None:
         self.cls = cls
         self.name = cls.__name__
@@ -153,7 +153,15 @@ class _FunctionOp:
         e = getattr(self.cls, "explain", None)
         return GENERIC if e is None else e
 
-    def vjp(self, node: Node, g: Tensor) -> list:
+    def vjp(self, node: Node, g: Any) -> list:
+        """The engine's call (as ``Op.vjp``). ``backward`` is user code written on Tensors, so
+        in a plain backward (``g`` an ndarray) it gets ``g`` wrapped and its results are
+        unwrapped; under ``create_graph`` it runs on the Tensors and is recorded."""
+        if isinstance(g, Tensor):
+            return self._backward(node, g)
+        return [None if r is None else r.data for r in self._backward(node, _wrap(np.asarray(g)))]
+
+    def _backward(self, node: Node, g: Tensor) -> list:
         ctx, k, out_specs, arg_specs = node.saved
         name = self.name
         if len(out_specs) == 1:
@@ -280,12 +288,12 @@ class Function:
                 nodes.append(None)
                 continue
             node = Node(op, tensors, nexts, {})
-            node._epoch = None  # a Function checks what it saved (in ctx.saved_tensors)
+            node._saved_tick = None  # a Function checks what it saved (in ctx.saved_tensors)
             node.saved = (ctx, k, out_specs, arg_specs)
             r = _wrap(o.data, True, node)
             node._out = weakref.ref(r)
             if _state.anomaly:
-                _check_forward(node, o.data)
+                check_forward(node, o.data)
             results.append(r)
             nodes.append(node)
         # A saved output becomes a slot index: the node does not keep its own output alive

@@ -1,53 +1,21 @@
 """The Tensor: an ndarray, an optional gradient, and the node that produced it.
 
-This file holds data, metadata, conversion and the operator dunders; it contains no calculus.
-Every operator and method is a one-line delegation to ``autograd_lite.ops``.
+This file holds data, metadata, conversion, graph control and in-place updates; it contains no
+calculus. The ops' method forms (``t.exp()``, ``t.sum(1)``) and the operators (``+``, ``@``,
+``<``, ``t[i]``) are the op functions themselves, attached from the op list by
+``autograd_lite.methods`` when ``autograd_lite.ops`` is imported (at the end of this file).
 """
 from __future__ import annotations
 
-import weakref
 from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from autograd_lite import _dtypes
+from autograd_lite import dtypes as _dtypes
 from autograd_lite.grad_mode import _state
+from autograd_lite.versions import bump
 
 __all__ = ["Tensor", "tensor"]
-
-#: The in-place change clock (see ``Tensor._version``); a one-element list, read by node.py.
-_clock = [0]
-#: Last change of each memory buffer: id(base ndarray) -> (weakref to it, clock tick). Views
-#: and detached tensors share a buffer, so a change through any of them is seen by all.
-_buffer_stamps: dict = {}
-
-
-def _base(a: np.ndarray) -> np.ndarray:
-    while isinstance(a.base, np.ndarray):
-        a = a.base
-    return a
-
-
-def buffer_stamp(a: np.ndarray) -> int:
-    """The clock tick of the last in-place change to the memory behind ``a`` (0 if none)."""
-    root = _base(a)
-    entry = _buffer_stamps.get(id(root))
-    return entry[1] if entry is not None and entry[0]() is root else 0
-
-
-def _stamp_buffer(a: np.ndarray, tick: int) -> None:
-    root = _base(a)
-    key = id(root)
-    entry = _buffer_stamps.get(key)
-    if entry is not None and entry[0]() is root:
-        _buffer_stamps[key] = (entry[0], tick)
-        return
-    try:
-        ref = weakref.ref(root, lambda _, key=key: _buffer_stamps.pop(key, None))
-    except TypeError:  # a buffer that cannot be weakly referenced: track the tensor only
-        return
-    _buffer_stamps[key] = (ref, tick)
-
 
 class Tensor:
     """An n-dimensional array that records the operations applied to it.
@@ -94,18 +62,10 @@ class Tensor:
     # ------------------------------------------------------------------ versions
     @property
     def _version(self) -> int:
-        """How many in-place changes this tensor has had (PyTorch's version counter)."""
+        """How many in-place changes this tensor has had (PyTorch's version counter); every
+        in-place method adds one (``autograd_lite.versions.bump``)."""
         return self._vcount
 
-    @_version.setter
-    def _version(self, value: int) -> None:
-        # Each change also stamps the tensor with the next tick of a global clock; a node keeps
-        # the clock's value from when it saved its inputs, so "changed since saved" is one
-        # comparison, and recording an op counts nothing.
-        self._vcount = value
-        _clock[0] += 1
-        self._stamp = _clock[0]
-        _stamp_buffer(self.data, _clock[0])
 
     # ------------------------------------------------------------------ metadata
     @property
@@ -185,14 +145,6 @@ class Tensor:
         if self.data.dtype.kind not in "iub" or self.data.size != 1:
             raise TypeError("only integer tensors of a single element can be used as an index")
         return int(self.data.item())
-
-    def astype(self, dtype: Any) -> "Tensor":
-        """A copy cast to ``dtype`` (differentiable between float dtypes)."""
-        return _ops.astype(self, dtype)
-
-    def clone(self) -> "Tensor":
-        """A copy with its own memory that stays in the graph (as ``torch.Tensor.clone``)."""
-        return _ops.clone(self)
 
     def numel(self) -> int:
         """The number of elements (``size``, PyTorch's name)."""
@@ -296,7 +248,23 @@ class Tensor:
         except TypeError as e:
             raise TypeError(f"{op}: cannot update a tensor of dtype {self.data.dtype} with "
                             f"{np.asarray(_val(other)).dtype} values: {e}") from None
-        self._version += 1
+        bump(self)
+        return self
+
+    def set_(self, source: Any) -> "Tensor":
+        """Make ``source`` (an ndarray or a Tensor, any shape and dtype) this tensor's data, in
+        place: the tensor keeps its identity (a parameter stays registered, optimizer state
+        keyed by it stays valid) and its version goes up by one. Shares ``source``'s memory,
+        as PyTorch's ``set_``."""
+        self._check_inplace("set_", source)
+        data = source.data if isinstance(source, Tensor) else source
+        if not isinstance(data, np.ndarray):
+            raise TypeError(f"set_: expected an ndarray or a Tensor, got {type(source).__name__}")
+        if self.requires_grad and data.dtype.kind != "f":
+            raise TypeError(f"set_: a tensor that requires grad must stay floating, got dtype "
+                            f"{data.dtype}")
+        self.data = data
+        bump(self)
         return self
 
     def copy_(self, src: Any) -> "Tensor":
@@ -358,223 +326,18 @@ class Tensor:
         except (ValueError, IndexError, TypeError) as e:
             raise ValueError(f"__setitem__: cannot assign a value of shape {np.shape(value)} "
                              f"into a tensor of shape {self.data.shape}: {e}") from None
-        self._version += 1
-
-    # ------------------------------------------------------------------ operators
-    def __add__(self, other: Any) -> "Tensor":
-        return _ops.add(self, other)
-
-    def __radd__(self, other: Any) -> "Tensor":
-        return _ops.add(other, self)
-
-    def __sub__(self, other: Any) -> "Tensor":
-        return _ops.sub(self, other)
-
-    def __rsub__(self, other: Any) -> "Tensor":
-        return _ops.sub(other, self)
-
-    def __mul__(self, other: Any) -> "Tensor":
-        return _ops.mul(self, other)
-
-    def __rmul__(self, other: Any) -> "Tensor":
-        return _ops.mul(other, self)
-
-    def __truediv__(self, other: Any) -> "Tensor":
-        return _ops.div(self, other)
-
-    def __rtruediv__(self, other: Any) -> "Tensor":
-        return _ops.div(other, self)
-
-    def __pow__(self, other: Any) -> "Tensor":
-        return _ops.pow(self, other)
-
-    def __rpow__(self, other: Any) -> "Tensor":
-        return _ops.pow(other, self)
-
-    def __matmul__(self, other: Any) -> "Tensor":
-        return _ops.matmul(self, other)
-
-    def __rmatmul__(self, other: Any) -> "Tensor":
-        return _ops.matmul(other, self)
-
-    def __neg__(self) -> "Tensor":
-        return _ops.neg(self)
+        bump(self)
 
     def __pos__(self) -> "Tensor":
         return self
 
-    def __abs__(self) -> "Tensor":
-        return _ops.abs(self)
-
-    def __getitem__(self, index: Any) -> "Tensor":
-        return _ops.getitem(self, index)
-
-    def __lt__(self, other: Any) -> "Tensor":
-        return _ops.compare("<", self, other)
-
-    def __le__(self, other: Any) -> "Tensor":
-        return _ops.compare("<=", self, other)
-
-    def __gt__(self, other: Any) -> "Tensor":
-        return _ops.compare(">", self, other)
-
-    def __ge__(self, other: Any) -> "Tensor":
-        return _ops.compare(">=", self, other)
-
-    def __eq__(self, other: Any) -> "Tensor":  # type: ignore[override]
-        return _ops.compare("==", self, other)
-
-    def __ne__(self, other: Any) -> "Tensor":  # type: ignore[override]
-        return _ops.compare("!=", self, other)
-
-    # bitwise on integer tensors, logical on bool ones, refused for floats (as PyTorch)
-    def __invert__(self) -> "Tensor":
-        return _ops.elementwise.bitwise_not(self)
-
-    def __and__(self, other: Any) -> "Tensor":
-        return _ops.elementwise.bitwise_and(self, other)
-
-    def __rand__(self, other: Any) -> "Tensor":
-        return _ops.elementwise.bitwise_and(other, self)
-
-    def __or__(self, other: Any) -> "Tensor":
-        return _ops.elementwise.bitwise_or(self, other)
-
-    def __ror__(self, other: Any) -> "Tensor":
-        return _ops.elementwise.bitwise_or(other, self)
-
-    def __xor__(self, other: Any) -> "Tensor":
-        return _ops.elementwise.bitwise_xor(self, other)
-
-    def __rxor__(self, other: Any) -> "Tensor":
-        return _ops.elementwise.bitwise_xor(other, self)
-
-    # ------------------------------------------------------------------ methods
-    def exp(self) -> "Tensor":
-        return _ops.exp(self)
-
-    def log(self) -> "Tensor":
-        return _ops.log(self)
-
-    def sqrt(self) -> "Tensor":
-        return _ops.sqrt(self)
-
-    def square(self) -> "Tensor":
-        return _ops.square(self)
-
-    def neg(self) -> "Tensor":
-        return _ops.neg(self)
-
-    def sin(self) -> "Tensor":
-        return _ops.sin(self)
-
-    def cos(self) -> "Tensor":
-        return _ops.cos(self)
-
-    def tanh(self) -> "Tensor":
-        return _ops.tanh(self)
-
-    def sigmoid(self) -> "Tensor":
-        return _ops.sigmoid(self)
-
-    def relu(self) -> "Tensor":
-        return _ops.relu(self)
-
-    def abs(self) -> "Tensor":
-        return _ops.abs(self)
-
-    def pow(self, exponent: Any) -> "Tensor":
-        return _ops.pow(self, exponent)
-
-    def clip(self, min: Any = None, max: Any = None) -> "Tensor":
-        return _ops.clip(self, min, max)
-
-    clamp = clip
-
-    def sum(self, axis: Any = None, keepdims: bool = False, **kw: Any) -> "Tensor":
-        return _ops.sum(self, axis, keepdims, **kw)
-
-    def mean(self, axis: Any = None, keepdims: bool = False, **kw: Any) -> "Tensor":
-        return _ops.mean(self, axis, keepdims, **kw)
-
-    def max(self, axis: Any = None, keepdims: bool = False, **kw: Any) -> Any:
-        """As PyTorch: ``(values, indices)`` over one int dim, the values otherwise."""
-        return _ops.max(self, axis, keepdims, **kw)
-
-    def min(self, axis: Any = None, keepdims: bool = False, **kw: Any) -> Any:
-        """As PyTorch: ``(values, indices)`` over one int dim, the values otherwise."""
-        return _ops.min(self, axis, keepdims, **kw)
-
-    def amax(self, axis: Any = None, keepdims: bool = False, **kw: Any) -> "Tensor":
-        return _ops.amax(self, axis, keepdims, **kw)
-
-    def amin(self, axis: Any = None, keepdims: bool = False, **kw: Any) -> "Tensor":
-        return _ops.amin(self, axis, keepdims, **kw)
-
-    def var(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool | None = None,
-            **kw: Any) -> "Tensor":
-        """Unbiased by default, PyTorch's order ``(dim, unbiased, keepdim)``: see ``ag.var``."""
-        return _ops.var(self, dim, unbiased, keepdim, **kw)
-
-    def std(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool | None = None,
-            **kw: Any) -> "Tensor":
-        """Unbiased by default, PyTorch's order ``(dim, unbiased, keepdim)``: see ``ag.std``."""
-        return _ops.std(self, dim, unbiased, keepdim, **kw)
-
-    def logsumexp(self, axis: Any = None, keepdims: bool = False, **kw: Any) -> "Tensor":
-        return _ops.logsumexp(self, axis, keepdims, **kw)
-
-    def argmax(self, axis: Any = None, keepdims: bool = False, **kw: Any) -> "Tensor":
-        return _ops.argmax(self, axis, keepdims, **kw)
-
-    def argmin(self, axis: Any = None, keepdims: bool = False, **kw: Any) -> "Tensor":
-        return _ops.argmin(self, axis, keepdims, **kw)
-
-    def softmax(self, axis: int = -1, **kw: Any) -> "Tensor":
-        return _ops.softmax(self, axis, **kw)
-
-    def log_softmax(self, axis: int = -1, **kw: Any) -> "Tensor":
-        return _ops.log_softmax(self, axis, **kw)
-
     def any(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
+        """True where some element along ``axis`` is nonzero (not differentiable)."""
         return Tensor._wrap(np.asarray(self.data.any(axis=axis, keepdims=keepdims)))
 
     def all(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
+        """True where every element along ``axis`` is nonzero (not differentiable)."""
         return Tensor._wrap(np.asarray(self.data.all(axis=axis, keepdims=keepdims)))
-
-    def reshape(self, *shape: Any) -> "Tensor":
-        return _ops.reshape(self, *shape)
-
-    def view(self, *shape: Any) -> "Tensor":
-        return _ops.view(self, *shape)
-
-    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
-        return _ops.flatten(self, start_dim, end_dim)
-
-    def squeeze(self, axis: Any = None, **kw: Any) -> "Tensor":
-        return _ops.squeeze(self, axis, **kw)
-
-    def unsqueeze(self, dim: int) -> "Tensor":
-        return _ops.unsqueeze(self, dim)
-
-    def transpose(self, *dims: int) -> "Tensor":
-        return _ops.transpose(self, *dims)
-
-    def swapaxes(self, axis1: int, axis2: int) -> "Tensor":
-        """Swap two axes (NumPy's name for ``transpose(dim0, dim1)``)."""
-        return _ops.transpose(self, axis1, axis2)
-
-    def permute(self, *dims: Any) -> "Tensor":
-        return _ops.permute(self, *dims)
-
-    def expand(self, *sizes: Any) -> "Tensor":
-        return _ops.expand(self, *sizes)
-
-    def broadcast_to(self, *shape: Any) -> "Tensor":
-        return _ops.broadcast_to(self, *shape)
-
-    def matmul(self, other: Any) -> "Tensor":
-        return _ops.matmul(self, other)
 
 
 class DimensionError(IndexError, ValueError):

@@ -193,7 +193,7 @@ def test_off_records_nothing_and_never_walks_the_stack(monkeypatch):
     def boom():
         raise AssertionError("the stack was walked outside anomaly mode")
 
-    monkeypatch.setattr(node_mod, "_user_stack", boom)
+    monkeypatch.setattr(node_mod, "user_stack", boom)
     x = _f64([0.0, 1.0])
     y = x.sqrt()
     z = (y * 2).sum()

@@ -2,6 +2,7 @@
 
 The blocks up to the nn section always run; the whole page (which trains a model with
 autograd_lite.nn and optim) is skipped only while autograd_lite.nn does not exist yet."""
+import contextlib
 import importlib
 import re
 from pathlib import Path
@@ -18,12 +19,34 @@ def _blocks() -> list:
 
 def _run(blocks: list) -> dict:
     ns: dict = {"__name__": "custom_ops_page"}
-    for i, code in enumerate(blocks):
-        try:
-            exec(compile(code, f"{PAGE.name}[block {i}]", "exec"), ns)
-        except Exception as e:  # noqa: BLE001 - name the failing block
-            raise AssertionError(f"{PAGE.name}: python block {i} failed:\n{code}") from e
+    with _scratch_op_list():
+        for i, code in enumerate(blocks):
+            try:
+                exec(compile(code, f"{PAGE.name}[block {i}]", "exec"), ns)
+            except Exception as e:  # noqa: BLE001 - name the failing block
+                raise AssertionError(f"{PAGE.name}: python block {i} failed:\n{code}") from e
     return ns
+
+
+@contextlib.contextmanager
+def _scratch_op_list():
+    """Section 8 declares an op (``@export``): take it off the op list (and ``ag``, ``Tensor``)
+    afterwards, so that the rest of the suite sees the library's own list."""
+    import autograd_lite as ag
+    from autograd_lite.primitive import OPS
+    before = dict(OPS)
+    try:
+        yield
+    finally:
+        for name in set(OPS) - set(before):
+            info = OPS.pop(name)
+            for m in info.methods:
+                if getattr(ag.Tensor, m, None) is info.fn:
+                    delattr(ag.Tensor, m)
+            for mod in (ag, ag.ops):
+                if getattr(mod, name, None) is info.fn:
+                    delattr(mod, name)
+                    mod.__all__.remove(name)
 
 
 def _needs_nn(code: str) -> bool:
@@ -33,7 +56,8 @@ def _needs_nn(code: str) -> bool:
 def test_page_has_the_sections():
     text = PAGE.read_text()
     for needle in ("class ResidualLayer(ag.Function)", "gradcheck(", "taylor_test(",
-                   "nn.Module", "opt.step()"):
+                   "nn.Module", "opt.step()", "@export(method=True)", ".in_rule(",
+                   "OpRow(\"logcosh\"", "::: autograd_lite.logcosh"):
         assert needle in text
     assert len(_blocks()) >= 6
 
@@ -62,3 +86,16 @@ def test_whole_page_runs_and_trains(capsys):
     names = [n for n, _ in ns["model"].named_parameters()]
     assert "2.K" in names and "3.K" in names
     assert "training accuracy" in capsys.readouterr().out
+
+
+def test_section_8_declares_an_op_on_the_list_and_leaves_no_trace(capsys):
+    """The page's built-in op is exported and attached while the page runs; afterwards the op
+    list is the library's own again (tests/ops/test_op_list.py depends on that)."""
+    import autograd_lite as ag
+    from autograd_lite.primitive import OPS
+    blocks = _blocks()
+    i = next(i for i, b in enumerate(blocks) if "@export" in b)
+    _run(blocks[:2] + blocks[i:i + 2])  # the imports, then section 8
+    assert "LogCoshBackward" in capsys.readouterr().out
+    assert "logcosh" not in OPS and not hasattr(ag, "logcosh")
+    assert not hasattr(ag.Tensor, "logcosh") and "logcosh" not in ag.__all__

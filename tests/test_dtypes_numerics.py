@@ -17,7 +17,7 @@ import pytest
 
 import autograd_lite as ag
 import autograd_lite.nn.functional as F
-from autograd_lite import _dtypes
+from autograd_lite import dtypes as _dtypes
 from autograd_lite.ops import special
 
 INT_DTYPES = (np.uint8, np.int8, np.int32, np.int64, np.bool_)

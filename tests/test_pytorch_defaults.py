@@ -507,7 +507,7 @@ ag_with_clamp = _AgWithClamp()
 
 
 def test_promotion_helpers_are_torch_result_type():
-    from autograd_lite.node import promote_types, result_type
+    from autograd_lite.dtypes import promote_types, result_type
     for a in ("bool", "uint8", "int8", "int32", "int64", "float16", "float32", "float64",
               "complex64", "complex128"):
         for b in ("bool", "uint8", "int8", "int32", "int64", "float16", "float32", "float64",
@@ -524,7 +524,7 @@ def test_promotion_helpers_are_torch_result_type():
 
 
 def test_same_dtype_operands_are_not_copied():
-    from autograd_lite.node import promote
+    from autograd_lite.primitive import promote
     a, b = ag.ones(3), ag.tensor(np.float64(2.0))
     x, y = promote([ag.tensor([1.0, 2.0], dtype=np.float64), b])
     assert y is b  # NumPy already computes float64 x float64: nothing to cast

@@ -1,9 +1,12 @@
 """The math of every layer, activation and loss, written once (``nn`` Modules call these).
 
 Everything here is composed from differentiable Tensor ops (so double backward works), except
-the engine kernels ``conv2d`` / pooling (``autograd_lite.ops.conv``) and the special functions
-``erf`` / ``softplus`` / ``log1p`` (``autograd_lite.ops.special``). Signatures, names and
-defaults are PyTorch's ``torch.nn.functional``.
+the fused engine ops, each one node with its own VJP for speed or stability (still twice
+differentiable): ``conv2d`` / pooling (``autograd_lite.ops.conv``), the softmax cross-entropy
+against class indices (``autograd_lite.ops.loss``), ``softplus`` and ``erf``
+(``autograd_lite.ops.special``), and ``softmax`` / ``log_softmax`` / ``logsumexp``
+(``autograd_lite.ops.reduction``). Signatures, names and defaults are PyTorch's
+``torch.nn.functional``.
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ import numpy as np
 
 import autograd_lite as ag
 from autograd_lite import random as _random
-from autograd_lite._dtypes import promote_float, promote_floats
+from autograd_lite.dtypes import promote_float, promote_floats
 from autograd_lite.explain import Explain, formula, local
 from autograd_lite.grad_mode import no_grad
 from autograd_lite.ops import conv as _conv
@@ -33,7 +36,7 @@ __all__ = [
     "gaussian_nll_loss",
 ]
 
-_wrap = Tensor._wrap
+_wrap = ag.as_tensor  # an ndarray wrapped without a copy
 
 
 def _t(x: Any, name: str = "input", op: str = "?") -> Tensor:

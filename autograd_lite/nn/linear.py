@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite._dtypes import get_default_dtype
+from autograd_lite.dtypes import get_default_dtype
 from autograd_lite.nn import functional as F
 from autograd_lite.nn import init
 from autograd_lite.nn.module import Module, Parameter

@@ -15,7 +15,8 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from autograd_lite._dtypes import get_default_dtype
+from autograd_lite.dtypes import get_default_dtype
+from autograd_lite.factories import zeros_like
 from autograd_lite.grad_mode import no_grad
 from autograd_lite.scope import module_scope
 from autograd_lite.tensor import Tensor
@@ -345,18 +346,18 @@ class Module:
             if set_to_none:
                 p.grad = None
             else:
-                p.grad = Tensor._wrap(np.zeros_like(p.grad.data))
+                p.grad = zeros_like(p.grad)
 
     def to(self, dtype: Any) -> Module:
         """Cast all floating parameters and buffers to ``dtype`` in place (gradients dropped)."""
         dtype = np.dtype(dtype)
         if dtype.kind != "f":
             raise TypeError(f"Module.to: only floating dtypes are supported, got {dtype}")
-        for t in list(self.parameters()) + list(self.buffers()):
-            if t.data.dtype.kind == "f" and t.data.dtype != dtype:
-                t.data = t.data.astype(dtype)
-                t.grad = None
-                t._version += 1
+        with no_grad():
+            for t in list(self.parameters()) + list(self.buffers()):
+                if t.data.dtype.kind == "f" and t.data.dtype != dtype:
+                    t.set_(t.data.astype(dtype))  # in place: the same Parameter, version + 1
+                    t.grad = None
         return self
 
     def double(self) -> Module:

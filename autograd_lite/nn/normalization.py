@@ -5,7 +5,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite._dtypes import get_default_dtype
+from autograd_lite.dtypes import get_default_dtype
 from autograd_lite.grad_mode import no_grad
 from autograd_lite.nn import functional as F
 from autograd_lite.nn import init

@@ -50,6 +50,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from autograd_lite.factories import as_tensor
 from autograd_lite.nn.module import Module, Parameter
 from autograd_lite.tensor import Tensor
 
@@ -537,7 +538,9 @@ class _Decoder:
             if rg and a.dtype.kind != "f":
                 raise self.bad(f"tensor entry {node.get('k')!r} requires grad but has dtype "
                                f"{a.dtype}")
-            return cls._wrap(a, requires_grad=rg)  # `a` is ours alone: no copy needed
+            if cls is Tensor:  # `a` is ours alone: no copy needed
+                return as_tensor(a).requires_grad_(rg)
+            return cls(a, requires_grad=rg)
         if t in ("dict", "odict"):
             items = node.get("items")
             if not isinstance(items, list):

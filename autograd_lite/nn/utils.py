@@ -27,8 +27,8 @@ def _rescale(grads: list, fn: Any) -> None:
     for g in grads:
         if id(g) not in seen:
             seen.add(id(g))
-            g.data = fn(g.data)
-            g._version += 1
+            with no_grad():
+                g.set_(fn(g.data))  # in place, version + 1
 
 
 def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float,

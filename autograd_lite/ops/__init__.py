@@ -1,63 +1,32 @@
-"""Every op function (the public ``ag.<name>``), grouped by family."""
-from autograd_lite.ops.elementwise import (  # noqa: F401
-    abs,
-    add,
-    astype,
-    clip,
-    clone,
-    compare,
-    cos,
-    div,
-    exp,
-    log,
-    logical_not,
-    maximum,
-    minimum,
-    mul,
-    neg,
-    pow,
-    relu,
-    sigmoid,
-    sign,
-    sin,
-    sqrt,
-    square,
-    sub,
-    tanh,
-    where,
-)
-from autograd_lite.ops.linalg import einsum, matmul  # noqa: F401
-from autograd_lite.ops.reduction import (  # noqa: F401
-    amax,
-    amin,
-    argmax,
-    argmin,
-    log_softmax,
-    logsumexp,
-    max,
-    mean,
-    min,
-    normalize_axis,
-    softmax,
-    std,
-    sum,
-    var,
-)
-from autograd_lite.ops.shape import (  # noqa: F401
-    broadcast_to,
-    cat,
-    concatenate,
-    expand,
-    flatten,
-    getitem,
-    index_add,
-    normalize_index,
-    pad,
-    permute,
-    reshape,
-    squeeze,
-    stack,
-    transpose,
-    unsqueeze,
-    view,
-)
+"""Every op function, grouped by family; the public ``ag.<name>`` come from the op list.
+
+Importing this package imports each family file, whose ``@export`` declarations fill
+``autograd_lite.primitive.OPS``; every entry is then a name of this package (and of
+``autograd_lite``), and ``autograd_lite.methods`` attaches the method forms to ``Tensor``.
+"""
+from autograd_lite import primitive as _primitive
+from autograd_lite.ops import conv, elementwise, linalg, loss, reduction, shape, special
+from autograd_lite.ops.reduction import normalize_axis  # noqa: F401  (helpers used by clients)
+from autograd_lite.ops.shape import normalize_index  # noqa: F401
+from autograd_lite.primitive import OPS
+
+globals().update({name: info.fn for name, info in OPS.items()})
+__all__ = list(OPS)
+
+from autograd_lite import methods as _methods  # noqa: E402  (after every family is declared)
+
+_methods.attach()
+
+
+def _export_later(info) -> None:  # an op declared after import: exported and attached at once
+    import sys
+    for mod in (sys.modules[__name__], sys.modules.get("autograd_lite")):
+        if mod is not None:
+            setattr(mod, info.name, info.fn)
+            if info.name not in mod.__all__:
+                mod.__all__.append(info.name)
+    _methods.attach_one(info)
+
+
+_primitive._on_export.append(_export_later)
+del conv, elementwise, linalg, loss, reduction, shape, special

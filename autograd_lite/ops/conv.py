@@ -4,8 +4,8 @@ Forwards are vectorised with a strided window view (``sliding_window_view``: the
 matrix without Python loops over pixels) contracted by ``tensordot``; the only Python loop is
 over the kh * kw kernel offsets when windows are scattered back (col2im).
 
-Each op's VJP is another op of this file, and the set is closed under taking VJPs, so
-``create_graph=True`` (double backward) works:
+Each op's VJP is another op of this file (called with ``Op.in_rule``), and the set is closed
+under taking VJPs, so ``create_graph=True`` (double backward) works:
 
 - ``Conv2d(x, w)``              -> VJPs ``Conv2dInputGrad(g, w)``, ``Conv2dWeightGrad(x, g)``
 - ``Conv2dInputGrad(g, w)``     -> VJPs ``Conv2d(h, w)``, ``Conv2dWeightGrad(h, g)``
@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from autograd_lite._dtypes import promote_floats
+from autograd_lite.dtypes import promote_floats
 from autograd_lite.explain import Explain, formula
-from autograd_lite.node import Op, as_tensor
+from autograd_lite.primitive import Op, arr, operand
 from autograd_lite.tensor import Tensor
 
 __all__ = ["conv2d", "max_pool2d", "sum_pool2d", "pair", "out_size"]
@@ -105,40 +105,31 @@ def _hw(t: Any) -> tuple:
     return tuple(t.shape[2:])
 
 
-def _call(op: Op, args: tuple, kwargs: dict) -> Any:
-    """Apply ``op`` inside a VJP rule: a plain backward hands rules ndarrays (run the forward
-    directly, nothing recorded); under ``create_graph`` they get Tensors (apply the op, so
-    it is recorded and can be differentiated again)."""
-    if not any(isinstance(a, Tensor) for a in args):
-        return op.forward(*args, **kwargs)
-    return op.apply([a if isinstance(a, Tensor) else _wrap(a) for a in args], kwargs)
-
-
 Conv2d = Op(
     "Conv2d", _conv_fwd,
-    lambda g, out, x, w, stride, padding: _call(
-        Conv2dInputGrad, (g, w), {"stride": stride, "padding": padding, "in_hw": _hw(x)}),
-    lambda g, out, x, w, stride, padding: _call(
-        Conv2dWeightGrad, (x, g), {"stride": stride, "padding": padding, "k": _hw(w)}),
+    lambda g, out, x, w, stride, padding:
+    Conv2dInputGrad.in_rule(g, w, stride=stride, padding=padding, in_hw=_hw(x)),
+    lambda g, out, x, w, stride, padding:
+    Conv2dWeightGrad.in_rule(x, g, stride=stride, padding=padding, k=_hw(w)),
     explain=Explain(formula("transposed convolution of {g} with {w}", shapes=True),
                     formula("correlation of {x} with {g}", shapes=True), names=("x", "w")))
 
 Conv2dInputGrad = Op(
     "Conv2dInputGrad", _conv_input_grad_fwd,
-    lambda h, out, g, w, stride, padding, in_hw: _call(
-        Conv2d, (h, w), {"stride": stride, "padding": padding}),
-    lambda h, out, g, w, stride, padding, in_hw: _call(
-        Conv2dWeightGrad, (h, g), {"stride": stride, "padding": padding, "k": _hw(w)}),
+    lambda h, out, g, w, stride, padding, in_hw:
+    Conv2d.in_rule(h, w, stride=stride, padding=padding),
+    lambda h, out, g, w, stride, padding, in_hw:
+    Conv2dWeightGrad.in_rule(h, g, stride=stride, padding=padding, k=_hw(w)),
     explain=Explain(formula("convolution of {g} with {w}"), formula("correlation of {g} with "
                                                                      "{gy}"),
                     names=("gy", "w")))
 
 Conv2dWeightGrad = Op(
     "Conv2dWeightGrad", _conv_weight_grad_fwd,
-    lambda h, out, x, g, stride, padding, k: _call(
-        Conv2dInputGrad, (g, h), {"stride": stride, "padding": padding, "in_hw": _hw(x)}),
-    lambda h, out, x, g, stride, padding, k: _call(
-        Conv2d, (x, h), {"stride": stride, "padding": padding}),
+    lambda h, out, x, g, stride, padding, k:
+    Conv2dInputGrad.in_rule(g, h, stride=stride, padding=padding, in_hw=_hw(x)),
+    lambda h, out, x, g, stride, padding, k:
+    Conv2d.in_rule(x, h, stride=stride, padding=padding),
     explain=Explain(formula("transposed convolution of {g} with {gy}"),
                     formula("convolution of {x} with {g}"), names=("x", "gy")))
 
@@ -146,7 +137,7 @@ Conv2dWeightGrad = Op(
 def conv2d(x: Any, w: Any, stride: Any = 1, padding: Any = 0) -> Tensor:
     """Cross-correlation of ``x`` (N, C, H, W) with ``w`` (O, C, kh, kw) -> (N, O, OH, OW),
     OH = (H + 2 ph - kh) // sh + 1 (zero padding). No bias (add it with broadcasting)."""
-    x, w = as_tensor(x), as_tensor(w)
+    x, w = operand(x), operand(w)
     stride, padding = pair(stride, "stride", "conv2d"), pair(padding, "padding", "conv2d")
     if stride[0] == 0 or stride[1] == 0:
         raise ValueError(f"conv2d: stride must be positive, got {stride}")
@@ -222,24 +213,19 @@ def _gather_fwd(h: np.ndarray, x: np.ndarray, k: tuple, s: tuple, p: tuple) -> n
     return out
 
 
-def _const(t: Any) -> Any:
-    return t if type(t) is np.ndarray else _wrap(t.data)
-
-
 MaxPool2d = Op("MaxPool2d", _maxpool_fwd,
-               lambda g, out, x, k, s, p: _call(
-                   MaxPool2dScatter, (g, _const(x)), {"k": k, "s": s, "p": p}),
+               lambda g, out, x, k, s, p: MaxPool2dScatter.in_rule(g, arr(x), k=k, s=s, p=p),
                explain=Explain(formula("{g} sent to the maximum of each {k} window of {x}, "
                                        "0 elsewhere", shapes=True)))
 # x is passed as a constant: the argmax pattern is piecewise constant in x.
 MaxPool2dScatter = Op("MaxPool2dScatter", _scatter_fwd,
-                      lambda h, out, g, x, k, s, p: _call(
-                          MaxPool2dGather, (h, x), {"k": k, "s": s, "p": p}), None,
+                      lambda h, out, g, x, k, s, p:
+                      MaxPool2dGather.in_rule(h, x, k=k, s=s, p=p), None,
                       explain=Explain(formula("{g} read at the maximum of each window"),
                                       names=("gy", "x")))
 MaxPool2dGather = Op("MaxPool2dGather", _gather_fwd,
-                     lambda g, out, h, x, k, s, p: _call(
-                         MaxPool2dScatter, (g, x), {"k": k, "s": s, "p": p}), None,
+                     lambda g, out, h, x, k, s, p:
+                     MaxPool2dScatter.in_rule(g, x, k=k, s=s, p=p), None,
                      explain=Explain(formula("{g} sent back to the maximum of each window"),
                                      names=("h", "x")))
 
@@ -265,7 +251,7 @@ def _pool_args(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any) 
 def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
     """Max over kh x kw windows of an (N, C, H, W) input (stride defaults to kernel_size;
     padding counts as -inf). Ties send the gradient to the first maximum of the window."""
-    x = as_tensor(x)
+    x = operand(x)
     k, s, p = _pool_args("max_pool2d", x, kernel_size, stride, padding)
     return MaxPool2d.apply((x,), {"k": k, "s": s, "p": p})
 
@@ -281,19 +267,18 @@ def _sumpool_t_fwd(g: np.ndarray, k: tuple, s: tuple, p: tuple, in_hw: tuple) ->
 
 
 SumPool2d = Op("SumPool2d", _sumpool_fwd,
-               lambda g, out, x, k, s, p: _call(
-                   SumPool2dTranspose, (g,), {"k": k, "s": s, "p": p, "in_hw": _hw(x)}),
+               lambda g, out, x, k, s, p:
+               SumPool2dTranspose.in_rule(g, k=k, s=s, p=p, in_hw=_hw(x)),
                explain=Explain(formula("{g} copied to every position of its {k} window of "
                                        "{x} (added where windows overlap)", shapes=True)))
 SumPool2dTranspose = Op("SumPool2dTranspose", _sumpool_t_fwd,
-                        lambda h, out, g, k, s, p, in_hw: _call(
-                            SumPool2d, (h,), {"k": k, "s": s, "p": p}),
+                        lambda h, out, g, k, s, p, in_hw: SumPool2d.in_rule(h, k=k, s=s, p=p),
                         explain=Explain(formula("{g} summed over each {k} window")))
 
 
 def sum_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
     """Sum over kh x kw windows of an (N, C, H, W) input (zero padding); average pooling is
     this divided by the window count."""
-    x = as_tensor(x)
+    x = operand(x)
     k, s, p = _pool_args("avg_pool2d", x, kernel_size, stride, padding)
     return SumPool2d.apply((x,), {"k": k, "s": s, "p": p})

@@ -10,21 +10,16 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite._dtypes import promote_float
+from autograd_lite.dtypes import promote_float, result_type
 from autograd_lite.explain import Explain, formula, local
-from autograd_lite.node import Op, arr, as_tensor, dual, result_type
+from autograd_lite.primitive import Op, arr, export, operand
 from autograd_lite.tensor import Tensor
-
-__all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "sin", "cos", "tanh",
-           "sigmoid", "relu", "abs", "clip", "maximum", "minimum", "where", "compare",
-           "logical_not", "astype", "sign", "clone", "square", "bitwise_and", "bitwise_or",
-           "bitwise_xor", "bitwise_not"]
 
 _wrap = Tensor._wrap
 
 
-# Rules run on Tensors (create_graph) and on ndarrays (plain backward): masks are plain arrays
-# taken with ``arr(x)``, and functions come from ``dual(numpy_fn, Op)``.
+# Rules run on ndarrays (plain backward) and on Tensors (create_graph): masks are constants
+# taken with ``arr(x)``, and another op is used inside a rule as ``Op.in_rule(x)``.
 
 
 # ----------------------------------------------------------------------------- arithmetic
@@ -57,9 +52,9 @@ def _pow_exp(g: Tensor, out: Tensor, x: Tensor, p: Tensor) -> Tensor:
     # also gives PyTorch's values (NaN at x = 0, from the masked branch's 0 * log 0).
     zero = (arr(x) == 0) & (arr(p) >= 0)
     with np.errstate(divide="ignore", invalid="ignore"):  # log 0, log of negatives: as PyTorch
-        d = out * _log(x)
+        d = out * Log.in_rule(x)
         if zero.any():
-            d = where(zero, 0.0, d) if isinstance(d, Tensor) else np.where(zero, 0.0, d)
+            d = Where.in_rule(zero, 0.0, d)
         return g * d
 
 
@@ -69,21 +64,25 @@ Pow = Op("Pow", np.power, _pow_base, _pow_exp, save_out=True,
                          names=("x", "p")))
 
 
+@export(method=True)
 def add(a: Any, b: Any) -> Tensor:
     """``a + b`` with broadcasting."""
     return Add.binary(a, b)
 
 
+@export(method=True)
 def sub(a: Any, b: Any) -> Tensor:
     """``a - b`` with broadcasting."""
     return Sub.binary(a, b)
 
 
+@export(method=True)
 def mul(a: Any, b: Any) -> Tensor:
     """``a * b`` with broadcasting."""
     return Mul.binary(a, b)
 
 
+@export(method=True)
 def div(a: Any, b: Any) -> Tensor:
     """``a / b`` (true division) with broadcasting. Integer and bool operands divide in the
     default dtype (float32 unless changed), as PyTorch; NumPy would give float64."""
@@ -93,26 +92,28 @@ def div(a: Any, b: Any) -> Tensor:
     elif isinstance(b, Tensor) and b.data.dtype.kind == "f":
         return Div.binary(a, b)
     if not isinstance(a, Tensor):
-        a = as_tensor(a, b.data if isinstance(b, Tensor) else None)
+        a = operand(a, b.data if isinstance(b, Tensor) else None)
     if not isinstance(b, Tensor):
-        b = as_tensor(b, a.data)
+        b = operand(b, a.data)
     if a.data.dtype.kind in "biu" and b.data.dtype.kind in "biu":
         a, b = promote_float(a, "div"), promote_float(b, "div")
     return Div.binary(a, b)
 
 
+@export(method=True)
 def neg(x: Any) -> Tensor:
     """``-x``."""
-    return Neg.unary(as_tensor(x))
+    return Neg.unary(operand(x))
 
 
+@export(method=True)
 def pow(x: Any, exponent: Any) -> Tensor:
     """``x ** exponent`` elementwise (both differentiable; exponent may be a tensor)."""
     if isinstance(exponent, (int, float)) and not isinstance(exponent, bool) \
             and isinstance(x, Tensor):
         # (an integer tensor squared by 2.0 is a float, as PyTorch: the general rule promotes it)
         if exponent == 2 and (type(exponent) is int or x.data.dtype.kind in "fc"):
-            return Square(x)
+            return square(x)
     return Pow(x, exponent)
 
 
@@ -127,9 +128,9 @@ Log = Op("Log", np.log, lambda g, out, x: g / x,
          explain=Explain(local("1 / {x}", lambda out, x: 1 / x)))
 Sqrt = Op("Sqrt", np.sqrt, lambda g, out, x: g / (2 * out), save_out=True, reads=(),
           explain=Explain(local("1 / (2 {out})", lambda out, x: 1 / (2 * out))))
-Sin = Op("Sin", np.sin, lambda g, out, x: g * _cos(x),
+Sin = Op("Sin", np.sin, lambda g, out, x: g * Cos.in_rule(x),
          explain=Explain(local("cos {x}", lambda out, x: np.cos(x))))
-Cos = Op("Cos", np.cos, lambda g, out, x: -g * _sin(x),
+Cos = Op("Cos", np.cos, lambda g, out, x: -g * Sin.in_rule(x),
          explain=Explain(local("-sin {x}", lambda out, x: -np.sin(x))))
 Tanh = Op("Tanh", np.tanh, lambda g, out, x: g * (1 - out * out), save_out=True,
           reads=(), explain=Explain(local("(1 - {out}^2)", lambda out, x: 1 - out * out)))
@@ -150,64 +151,73 @@ Relu = Op("Relu", lambda x: np.maximum(x, 0),
           explain=Explain(local("[{x} > 0]", lambda out, x: (x > 0) * 1.0)))
 Abs = Op("Abs", np.abs, lambda g, out, x: g * np.sign(arr(x)),
          explain=Explain(local("sign({x})", lambda out, x: np.sign(x))))
-_log, _sin, _cos = dual(np.log, Log), dual(np.sin, Sin), dual(np.cos, Cos)
 
 
+@export(method=True)
 def exp(x: Any) -> Tensor:
     """Elementwise e**x."""
-    x = as_tensor(x)
+    x = operand(x)
     return Exp.unary(x if x.data.dtype.kind == "f" else promote_float(x, "exp"))
 
 
+@export(method=True)
 def log(x: Any) -> Tensor:
     """Elementwise natural logarithm (-inf at 0, nan below, as NumPy)."""
-    x = as_tensor(x)
+    x = operand(x)
     return Log.unary(x if x.data.dtype.kind == "f" else promote_float(x, "log"))
 
 
+@export(method=True)
 def sqrt(x: Any) -> Tensor:
     """Elementwise square root."""
-    x = as_tensor(x)
+    x = operand(x)
     return Sqrt.unary(x if x.data.dtype.kind == "f" else promote_float(x, "sqrt"))
 
 
+@export(method=True)
 def sin(x: Any) -> Tensor:
     """Elementwise sine."""
-    x = as_tensor(x)
+    x = operand(x)
     return Sin.unary(x if x.data.dtype.kind == "f" else promote_float(x, "sin"))
 
 
+@export(method=True)
 def cos(x: Any) -> Tensor:
     """Elementwise cosine."""
-    x = as_tensor(x)
+    x = operand(x)
     return Cos.unary(x if x.data.dtype.kind == "f" else promote_float(x, "cos"))
 
 
+@export(method=True)
 def tanh(x: Any) -> Tensor:
     """Elementwise hyperbolic tangent."""
-    x = as_tensor(x)
+    x = operand(x)
     return Tanh.unary(x if x.data.dtype.kind == "f" else promote_float(x, "tanh"))
 
 
+@export(method=True)
 def sigmoid(x: Any) -> Tensor:
     """Elementwise logistic function 1 / (1 + e**-x), stable for any magnitude."""
-    x = as_tensor(x)
+    x = operand(x)
     return Sigmoid.unary(x if x.data.dtype.kind == "f" else promote_float(x, "sigmoid", False))
 
 
+@export(method=True)
 def relu(x: Any) -> Tensor:
     """Elementwise max(x, 0); the gradient at 0 is 0."""
-    return Relu.unary(as_tensor(x))
+    return Relu.unary(operand(x))
 
 
+@export(method=True)
 def abs(x: Any) -> Tensor:
     """Elementwise |x|; the gradient at 0 is 0."""
-    return Abs.unary(as_tensor(x))
+    return Abs.unary(operand(x))
 
 
+@export(method=True)
 def sign(x: Any) -> Tensor:
     """Elementwise sign (non-differentiable: returns a constant)."""
-    x = as_tensor(x)
+    x = operand(x)
     if x.data.dtype == np.bool_:  # NumPy has no bool sign; sign(b) = b (as PyTorch)
         return _wrap(x.data.copy())
     return _wrap(np.asarray(np.sign(x.data)))  # asarray: 0-d input gives a NumPy scalar
@@ -237,15 +247,16 @@ Clip = Op("Clip", _clip_fwd, _clip_vjp,
                                 ((lo is None or x >= lo) & (hi is None or x <= hi)) * 1.0)))
 
 
+@export(method=("clip", "clamp"))
 def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
     """Elementwise clamp to [min, max] (either may be None); gradient 1 inside, 0 outside."""
-    x = as_tensor(x)
+    x = operand(x)
     if min is None and max is None:
         raise ValueError("clip: at least one of min and max must be given")
     # Bounds promote with x as PyTorch's clamp: a float32 tensor stays float32 next to
     # np.float64 or 0-d float64 bounds; an integer tensor clipped to 1.5 is a float.
-    lo = None if min is None else as_tensor(min, x.data).data
-    hi = None if max is None else as_tensor(max, x.data).data
+    lo = None if min is None else operand(min, x.data).data
+    hi = None if max is None else operand(max, x.data).data
     rt = result_type(*[a for a in (x.data, lo, hi) if a is not None])
     if x.data.dtype != rt:
         x = x.astype(rt) if x.requires_grad else _wrap(x.data.astype(rt))
@@ -274,11 +285,13 @@ Minimum = Op("Minimum", np.minimum, _max_vjp(True, False), _max_vjp(False, False
                              local("[{b} < {a}] (1/2 at a tie)")))
 
 
+@export(method=True)
 def maximum(a: Any, b: Any) -> Tensor:
     """Elementwise maximum with broadcasting (ties split the gradient evenly)."""
     return Maximum(a, b)
 
 
+@export(method=True)
 def minimum(a: Any, b: Any) -> Tensor:
     """Elementwise minimum with broadcasting (ties split the gradient evenly)."""
     return Minimum(a, b)
@@ -291,13 +304,14 @@ Where = Op("Where", np.where, None,
                            names=("c", "a", "b")))
 
 
+@export
 def where(condition: Any, a: Any, b: Any) -> Tensor:
     """``a`` where ``condition`` is true, else ``b`` (broadcast together)."""
     c = condition if isinstance(condition, Tensor) else _wrap(np.asarray(condition))
     if c.data.dtype != np.bool_:
         c = _wrap(c.data.astype(bool))
     like = a.data if isinstance(a, Tensor) else (b.data if isinstance(b, Tensor) else None)
-    return Where.apply((c, as_tensor(a, like), as_tensor(b, like)), {})
+    return Where.apply((c, operand(a, like), operand(b, like)), {})
 
 
 # ----------------------------------------------------------------------------- dtype
@@ -309,9 +323,10 @@ AsType = Op("AsType", lambda x, dtype: x.astype(dtype), _astype_vjp, reads=(),
             explain=Explain(formula("{g} cast back to the dtype of {x}")))
 
 
+@export(method=True)
 def astype(x: Any, dtype: Any) -> Tensor:
     """A copy cast to ``dtype``; differentiable between floating dtypes."""
-    x = as_tensor(x)
+    x = operand(x)
     try:
         dtype = np.dtype(dtype)
     except TypeError:
@@ -325,14 +340,19 @@ def astype(x: Any, dtype: Any) -> Tensor:
 Clone = Op("Clone", np.copy, lambda g, out, x: g, reads=(), explain=Explain(local("1")))
 
 
+@export(method=True)
 def clone(x: Any) -> Tensor:
     """A copy with its own memory that stays in the graph (gradient flows through)."""
-    return Clone.unary(as_tensor(x))
+    return Clone.unary(operand(x))
 
 
+@export(method=True)
 def square(x: Any) -> Tensor:
-    """Elementwise x**2."""
-    return Square.unary(as_tensor(x))
+    """Elementwise x**2 (of a bool tensor: int64, as PyTorch; NumPy would give int8)."""
+    x = operand(x)
+    if x.data.dtype == np.bool_:
+        x = _wrap(x.data.astype(np.int64))
+    return Square.unary(x)
 
 
 # ----------------------------------------------------------------------------- comparisons
@@ -348,7 +368,7 @@ def compare(op: str, a: Any, b: Any) -> Tensor:
     like = a.data if isinstance(a, Tensor) else None
     x = a.data if isinstance(a, Tensor) else np.asarray(a)
     y = b.data if isinstance(b, Tensor) else np.asarray(b) if like is None else \
-        as_tensor(b, like).data
+        operand(b, like).data
     try:
         return _wrap(np.asarray(_CMP[op](x, y)))
     except ValueError as e:
@@ -413,13 +433,8 @@ def bitwise_xor(a: Any, b: Any) -> Tensor:
 
 def bitwise_not(x: Any) -> Tensor:
     """``~x``: bitwise not of an integer tensor (``-x - 1``), logical not of a bool one."""
-    x = as_tensor(x)
+    x = operand(x)
     if x.data.dtype.kind not in "biu":
         raise TypeError(f"bitwise_not (~): not implemented for {x.dtype} tensors (only integer "
                         "and bool tensors, as PyTorch)")
     return _wrap(np.asarray(np.invert(x.data)))
-
-
-def logical_not(x: Any) -> Tensor:
-    """Elementwise logical not (``~t``) for bool tensors; bitwise not for integers."""
-    return bitwise_not(x)

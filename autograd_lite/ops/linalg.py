@@ -7,10 +7,8 @@ from typing import Any
 import numpy as np
 
 from autograd_lite.explain import Explain, formula
-from autograd_lite.node import Op, arr, as_tensor
+from autograd_lite.primitive import Op, arr, export, operand
 from autograd_lite.tensor import Tensor
-
-__all__ = ["matmul", "einsum"]
 
 _wrap = Tensor._wrap
 
@@ -43,6 +41,7 @@ MatMul = Op("MatMul", np.matmul, _mm_grad_a, _mm_grad_b,
                             formula("{a}^T @ {g}", shapes=True)))
 
 
+@export(method=True)
 def matmul(a: Any, b: Any) -> Tensor:
     """Matrix product with NumPy's rules: batched over leading dims (broadcast), a 1-d
     operand is a vector (prepended/appended 1 removed from the result)."""
@@ -53,7 +52,7 @@ def matmul(a: Any, b: Any) -> Tensor:
         # exception -> traceback -> this frame -> exception, that keeps a and b alive)
         reason = str(e)
     like = a.data if isinstance(a, Tensor) else (b.data if isinstance(b, Tensor) else None)
-    a, b = as_tensor(a, like), as_tensor(b, like)
+    a, b = operand(a, like), operand(b, like)
     sa, sb = a.data.shape, b.data.shape
     if a.data.ndim == 0 or b.data.ndim == 0:
         raise ValueError(f"matmul: both operands need at least 1 dim, got shapes {sa} and {sb}")
@@ -141,8 +140,7 @@ def _einsum_vjp(g: Tensor, out: Tensor, inputs: Any, needs: list, subscripts: st
                 ops.append(np.ones(sizes[c], dtype=arr(g).dtype))
                 subs.append(c)
         spec = ",".join(subs) + "->" + target
-        grads.append(np.einsum(spec, *ops, optimize=len(ops) > 2) if not isinstance(g, Tensor)
-                     else einsum(spec, *ops))
+        grads.append(Einsum.in_rule(*ops, subscripts=spec))
     return grads
 
 
@@ -152,13 +150,14 @@ Einsum = Op("Einsum", lambda *xs, subscripts: np.einsum(subscripts, *xs, optimiz
                                     "indices of {xi} ('{subscripts}')")))
 
 
+@export
 def einsum(subscripts: str, *operands: Any) -> Tensor:
     """Einstein summation as ``np.einsum`` (implicit/explicit form, ellipsis), differentiable
     in every operand."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     like = next((t.data for t in operands if isinstance(t, Tensor)), None)
-    ts = [as_tensor(t, like) for t in operands]
+    ts = [operand(t, like) for t in operands]
     terms, rhs = _parse(subscripts, [t.data.shape for t in ts])
     explicit = ",".join(terms) + "->" + rhs
     sizes: dict = {}

@@ -4,7 +4,7 @@
 loss; composed from ``log_softmax``, a one-hot product and reductions it records about eight
 nodes. Fused, it is one node whose forward is the stable log-sum-exp form and whose VJP is
 ``g * w * (softmax(x) - onehot(t))``, written in the rule vocabulary so that it can be
-differentiated again (``softmax`` is the recorded op under ``create_graph``).
+differentiated again (``Softmax.in_rule``: the recorded op under ``create_graph``).
 """
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 
 from autograd_lite.explain import Explain, formula
-from autograd_lite.node import Op
-from autograd_lite.ops.reduction import Softmax, _softmax_fwd
+from autograd_lite.ops.reduction import Softmax
+from autograd_lite.primitive import Op, arr
 from autograd_lite.tensor import Tensor
 
 __all__ = ["softmax_cross_entropy"]
@@ -47,23 +47,16 @@ def _ce_vjp(g: Any, out: Any, x: Any, target: np.ndarray, weight: np.ndarray | N
             cdim: int, reduction: str) -> Any:
     if reduction == "mean":
         g = g * (1.0 / _total_weight(weight, target))
-    if not isinstance(x, Tensor) and x.ndim == 2:  # plain backward, (N, C): in place
-        p = _softmax_fwd(x, 1)
-        p[np.arange(x.shape[0]), target] -= 1
-        if weight is not None:
-            p *= weight[:, None]
-        p *= g[:, None] if reduction == "none" else g  # per sample, or one scalar
-        return p
     shape = list(x.shape)
     shape[cdim] = 1
-    w = np.ones(shape, dtype=x.dtype) if weight is None else weight.reshape(shape)
     if reduction == "none":  # g has the per-sample shape: put the class axis back
         g = g.reshape(shape)
     c = x.shape[cdim]
     classes = np.arange(c).reshape((c,) + (1,) * (x.ndim - cdim - 1))
-    onehot = (target.reshape(shape) == classes).astype(w.dtype)
-    p = Softmax.apply((x,), {"axis": cdim}) if isinstance(x, Tensor) else _softmax_fwd(x, cdim)
-    return (p - onehot) * w * g
+    d = Softmax.in_rule(x, axis=cdim) - (target.reshape(shape) == classes)
+    if weight is not None:
+        d = d * weight.reshape(shape).astype(arr(x).dtype, copy=False)
+    return d * g
 
 
 SoftmaxCrossEntropy = Op("SoftmaxCrossEntropy", _ce_fwd, _ce_vjp,

@@ -17,14 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite import _dtypes
+from autograd_lite import dtypes as _dtypes
 from autograd_lite.explain import Explain, formula
-from autograd_lite.node import Op, arr, as_tensor, dual
 from autograd_lite.ops.elementwise import Exp, maximum, minimum
+from autograd_lite.primitive import Op, arr, export, operand
 from autograd_lite.tensor import DimensionError, Tensor
-
-__all__ = ["sum", "mean", "max", "min", "amax", "amin", "var", "std", "logsumexp", "softmax",
-           "log_softmax", "argmax", "argmin", "normalize_axis", "max_result", "min_result"]
 
 _wrap = Tensor._wrap
 
@@ -56,7 +53,7 @@ def normalize_axis(op: str, axis: Any, ndim: int) -> tuple | None:
 
 
 def _args(op: str, x: Any, axis: Any, keepdims: Any, dim: Any, keepdim: Any) -> tuple:
-    x = as_tensor(x)
+    x = operand(x)
     if dim is not None:
         if axis is not None:
             raise TypeError(f"{op}: pass either axis= or dim=, not both")
@@ -72,22 +69,25 @@ def _keep_shape(shape: tuple, axis: tuple | None) -> tuple:
     return tuple(1 if i in axis else n for i, n in enumerate(shape))
 
 
-_exp = dual(np.exp, Exp)
+def _spread_fwd(g: np.ndarray, shape: tuple) -> np.ndarray:
+    if math.prod(shape) > 16384:  # big: a read-only view, no memory traffic
+        return np.broadcast_to(g, shape)
+    # small: materialise (np.broadcast_to's Python wrapper costs more than the copy)
+    out = np.empty(shape, dtype=np.result_type(g))
+    out[...] = g
+    return out
+
+
+# A reduced gradient copied back over the reduced axes (the engine sums it back in its VJP).
+Spread = Op("BroadcastTo", _spread_fwd, lambda g, out, x, shape: g, reads=(),
+            explain=Explain(formula("{g} summed back to the shape of {x}", unbroadcast=True)))
 
 
 def _expand(g: Any, x: Any, axis: tuple | None, keepdims: bool) -> Any:
-    """Bring a reduced gradient back to ``x``'s shape (reshape to keepdims form, broadcast);
-    on Tensors or ndarrays (rule vocabulary)."""
+    """Bring a reduced gradient back to ``x``'s shape (reshape to keepdims form, broadcast)."""
     if not keepdims:
         g = g.reshape(_keep_shape(x.shape, axis))
-    if not isinstance(g, Tensor):
-        if math.prod(x.shape) > 16384:  # big: a read-only view, no memory traffic
-            return np.broadcast_to(g, x.shape)
-        # small: materialise (np.broadcast_to's Python wrapper costs more than the copy)
-        out = np.empty(x.shape, dtype=np.result_type(g))
-        out[...] = g
-        return out
-    return g.broadcast_to(x.shape)
+    return Spread.in_rule(g, shape=x.shape)
 
 
 def _count(shape: tuple, axis: tuple | None) -> int:
@@ -133,6 +133,7 @@ Mean = Op("Mean", _mean_fwd,
                           f"n = {_count(x.shape, axis)}: each element counts 1/n in the mean"))
 
 
+@export(method=True)
 def sum(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
         keepdim: bool | None = None) -> Tensor:
     """Sum over ``axis`` (an int, a tuple, or None for all); ``keepdims`` keeps size-1 axes."""
@@ -140,6 +141,7 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
     return Sum.apply((x,), {"axis": axis, "keepdims": keepdims})
 
 
+@export(method=True)
 def mean(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
          keepdim: bool | None = None) -> Tensor:
     """Arithmetic mean over ``axis`` (all elements by default)."""
@@ -188,26 +190,13 @@ def _scatter_fwd(g: np.ndarray, index: np.ndarray, axis: int, keepdims: bool,
     return out
 
 
-def _gather(x: Any, index: np.ndarray, axis: int, keepdims: bool) -> Any:
-    if isinstance(x, Tensor):
-        return GatherAlong.apply((x,), {"index": index, "axis": axis, "keepdims": keepdims})
-    return _gather_fwd(x, index, axis, keepdims)
-
-
-def _scatter(g: Any, index: np.ndarray, axis: int, keepdims: bool, shape: tuple) -> Any:
-    kw = {"index": index, "axis": axis, "keepdims": keepdims, "shape": shape}
-    if isinstance(g, Tensor):
-        return ScatterAlong.apply((g,), kw)
-    return _scatter_fwd(g, **kw)
-
-
 def _gather_vjp(g: Any, out: Any, x: Any, index: np.ndarray, axis: int, keepdims: bool) -> Any:
-    return _scatter(g, index, axis, keepdims, x.shape)
+    return ScatterAlong.in_rule(g, index=index, axis=axis, keepdims=keepdims, shape=x.shape)
 
 
 ScatterAlong = Op("ScatterAlong", _scatter_fwd,
                   lambda h, out, g, index, axis, keepdims, shape:
-                  _gather(h, index, axis, keepdims), reads=(),
+                  GatherAlong.in_rule(h, index=index, axis=axis, keepdims=keepdims), reads=(),
                   explain=Explain(formula("{g} read at the scattered indices (axis {axis})")))
 _GATHERED = Explain(formula("{g} put back at the gathered indices along axis {axis}, "
                             "0 elsewhere"))
@@ -254,6 +243,7 @@ def _extreme(op: str, x: Any, axis: Any, keepdims: Any, dim: Any, keepdim: Any) 
         v, _wrap(index if keepdims else index.squeeze(a)))
 
 
+@export(method=True)
 def max(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
         keepdim: bool | None = None) -> Any:
     """Largest value, as PyTorch's ``max``: over one int ``axis``/``dim``, a named tuple
@@ -264,6 +254,7 @@ def max(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
     return _extreme("max", x, axis, keepdims, dim, keepdim)
 
 
+@export(method=True)
 def min(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
         keepdim: bool | None = None) -> Any:
     """Smallest value, as PyTorch's ``min`` (see [`max`][autograd_lite.max]): ``(values, indices)``
@@ -271,6 +262,7 @@ def min(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
     return _extreme("min", x, axis, keepdims, dim, keepdim)
 
 
+@export(method=True)
 def amax(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
          keepdim: bool | None = None) -> Tensor:
     """Largest value over ``axis`` (an int, a tuple, or None for all), values only; ties share
@@ -279,6 +271,7 @@ def amax(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
     return Amax.apply((x,), {"axis": axis, "keepdims": keepdims})
 
 
+@export(method=True)
 def amin(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
          keepdim: bool | None = None) -> Tensor:
     """Smallest value over ``axis``, values only; ties share the gradient evenly."""
@@ -393,7 +386,7 @@ def _var_args(op: str, x: Any, dim: Any, unbiased: Any, keepdim: Any, correction
         if isinstance(c, (bool, np.bool_)) or not isinstance(c, (int, float, np.integer,
                                                                   np.floating)):
             raise TypeError(f"{op}: {given[0][0]} must be a number, got {c!r}")
-    x = as_tensor(x)
+    x = operand(x)
     k = x.data.dtype.kind
     if k in "biu":  # integers and bools in the default float dtype (PyTorch refuses them)
         x = _wrap(x.data.astype(_dtypes.get_default_dtype()))
@@ -407,6 +400,7 @@ def _var_args(op: str, x: Any, dim: Any, unbiased: Any, keepdim: Any, correction
     return x, axes, bool(keepdim), c
 
 
+@export(method=True)
 def var(x: Any, dim: Any = None, unbiased: bool | None = None, keepdim: bool | None = None, *,
         correction: Any = None, ddof: Any = None, axis: Any = None,
         keepdims: bool | None = None) -> Tensor:
@@ -421,6 +415,7 @@ def var(x: Any, dim: Any = None, unbiased: bool | None = None, keepdim: bool | N
     return Var.apply((x,), {"axis": axes, "keepdims": keepdims, "correction": c})
 
 
+@export(method=True)
 def std(x: Any, dim: Any = None, unbiased: bool | None = None, keepdim: bool | None = None, *,
         correction: Any = None, ddof: Any = None, axis: Any = None,
         keepdims: bool | None = None) -> Tensor:
@@ -446,13 +441,14 @@ def _lse_fwd(x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
 
 def _lse_vjp(g: Tensor, out: Tensor, x: Tensor, axis: Any, keepdims: bool) -> Tensor:
     o = out if keepdims else out.reshape(_keep_shape(x.shape, axis))
-    return _expand(g, x, axis, keepdims) * _exp(x - o)
+    return _expand(g, x, axis, keepdims) * Exp.in_rule(x - o)
 
 
 LogSumExp = Op("LogSumExp", _lse_fwd, _lse_vjp, save_out=True,
                explain=Explain(formula("{g} * exp({x} - {out}) (= {g} * softmax {x})")))
 
 
+@export(method=True)
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
               keepdim: bool | None = None) -> Tensor:
     """log(sum(exp(x))) over ``axis``, computed stably (shifted by the max)."""
@@ -481,7 +477,7 @@ Softmax = Op("Softmax", _softmax_fwd,
              save_out=True, reads=(),
              explain=Explain(formula("{out} ({g} - sum({g} {out}) along axis {axis})")))
 LogSoftmax = Op("LogSoftmax", _log_softmax_fwd,
-                lambda g, out, x, axis: g - _exp(out) * g.sum(axis, keepdims=True),
+                lambda g, out, x, axis: g - Exp.in_rule(out) * g.sum(axis, keepdims=True),
                 save_out=True, reads=(),
                 explain=Explain(formula("{g} - exp({out}) sum({g}) along axis {axis}")))
 
@@ -503,18 +499,20 @@ def _axis1(op: str, x: Tensor, axis: Any, dim: Any) -> int | None:
     return None if axes is None else axes[0]
 
 
+@export(method=True)
 def softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
     """exp(x) / sum(exp(x)) along ``axis`` (stable for logits of any magnitude)."""
-    x = _dtypes.promote_float(as_tensor(x), "softmax")
+    x = _dtypes.promote_float(operand(x), "softmax")
     a = _axis1("softmax", x, axis, dim)
     if a is None:  # a 0-d tensor is its own, one-element, axis (as PyTorch: softmax = 1)
         return Softmax.apply((x.reshape(1),), {"axis": 0}).reshape(())
     return Softmax.apply((x,), {"axis": a})
 
 
+@export(method=True)
 def log_softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
     """x - logsumexp(x) along ``axis``, computed stably."""
-    x = _dtypes.promote_float(as_tensor(x), "log_softmax")
+    x = _dtypes.promote_float(operand(x), "log_softmax")
     a = _axis1("log_softmax", x, axis, dim)
     if a is None:  # 0-d: log_softmax = 0
         return LogSoftmax.apply((x.reshape(1),), {"axis": 0}).reshape(())
@@ -523,7 +521,7 @@ def log_softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
 
 # ----------------------------------------------------------------------------- argmax, argmin
 def _arg(op: str, fn: Any, x: Any, axis: Any, keepdims: bool, dim: Any, keepdim: Any) -> Tensor:
-    x = as_tensor(x)
+    x = operand(x)
     if dim is not None:
         axis = dim
     if keepdim is not None:
@@ -536,12 +534,14 @@ def _arg(op: str, fn: Any, x: Any, axis: Any, keepdims: bool, dim: Any, keepdim:
     return _wrap(np.asarray(fn(x.data, axis=axis, keepdims=keepdims), dtype=np.int64))
 
 
+@export(method=True)
 def argmax(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
            keepdim: bool | None = None) -> Tensor:
     """Index of the largest value (flat index when ``axis`` is None); not differentiable."""
     return _arg("argmax", np.argmax, x, axis, keepdims, dim, keepdim)
 
 
+@export(method=True)
 def argmin(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
            keepdim: bool | None = None) -> Tensor:
     """Index of the smallest value (flat index when ``axis`` is None); not differentiable."""

@@ -11,12 +11,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from autograd_lite.explain import Explain, formula
-from autograd_lite.node import Op, as_tensor
+from autograd_lite.primitive import Op, export, operand
 from autograd_lite.tensor import DimensionError, Tensor
-
-__all__ = ["reshape", "view", "flatten", "squeeze", "unsqueeze", "transpose", "permute",
-           "expand", "broadcast_to", "getitem", "normalize_index", "concatenate", "cat",
-           "stack", "pad"]
 
 _wrap = Tensor._wrap
 
@@ -37,9 +33,10 @@ Reshape = Op("Reshape", lambda x, shape: np.reshape(x, shape),
              explain=Explain(formula("{g} reshaped back to the shape of {x}")))
 
 
+@export(method=True)
 def reshape(x: Any, *shape: Any) -> Tensor:
     """Same data in a new shape (one entry may be -1)."""
-    x = as_tensor(x)
+    x = operand(x)
     shape = _shape_arg(shape)
     try:
         new = _infer(x.data.size, shape)
@@ -67,6 +64,7 @@ def _infer(size: int, shape: tuple) -> tuple:
     return shape
 
 
+@export(method=True)
 def view(x: Any, *shape: Any) -> Tensor:
     """``torch.Tensor.view``: [`reshape`][autograd_lite.reshape] (a NumPy reshape is a view when it
     can be)."""
@@ -79,9 +77,10 @@ def view(x: Any, *shape: Any) -> Tensor:
         raise type(e)("view:" + msg[len("reshape:"):]) from None
 
 
+@export(method=True)
 def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dims ``start_dim..end_dim`` (inclusive) into one, as ``torch.flatten``."""
-    x = as_tensor(x)
+    x = operand(x)
     nd = x.data.ndim
     if nd == 0:
         return reshape(x, 1)
@@ -93,9 +92,10 @@ def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return reshape(x, shp[:s] + (int(np.prod(shp[s:e + 1], dtype=np.int64)),) + shp[e + 1:])
 
 
+@export(method=True)
 def squeeze(x: Any, axis: Any = None, *, dim: Any = None) -> Tensor:
     """Remove size-1 axes (all of them, or those in ``axis``/``dim``; others are kept as torch)."""
-    x = as_tensor(x)
+    x = operand(x)
     if dim is not None:
         axis = dim
     shp = x.data.shape
@@ -110,9 +110,10 @@ def squeeze(x: Any, axis: Any = None, *, dim: Any = None) -> Tensor:
     return reshape(x, tuple(n for i, n in enumerate(shp) if not (i in axes and n == 1)))
 
 
+@export(method=True)
 def unsqueeze(x: Any, dim: int) -> Tensor:
     """Insert a size-1 axis at position ``dim`` (negative counts from the end of the result)."""
-    x = as_tensor(x)
+    x = operand(x)
     nd = x.data.ndim + 1
     if not -nd <= dim < nd:
         raise DimensionError(f"unsqueeze: dim {dim} out of range for a tensor of shape {x.shape}")
@@ -123,17 +124,14 @@ def unsqueeze(x: Any, dim: int) -> Tensor:
 
 # ----------------------------------------------------------------------------- axis order
 Permute = Op("Permute", lambda x, axes: np.transpose(x, axes),
-             lambda g, out, x, axes: _permute(g, tuple(np.argsort(axes))), reads=(),
+             lambda g, out, x, axes: Permute.in_rule(g, axes=tuple(np.argsort(axes))), reads=(),
              explain=Explain(formula("{g} with the axes permuted back (undoing {axes})")))
 
 
-def _permute(g: Any, axes: tuple) -> Any:  # rule vocabulary: ndarray or Tensor
-    return permute(g, axes) if isinstance(g, Tensor) else g.transpose(axes)
-
-
+@export(method=True)
 def permute(x: Any, *dims: Any) -> Tensor:
     """Reorder all axes: result axis i is input axis ``dims[i]``."""
-    x = as_tensor(x)
+    x = operand(x)
     dims = _shape_arg(dims)
     nd = x.data.ndim
     if sorted(d % nd if nd else d for d in dims) != list(range(nd)) or \
@@ -146,9 +144,10 @@ def permute(x: Any, *dims: Any) -> Tensor:
     return Permute.apply((x,), {"axes": dims})
 
 
+@export(method=("transpose", "swapaxes"))
 def transpose(x: Any, *dims: int) -> Tensor:
     """``transpose(x, dim0, dim1)`` swaps two axes (PyTorch); with no dims, reverses all (.T)."""
-    x = as_tensor(x)
+    x = operand(x)
     nd = x.data.ndim
     if not dims:
         return permute(x, tuple(range(nd))[::-1])
@@ -169,9 +168,10 @@ BroadcastTo = Op("BroadcastTo", lambda x, shape: np.broadcast_to(x, shape),
                                          unbroadcast=True)))
 
 
+@export(method=True)
 def broadcast_to(x: Any, *shape: Any) -> Tensor:
     """A read-only broadcast view with ``shape`` (NumPy rules)."""
-    x = as_tensor(x)
+    x = operand(x)
     shape = _shape_arg(shape)
     if shape == x.data.shape:
         return x
@@ -185,9 +185,10 @@ def broadcast_to(x: Any, *shape: Any) -> Tensor:
     return BroadcastTo.apply((x,), {"shape": shape})
 
 
+@export(method=True)
 def expand(x: Any, *sizes: Any) -> Tensor:
     """PyTorch's ``expand``: broadcast to ``sizes``, where -1 keeps that dim."""
-    x = as_tensor(x)
+    x = operand(x)
     sizes = _shape_arg(sizes)
     lead = len(sizes) - x.data.ndim
     if lead < 0:
@@ -247,7 +248,8 @@ def _getitem_fwd(x: np.ndarray, index: Any, basic: bool) -> np.ndarray:
 
 
 GetItem = Op("GetItem", _getitem_fwd,
-             lambda g, out, x, index, basic: index_add(g, index, x.shape, basic), reads=(),
+             lambda g, out, x, index, basic: IndexAdd.in_rule(g, index=index, shape=x.shape,
+                                                              basic=basic), reads=(),
              explain=Explain(formula("{g} put back where {x} was indexed (added where an "
                                      "index repeats), 0 elsewhere")))
 
@@ -261,26 +263,18 @@ def _index_add_fwd(g: np.ndarray, index: Any, shape: tuple, basic: bool) -> np.n
     return z
 
 
-# (``g[index]``: an ndarray in a plain backward, the recorded getitem on a Tensor)
 IndexAdd = Op("IndexAdd", _index_add_fwd,
               lambda g, out, src, index, shape, basic: g[index], reads=(),
               explain=Explain(formula("{g} read at the indexed positions")))
 
 
-def index_add(src: Any, index: Any, shape: tuple, basic: bool = False) -> Any:
-    """Zeros of ``shape`` with ``src`` added at ``index`` (the adjoint of ``x[index]``).
-    An ndarray ``src`` gives an ndarray (rule vocabulary)."""
-    if not isinstance(src, Tensor):
-        return _index_add_fwd(src, index, shape, basic)
-    return IndexAdd.apply((src,), {"index": index, "shape": shape, "basic": basic})
-
-
+@export(method="__getitem__")
 def getitem(x: Any, index: Any) -> Tensor:
     """NumPy indexing: ints, slices, None, ..., int arrays/Tensors, bool masks.
 
     The gradient scatters back into the input's shape; repeated indices add up.
     """
-    x = as_tensor(x)
+    x = operand(x)
     idx = normalize_index(index)
     return GetItem.apply((x,), {"index": idx, "basic": _is_basic(idx)})
 
@@ -323,7 +317,7 @@ def _seq(op: str, tensors: Any) -> list:
     if not tensors:
         raise ValueError(f"{op}: needs at least one tensor")
     like = next((t.data for t in tensors if isinstance(t, Tensor)), None)
-    return [as_tensor(t, like) for t in tensors]
+    return [operand(t, like) for t in tensors]
 
 
 def _concatenate(op: str, tensors: Sequence[Any], axis: Any) -> Tensor:
@@ -343,11 +337,13 @@ def _concatenate(op: str, tensors: Sequence[Any], axis: Any) -> Tensor:
     return Concatenate.apply(ts, {"axis": axis})
 
 
+@export
 def concatenate(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
     """Join tensors along an existing ``axis``; all other dims must match."""
     return _concatenate("concatenate", tensors, dim if dim is not None else axis)
 
 
+@export
 def cat(tensors: Sequence[Any], dim: int = 0, *, axis: int | None = None) -> Tensor:
     """``torch.cat``: [`concatenate`][autograd_lite.concatenate] with PyTorch's argument name, which
     also skips 1-d empty tensors (shape ``(0,)``) among higher-dimensional ones, as PyTorch does."""
@@ -358,6 +354,7 @@ def cat(tensors: Sequence[Any], dim: int = 0, *, axis: int | None = None) -> Ten
     return _concatenate("cat", tensors, axis if axis is not None else dim)
 
 
+@export
 def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
     """Join same-shaped tensors along a new ``axis``."""
     ts = _seq("stack", tensors)
@@ -390,10 +387,11 @@ Pad = Op("Pad", lambda x, pad_width, value: np.pad(x, pad_width, constant_values
          explain=Explain(formula("{g} with the padding cut off")))
 
 
+@export
 def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0) -> Tensor:
     """``np.pad`` with NumPy's ``pad_width``; any NumPy mode ("constant", "edge", "reflect",
     "symmetric", "wrap", ...). Gradients of repeated (edge/reflected) entries add up."""
-    x = as_tensor(x)
+    x = operand(x)
     pw = _pad_width(pad_width, x.data.ndim, x.data.shape)
     if mode == "constant":
         v = constant_values

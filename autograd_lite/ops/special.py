@@ -1,4 +1,5 @@
-"""Special functions needed by nn: erf, log1p and a stable softplus.
+"""Special functions: erf, log1p (public ops) and a stable softplus (the kernel of
+``nn.functional.softplus``).
 
 Each is an engine op (forward on ndarrays, VJP written with Tensor ops so it can be
 differentiated again). NumPy has no ``erf``; `_erf_np` is W. J. Cody's rational
@@ -12,14 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite._dtypes import promote_float
+from autograd_lite.dtypes import promote_float
 from autograd_lite.explain import Explain, local
-from autograd_lite.node import Op, as_tensor, dual
 from autograd_lite.ops.elementwise import Exp, Sigmoid
 from autograd_lite.ops.elementwise import _sigmoid as _sigmoid_np
+from autograd_lite.primitive import Op, export, operand
 from autograd_lite.tensor import Tensor
-
-__all__ = ["erf", "log1p", "softplus"]
 
 # ----------------------------------------------------------------------------- erf (Cody 1969)
 _A = (3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02,
@@ -61,11 +60,11 @@ def _erfc_scaled_tail(y: np.ndarray) -> np.ndarray:
         r = z * (num + _P[4]) / (den + _Q[4])
         out[~mid] = np.where(yt < 26.543, (_SQRPI - r) / yt, 0.0)
     # exp(-y^2) split as exp(-ysq^2) exp(-del) to keep precision (Cody's trick)
-    ysq = np.trunc(16.0 * y) / 16.0
-    with np.errstate(under="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        ysq = np.trunc(16.0 * y) / 16.0
         delta = (y - ysq) * (y + ysq)
         res = np.exp(-ysq * ysq) * np.exp(-delta) * out
-    res[np.isinf(y)] = 0.0
+    res[y >= 26.543] = 0.0  # erfc underflows to 0 (also for huge y, where y * y overflows)
     return res
 
 
@@ -99,20 +98,16 @@ _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
 
-# Rules get ndarrays (or NumPy scalars) in a plain backward and Tensors under create_graph.
-_exp = dual(np.exp, Exp)
-_sigmoid = dual(_sigmoid_np, Sigmoid)
-
-
 # NOTE: d erf(x)/dx = 2/sqrt(pi) exp(-x^2), written with Tensor ops (twice differentiable).
-Erf = Op("Erf", _erf_np, lambda g, out, x: g * (_TWO_OVER_SQRT_PI * _exp(-(x * x))),
+Erf = Op("Erf", _erf_np, lambda g, out, x: g * (_TWO_OVER_SQRT_PI * Exp.in_rule(-(x * x))),
          explain=Explain(local("2/sqrt(pi) exp(-{x}^2)",
                                lambda out, x: _TWO_OVER_SQRT_PI * np.exp(-(x * x)))))
 
 
+@export(method=True)
 def erf(x: Any) -> Tensor:
     """Elementwise error function erf(x) = 2/sqrt(pi) int_0^x exp(-t^2) dt (~1e-16 accurate)."""
-    x = as_tensor(x)
+    x = operand(x)
     return Erf.unary(x if x.data.dtype.kind == "f" else promote_float(x, "erf", False))
 
 
@@ -121,9 +116,10 @@ Log1p = Op("Log1p", np.log1p, lambda g, out, x: g / (1 + x),
            explain=Explain(local("1 / (1 + {x})", lambda out, x: 1 / (1 + x))))
 
 
+@export(method=True)
 def log1p(x: Any) -> Tensor:
     """Elementwise log(1 + x), accurate for small x."""
-    x = as_tensor(x)
+    x = operand(x)
     return Log1p.unary(x if x.data.dtype.kind == "f" else promote_float(x, "log1p"))
 
 
@@ -134,11 +130,11 @@ def _softplus_np(x: np.ndarray) -> np.ndarray:
     return np.logaddexp(0, x)
 
 
-Softplus = Op("Softplus", _softplus_np, lambda g, out, x: g * _sigmoid(x),
+Softplus = Op("Softplus", _softplus_np, lambda g, out, x: g * Sigmoid.in_rule(x),
               explain=Explain(local("sigmoid({x})", lambda out, x: _sigmoid_np(x))))
 
 
 def softplus(x: Any) -> Tensor:
     """Elementwise log(1 + exp(x)), stable for logits of any magnitude."""
-    x = as_tensor(x)
+    x = operand(x)
     return Softplus.unary(x if x.data.dtype.kind == "f" else promote_float(x, "softplus", False))

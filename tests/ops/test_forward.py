@@ -28,9 +28,10 @@ def test_forward_matches_numpy(row, i):
                                rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("row,i", [(r, i) for r, i in CASES if not r.name.startswith("astype")],
-                         ids=case_ids([(r, i) for r, i in CASES
-                                       if not r.name.startswith("astype")]))
+FLOAT_CASES = [(r, i) for r, i in CASES if r.grad and r.op != "astype"]
+
+
+@pytest.mark.parametrize("row,i", FLOAT_CASES, ids=case_ids(FLOAT_CASES))
 def test_float32_stays_float32(row, i):
     arrays, ts, kw = _run(row, i, dtype=np.float32)
     out = row.fn(*ts, **kw)
@@ -51,7 +52,10 @@ def test_method_equals_function(row, i):
     np.testing.assert_array_equal(by_method.data, by_fn.data)
 
 
-@pytest.mark.parametrize("row,i", CASES, ids=case_ids(CASES))
+DIFF_CASES = [(r, i) for r, i in CASES if r.grad]
+
+
+@pytest.mark.parametrize("row,i", DIFF_CASES, ids=case_ids(DIFF_CASES))
 def test_records_named_node_only_when_needed(row, i):
     arrays, ts, kw = _run(row, i, requires_grad=True)
     out = row.fn(*ts, **kw)
@@ -68,19 +72,11 @@ def test_records_named_node_only_when_needed(row, i):
     assert not out.requires_grad and out.grad_fn is None
 
 
-def test_catalog_covers_api_ops():
-    """Every differentiable op of API.md has a catalog row (or is exercised by one)."""
-    names = {r.name for r in ROWS}
-    wanted = {"add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "sin", "cos",
-              "tanh", "sigmoid", "relu", "abs", "clip", "sum", "mean", "max", "min", "amax",
-              "amin", "var",
-              "std", "logsumexp", "softmax", "log_softmax", "reshape", "view", "flatten",
-              "squeeze", "unsqueeze", "transpose", "permute", "expand", "broadcast_to",
-              "getitem", "concatenate", "cat", "stack", "pad_constant", "pad_modes", "matmul",
-              "maximum", "minimum", "where", "astype_longdouble", "T"}
-    assert wanted <= names, wanted - names
+def test_every_row_with_a_reference_has_cases():
     for r in ROWS:
-        assert len(r.cases) >= 3, f"{r.name} has fewer than 3 shape cases"
+        assert (r.ref is None) == (not r.cases), f"{r.name}: a reference needs cases and back"
+        if r.cases:
+            assert len(r.cases) >= 3, f"{r.name} has fewer than 3 shape cases"
 
 
 def test_comparisons_are_not_differentiable():
@@ -128,3 +124,15 @@ def test_shape_args_as_tuple_or_varargs():
     assert y.permute(1, 0).shape == y.permute((1, 0)).shape == (3, 2)
     assert y[:, :1].expand(2, 4).shape == y[:, :1].expand((-1, 4)).shape == (2, 4)
     assert y.broadcast_to(2, 2, 3).shape == (2, 2, 3)
+
+
+def test_erf_saturates_for_huge_inputs():
+    # (found by the catalog's value fuzz: y * y overflowed inside erfc and gave NaN)
+    x = ag.tensor([-1.7976931348623157e308, -1e300, 27.0, 1e200, -np.inf, np.inf],
+                  dtype=np.float64)
+    np.testing.assert_array_equal(ag.erf(x).data, [-1.0, -1.0, 1.0, 1.0, -1.0, 1.0])
+
+
+def test_square_of_bool_is_int64_as_pytorch():
+    t = ag.tensor([True, False])
+    assert ag.square(t).dtype == np.int64 and (t ** 2).dtype == np.int64

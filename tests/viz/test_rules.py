@@ -14,7 +14,7 @@ import pytest
 
 import autograd_lite as ag
 import autograd_lite.ops as ops_pkg
-from autograd_lite.node import Op
+from autograd_lite.primitive import Op
 from autograd_lite.viz import BackwardStepper, ForwardStepper
 from autograd_lite.viz.draw import walk_nodes
 
@@ -136,7 +136,10 @@ def test_every_op_has_a_template():
     assert missing == []
 
 
-@pytest.mark.parametrize("row", ROWS, ids=[r.name for r in ROWS])
+DIFF_ROWS = [r for r in ROWS if r.grad and r.cases]
+
+
+@pytest.mark.parametrize("row", DIFF_ROWS, ids=[r.name for r in DIFF_ROWS])
 def test_catalog_rows_have_rules_with_the_engines_numbers(row):
     rng = np.random.default_rng(0)
     for shapes, kw in row.cases:

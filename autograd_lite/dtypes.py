@@ -1,11 +1,13 @@
-"""Dtype policy: default float dtype, conversion of user data, and dtype checks."""
+"""Dtype policy: the default float dtype, conversion of user data, float promotion of integer
+inputs, and PyTorch's type promotion between operands (``promote_types``, ``result_type``)."""
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
 
-__all__ = ["set_default_dtype", "get_default_dtype", "promote_float", "promote_floats"]
+__all__ = ["set_default_dtype", "get_default_dtype", "promote_float", "promote_floats",
+           "promote_types", "result_type", "scalar_dtype"]
 
 _default = np.dtype(np.float32)
 _ALLOWED = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
@@ -96,3 +98,74 @@ def promote_floats(a: Any, b: Any, op: str = "?", complex_ok: bool = True) -> tu
         a = promote_float(a, op, complex_ok)
         return a, b.astype(a.dtype)
     return promote_float(a, op, complex_ok), promote_float(b, op, complex_ok)
+
+
+# ----------------------------------------------------------------------------- type promotion
+# PyTorch's rules (torch.result_type), where NumPy's would silently give other numbers:
+# operands are ranked dimensioned tensors > 0-d tensors > Python/NumPy scalars, and a lower rank
+# only decides the dtype when its category (bool < integer < float < complex) is higher. So a
+# float32 tensor stays float32 next to an int tensor, a 0-d float64 tensor or np.float64(2);
+# an int tensor next to a float scalar gives the default dtype. ndarrays count as tensors.
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+_COMPLEX_OF = {np.dtype(np.float16): np.dtype(np.complex64),  # (NumPy has no complex32)
+               np.dtype(np.float32): np.dtype(np.complex64),
+               np.dtype(np.float64): np.dtype(np.complex128),
+               np.dtype(np.longdouble): np.dtype(np.clongdouble)}
+
+
+def promote_types(a: np.dtype, b: np.dtype) -> np.dtype:
+    """``torch.promote_types``: within a category and between float and complex as NumPy;
+    otherwise the higher category's dtype (int64 with float32 is float32, not float64)."""
+    ka, kb = _CATEGORY.get(a.kind), _CATEGORY.get(b.kind)
+    if ka is None or kb is None or ka == kb or ka + kb == 5:
+        return np.promote_types(a, b)
+    return a if ka > kb else b
+
+
+def _combine(higher: np.dtype, lower: np.dtype) -> np.dtype:
+    """The dtype of an operand group of higher rank (dimensioned tensors) next to one of lower
+    rank (0-d tensors or scalars): PyTorch's ``combine_categories``."""
+    kh, kl = _CATEGORY.get(higher.kind), _CATEGORY.get(lower.kind)
+    if kh is None or kl is None:
+        return np.promote_types(higher, lower)
+    if kh == 3:
+        return higher
+    if kl == 3:  # a complex lower rank keeps a float higher rank's precision
+        return _COMPLEX_OF.get(higher, lower) if kh == 2 else lower
+    if kh == 2:
+        return higher
+    if kh == 0 or kl == 2:
+        return promote_types(higher, lower)
+    return higher
+
+
+def result_type(*arrays: np.ndarray) -> np.dtype:
+    """``torch.result_type`` of ndarrays (0-d ones rank as 0-d tensors)."""
+    dim = zero = None
+    for a in arrays:
+        d = a.dtype
+        if a.ndim:
+            dim = d if dim is None else promote_types(dim, d)
+        else:
+            zero = d if zero is None else promote_types(zero, d)
+    if dim is None or zero is None:
+        return dim if zero is None else zero
+    return _combine(dim, zero)
+
+
+def scalar_dtype(x: Any, like: np.dtype) -> np.dtype | None:
+    """The dtype a Python or NumPy scalar takes next to an operand of dtype ``like`` (PyTorch's
+    "wrapped number" rule), or None if ``x`` is not a scalar."""
+    k = like.kind
+    if isinstance(x, (bool, np.bool_)):
+        return like  # the lowest category: never changes the other operand's dtype
+    if isinstance(x, (int, np.integer)):
+        return np.dtype(np.int64) if k == "b" else like
+    if isinstance(x, (float, np.floating)):
+        return like if k in "fc" else _default
+    if isinstance(x, (complex, np.complexfloating)):
+        if k == "c":
+            return like
+        return _COMPLEX_OF.get(like, np.dtype(np.complex128)) if k == "f" else \
+            _COMPLEX_OF[_default]
+    return None
