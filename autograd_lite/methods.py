@@ -33,7 +33,9 @@ def attach_one(info: OpInfo) -> None:
 
 
 def attach() -> None:
-    """Set every declared method form, and the operators, on ``Tensor``."""
+    """Set every declared method form, the operators and the in-place methods on ``Tensor``."""
+    from autograd_lite import inplace
+    inplace.attach()
     for info in OPS.values():
         attach_one(info)
     from autograd_lite.ops import elementwise as e

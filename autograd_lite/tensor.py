@@ -1,9 +1,11 @@
 """The Tensor: an ndarray, an optional gradient, and the node that produced it.
 
-This file holds data, metadata, conversion, graph control and in-place updates; it contains no
-calculus. The ops' method forms (``t.exp()``, ``t.sum(1)``) and the operators (``+``, ``@``,
-``<``, ``t[i]``) are the op functions themselves, attached from the op list by
-``autograd_lite.methods`` when ``autograd_lite.ops`` is imported (at the end of this file).
+This file holds data, metadata, conversion and graph control; it contains no calculus. The
+ops' method forms (``t.exp()``, ``t.sum(1)``) and the operators (``+``, ``@``, ``<``, ``t[i]``)
+are the op functions themselves, attached from the op list by ``autograd_lite.methods``; the
+in-place updates (``t.add_(1)``, ``t[i] = v``, ``t.set_(a)``) come from
+``autograd_lite.inplace``. Both are attached when ``autograd_lite.ops`` is imported (at the end
+of this file).
 """
 from __future__ import annotations
 
@@ -12,8 +14,6 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from autograd_lite import dtypes as _dtypes
-from autograd_lite.grad_mode import _state
-from autograd_lite.versions import bump
 
 __all__ = ["Tensor", "tensor"]
 
@@ -224,121 +224,6 @@ class Tensor:
         from autograd_lite.backward import backward
         backward((self,), None if gradient is None else (gradient,), retain_graph, create_graph)
 
-    # ------------------------------------------------------------------ in-place (no_grad)
-    def _check_inplace(self, op: str, other: Any = None) -> None:
-        if _state.enabled:
-            if self.requires_grad:
-                raise RuntimeError(f"{op}: in-place operation on a tensor that requires grad; "
-                                   "wrap it in `with ag.no_grad():` or use an out-of-place op")
-            # NOTE: in-place ops record no graph; a value that requires grad would silently
-            # lose its gradient path (PyTorch records one here), so refuse instead.
-            if isinstance(other, Tensor) and other.requires_grad:
-                raise RuntimeError(f"{op}: in-place operation with a value that requires grad "
-                                   "would not be differentiable; use an out-of-place op "
-                                   "(ag.where, ag.stack, ag.concatenate) or .detach() it")
-
-    def _inplace(self, op: str, fn: Callable[[np.ndarray], Any], other: Any = None) -> "Tensor":
-        """Overwrite the values with ``fn(data)`` in the same memory; bumps the version."""
-        self._check_inplace(op, other)
-        try:
-            np.copyto(self.data, fn(self.data), casting="same_kind")
-        except ValueError as e:
-            raise ValueError(f"{op}: cannot update a tensor of shape {self.data.shape} with a "
-                             f"value of shape {np.shape(_val(other))}: {e}") from None
-        except TypeError as e:
-            raise TypeError(f"{op}: cannot update a tensor of dtype {self.data.dtype} with "
-                            f"{np.asarray(_val(other)).dtype} values: {e}") from None
-        bump(self)
-        return self
-
-    def set_(self, source: Any) -> "Tensor":
-        """Make ``source`` (an ndarray or a Tensor, any shape and dtype) this tensor's data, in
-        place: the tensor keeps its identity (a parameter stays registered, optimizer state
-        keyed by it stays valid) and its version goes up by one. Shares ``source``'s memory,
-        as PyTorch's ``set_``."""
-        self._check_inplace("set_", source)
-        data = source.data if isinstance(source, Tensor) else source
-        if not isinstance(data, np.ndarray):
-            raise TypeError(f"set_: expected an ndarray or a Tensor, got {type(source).__name__}")
-        if self.requires_grad and data.dtype.kind != "f":
-            raise TypeError(f"set_: a tensor that requires grad must stay floating, got dtype "
-                            f"{data.dtype}")
-        self.data = data
-        bump(self)
-        return self
-
-    def copy_(self, src: Any) -> "Tensor":
-        """Overwrite the values in place with ``src`` (broadcast); bumps the version."""
-        v = _val(src)
-        return self._inplace("copy_", lambda a: v, src)
-
-    def fill_(self, value: float) -> "Tensor":
-        return self._inplace("fill_", lambda a: _val(value), value)
-
-    def zero_(self) -> "Tensor":
-        return self._inplace("zero_", lambda a: 0)
-
-    def add_(self, other: Any, alpha: float = 1.0) -> "Tensor":
-        o = _val(other)
-        return self._inplace("add_", lambda a: a + (o if alpha == 1 else alpha * o), other)
-
-    def sub_(self, other: Any, alpha: float = 1.0) -> "Tensor":
-        o = _val(other)
-        return self._inplace("sub_", lambda a: a - (o if alpha == 1 else alpha * o), other)
-
-    def mul_(self, other: Any) -> "Tensor":
-        o = _val(other)
-        return self._inplace("mul_", lambda a: a * o, other)
-
-    def div_(self, other: Any) -> "Tensor":
-        o = _val(other)
-        return self._inplace("div_", lambda a: a / o, other)
-
-    def clamp_(self, min: Any = None, max: Any = None) -> "Tensor":
-        return self._inplace("clamp_", lambda a: np.clip(a, _val(min), _val(max)))
-
-    def __iadd__(self, other: Any) -> "Tensor":
-        return self.add_(other)
-
-    def __isub__(self, other: Any) -> "Tensor":
-        return self.sub_(other)
-
-    def __imul__(self, other: Any) -> "Tensor":
-        return self.mul_(other)
-
-    def __itruediv__(self, other: Any) -> "Tensor":
-        return self.div_(other)
-
-    def __ipow__(self, other: Any) -> "Tensor":
-        o = _val(other)
-        return self._inplace("__ipow__", lambda a: a ** o, other)
-
-    def __imatmul__(self, other: Any) -> "Tensor":
-        o = _val(other)
-        return self._inplace("__imatmul__", lambda a: a @ o, other)
-
-    def __setitem__(self, index: Any, value: Any) -> None:
-        self._check_inplace("__setitem__", value)
-        idx = _ops.normalize_index(index)
-        value = value.data if isinstance(value, Tensor) else value
-        try:
-            self.data[idx] = value
-        except (ValueError, IndexError, TypeError) as e:
-            raise ValueError(f"__setitem__: cannot assign a value of shape {np.shape(value)} "
-                             f"into a tensor of shape {self.data.shape}: {e}") from None
-        bump(self)
-
-    def __pos__(self) -> "Tensor":
-        return self
-
-    def any(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
-        """True where some element along ``axis`` is nonzero (not differentiable)."""
-        return Tensor._wrap(np.asarray(self.data.any(axis=axis, keepdims=keepdims)))
-
-    def all(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
-        """True where every element along ``axis`` is nonzero (not differentiable)."""
-        return Tensor._wrap(np.asarray(self.data.all(axis=axis, keepdims=keepdims)))
-
 
 class DimensionError(IndexError, ValueError):
     """A dimension out of range: an ``IndexError`` (as PyTorch) and a ``ValueError`` (the
@@ -370,11 +255,6 @@ class Size(int):
 
     def __reduce__(self) -> tuple:  # pickles (and copies) as the plain int it equals
         return (int, (int(self),))
-
-
-def _val(x: Any) -> Any:
-    """The ndarray of a Tensor, anything else as it is."""
-    return x.data if isinstance(x, Tensor) else x
 
 
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:

@@ -622,3 +622,140 @@ def test_backward_with_a_failing_hook_leaves_grads_and_retained_grads_untouched(
     with pytest.raises(ValueError, match="hook failed"):
         (h.sum() + (y * y).sum()).backward()
     assert x.grad is None and h.grad is None and y.grad is None
+
+
+# ----------------------------------------------------------------------------- regressions
+# (from the code review: each fails on the code before its fix)
+def test_zero_dim_leaf_grad_is_an_ndarray_after_a_dtype_cast():
+    # a float32 0-d leaf whose gradient arrives as float64 got a NumPy scalar as .grad.data
+    x = ag.tensor(2.0, requires_grad=True)
+    (x * ag.tensor(3.0, dtype=np.float64)).backward()
+    assert type(x.grad.data) is np.ndarray
+    assert x.grad.dtype == np.float32 and x.grad.shape == ()
+    assert x.grad.item() == 3.0
+
+
+def test_create_graph_leaf_grads_do_not_alias_the_upstream_gradient():
+    # Add passes one gradient Tensor to both inputs: x.grad used to *be* y.grad, and a.grad
+    # the caller's `gradient` tensor, so an in-place update of one changed the others
+    x, y = f64(1.0), f64(2.0)
+    (x + y).backward(create_graph=True)
+    assert x.grad is not y.grad
+    with ag.no_grad():
+        x.grad.zero_()
+    assert y.grad.item() == 1.0
+
+    a = f64([0.0, 0.0])
+    v = f64([1.0, 2.0], requires_grad=False)
+    (a + 0).backward(v, create_graph=True)
+    assert a.grad is not v
+    with ag.no_grad():
+        a.grad.mul_(10)
+    np.testing.assert_array_equal(v.data, [1.0, 2.0])
+
+
+def test_create_graph_leaf_grad_stays_differentiable():
+    x = f64(3.0)
+    (x ** 3).backward(create_graph=True)
+    assert x.grad.requires_grad
+    (g2,) = ag.grad(x.grad, x)
+    assert g2.item() == pytest.approx(18.0)
+
+
+def test_retained_grad_and_hooks_of_a_non_leaf_use_its_dtype():
+    # rules emit the output's dtype: a float32 tensor used with float64 got a float64 .grad
+    # and its hooks saw float64
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    t = x * 2
+    t.retain_grad()
+    seen = []
+    t.register_hook(lambda g: seen.append(g.dtype))
+    (t * ag.tensor([3.0, 4.0], dtype=np.float64)).sum().backward()
+    assert t.grad.dtype == np.float32 and seen == [np.float32]
+    np.testing.assert_array_equal(t.grad.data, [3.0, 4.0])
+    assert x.grad.dtype == np.float32
+
+
+def test_retained_grad_under_create_graph_is_its_own_tensor():
+    x = f64([1.0, 2.0])
+    t = x * 1
+    t.retain_grad()
+    v = f64([5.0, 6.0], requires_grad=False)
+    t.backward(v, create_graph=True)
+    assert t.grad is not v
+    np.testing.assert_array_equal(t.grad.data, [5.0, 6.0])
+
+
+def test_double_backward_through_advanced_indexing_in_a_plain_pass():
+    # The VJP of the scatter (IndexAdd) returned a Tensor in a plain backward; mixed with
+    # ndarrays it crashed ("operand 'Tensor' does not support ufuncs")
+    x = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x[np.array([0, 0, 1])]
+    (g,) = ag.grad((y * y * y).sum(), x, create_graph=True)  # g = [6 x0^2, 3 x1^2, 0]
+    (g * ag.tensor([1.0, 2.0, 3.0], dtype=np.float64)).sum().backward()
+    assert type(x.grad.data) is np.ndarray and x.grad.dtype == np.float32
+    np.testing.assert_allclose(x.grad.data, [12.0, 24.0, 0.0])
+
+
+@pytest.mark.parametrize("index", [np.array([0, 0, 2]), slice(1, None), 1,
+                                   (np.array([True, False, True]),)])
+def test_gradgradcheck_through_getitem(index):
+    assert ag.testing.gradgradcheck(lambda x: x[index] ** 3, f64([0.5, -1.0, 2.0]))
+
+
+def test_root_gradient_is_cast_to_the_output_dtype():
+    # a float64 (or int) `gradient` for a float32 output used to make the whole backward
+    # pass run in float64 (or int) arithmetic
+    from autograd_lite.backward import iter_backward
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).exp()
+    steps = list(iter_backward(y, ag.tensor([1.0, 0.5], dtype=np.float64)))
+    assert [s.grad_output.dtype for s in steps] == [np.float32, np.float32]
+    (gx,) = ag.grad(x * 3, x, grad_outputs=ag.tensor([1, 2]))
+    assert gx.dtype == np.float32
+    np.testing.assert_array_equal(gx.data, [3.0, 6.0])
+
+
+def test_grad_wrt_an_intermediate_leaves_the_graph_below_it_alone():
+    # ag.grad ran (and freed) the whole graph below its inputs, and fired hooks there: a
+    # gradient penalty on G(z) made the generator's later backward fail ("graph freed")
+    w = f64([1.0, 2.0])
+    fired = []
+    w.register_hook(lambda g: fired.append("w"))
+    fake = (w * 3).exp()
+    below = fake.grad_fn
+    (gx,) = ag.grad((fake * fake).sum(), fake)
+    np.testing.assert_allclose(gx.data, 2 * np.exp(3 * w.data))
+    assert fired == [] and w.grad is None and not below.freed
+    fake.sum().backward()  # the generator's graph is still there
+    np.testing.assert_allclose(w.grad.data, 3 * np.exp(3 * w.data))
+    assert fired == ["w"]
+
+
+def test_grad_with_inputs_at_several_depths_and_unrelated_roots():
+    x = f64([1.0, -2.0])
+    h = x * x
+    y = (h * 3).sum()
+    other = (f64([4.0]) * 2).sum()  # a root that leads to no input: not run, not freed
+    gh, gx = ag.grad([y, other], [h, x])
+    np.testing.assert_allclose(gh.data, [3.0, 3.0])
+    np.testing.assert_allclose(gx.data, 6 * x.data)
+    assert not other.grad_fn.freed
+    kept = []
+    v = ag.tensor([5.0, 6.0], dtype=np.float64)
+    m = v * x  # x's other use: its hook fires once, with d y / d x only
+    x.register_hook(lambda g: kept.append(g.data.copy()))
+    (gx,) = ag.grad((x * x).sum() + (m * 0).sum(), x)
+    assert len(kept) == 1
+    np.testing.assert_allclose(kept[0], 2 * x.data)
+
+
+def test_a_leaf_that_stopped_requiring_grad_gets_no_gradient():
+    # PyTorch's AccumulateGrad skips such a leaf (freezing after the forward); it got a .grad
+    w = f64([1.0, 2.0])
+    b = f64([3.0, 4.0])
+    y = (w * b).sum()
+    w.requires_grad_(False)
+    y.backward()
+    assert w.grad is None
+    np.testing.assert_array_equal(b.grad.data, [1.0, 2.0])

@@ -311,3 +311,33 @@ def test_an_axis_out_of_range_is_both_value_error_and_index_error(call):
     for exc in (ValueError, IndexError, ag.DimensionError):
         with pytest.raises(exc):
             call()
+
+
+# ----------------------------------------------------------------------------- regressions
+# (from the code review: each fails on the code before its fix)
+def f64(x, requires_grad=True):
+    return ag.tensor(x, dtype=np.float64, requires_grad=requires_grad)
+
+
+@pytest.mark.parametrize("fn, message", [
+    (lambda: ag.clip(ag.ones(2)), "^clip: at least one of min and max must be given$"),
+    (lambda: ag.zeros(0, 3).max(), "^max: cannot reduce a zero-size tensor of shape"),
+    (lambda: ag.zeros(0, 3).mean(), "^mean: cannot average over an empty axis"),
+    (lambda: ag.zeros(0).logsumexp(), "^logsumexp: cannot reduce a zero-size tensor"),
+])
+def test_op_errors_are_not_mislabelled_or_prefixed_twice(fn, message):
+    # a forward's own error was wrapped as "<op>: invalid input shapes (...): <op>: ..."
+    with pytest.raises(ValueError, match=message):
+        fn()
+
+
+def test_grad_with_a_non_tensor_says_so():
+    x = f64([1.0])
+    with pytest.raises(TypeError, match="grad: outputs must be a Tensor"):
+        ag.grad(1.0, x)
+    with pytest.raises(TypeError, match="grad: inputs must be a Tensor"):
+        ag.grad((x * 2).sum(), 3)
+    (g,) = ag.grad((x * 2).sum(), iter([x]))  # any iterable of inputs, as PyTorch
+    assert g.item() == 2.0
+    (g,) = ag.grad(x * 2, x, grad_outputs=np.array([3.0]))  # an array for a single output
+    assert g.item() == 6.0

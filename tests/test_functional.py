@@ -266,3 +266,37 @@ def test_jacobian_and_hessian_keep_the_input_dtype():
     x = ag.tensor([1.0, 2.0])
     assert AF.jacobian(lambda a: a * 2, x).dtype == np.float32
     assert AF.hessian(lambda a: (a ** 3).sum(), x).dtype == np.float32
+
+
+# ----------------------------------------------------------------------------- regressions
+# (from the code review: each fails on the code before its fix)
+def test_hessian_and_hvp_of_a_function_independent_of_its_input():
+    # PyTorch returns zeros; it used to raise "element 0 of tensors does not require grad"
+    x = f64([1.0, 2.0], requires_grad=False)
+    H = ag.functional.hessian(lambda a: ag.tensor(1.0, dtype=np.float64), x)
+    np.testing.assert_array_equal(H.data, np.zeros((2, 2)))
+    out, hv = ag.functional.hvp(lambda a: ag.tensor(1.0, dtype=np.float64), x,
+                                f64([1.0, 1.0], requires_grad=False))
+    np.testing.assert_array_equal(hv.data, [0.0, 0.0])
+    Hs = ag.functional.hessian(lambda a, b: (a * 2).sum(), (x, f64(3.0, False)))
+    assert [[h.shape for h in row] for row in Hs] == [[(2, 2), (2,)], [(2,), ()]]
+
+
+def test_vjp_of_a_function_with_several_outputs():
+    # PyTorch's vjp takes tuple outputs with one v per output; it used to raise TypeError
+    x = f64([1.0, 2.0], requires_grad=False)
+    outs, g = ag.functional.vjp(lambda a: (a * 2, (a * a).sum()), x,
+                                (f64([1.0, 10.0], False), f64(1.0, False)))
+    assert isinstance(outs, tuple) and len(outs) == 2
+    assert not outs[0].requires_grad
+    np.testing.assert_allclose(g.data, [2.0 + 2.0, 20.0 + 4.0])
+    with pytest.raises(ValueError, match="one vector per output"):
+        ag.functional.vjp(lambda a: (a * 2, a * 3), x, (f64([1.0, 1.0], False),))
+    out, g = ag.functional.vjp(lambda a: a * 2, x, [1.0, 3.0])  # single output unchanged
+    np.testing.assert_allclose(g.data, [2.0, 6.0])
+
+
+def test_jacobian_of_a_function_not_returning_tensors_says_so():
+    # it failed inside with "'float' object is not iterable"
+    with pytest.raises(TypeError, match="jacobian: func must return a Tensor"):
+        ag.functional.jacobian(lambda a: 1.0, f64([1.0, 2.0], False))

@@ -6,6 +6,7 @@ import pytest
 
 import autograd_lite as ag
 from autograd_lite import data
+from autograd_lite.data import DataLoader, Dataset
 
 
 def _ds(n=10):
@@ -150,3 +151,35 @@ def test_the_lectures_training_loop_runs():
             opt.step()
     # the default target is the lectures' linear model beta_0 + beta_1 x = 1 + 2 x
     np.testing.assert_allclose([b.item(), w.item()], [1.0, 2.0], atol=1e-4)
+
+
+# ----------------------------------------------------------------------------- regressions
+# (from the code review: each fails on the code before its fix)
+class _ScalarSamples(Dataset):
+    def __len__(self) -> int:
+        return 4
+
+    def __getitem__(self, i: int) -> tuple:
+        return np.float64(i) / 3, np.int32(i), float(i)
+
+
+def test_default_collate_keeps_numpy_scalar_dtypes():
+    xb, ib, fb = next(iter(DataLoader(_ScalarSamples(), batch_size=4)))
+    assert xb.dtype == np.float64  # was the default float32
+    np.testing.assert_array_equal(xb.data, np.arange(4, dtype=np.float64) / 3)
+    assert ib.dtype == np.int32
+    assert fb.dtype == ag.get_default_dtype()  # Python floats: the library's default
+
+
+class _NamedSamples(Dataset):
+    def __len__(self) -> int:
+        return 3
+
+    def __getitem__(self, i: int) -> tuple:
+        return np.full(2, i, dtype=np.float32), f"img{i}.png"
+
+
+def test_default_collate_keeps_strings_as_a_list():
+    batches = list(DataLoader(_NamedSamples(), batch_size=2))
+    assert [b[1] for b in batches] == [["img0.png", "img1.png"], ["img2.png"]]  # was TypeError
+    assert batches[0][0].shape == (2, 2)

@@ -207,3 +207,13 @@ def test_maxpool_ties_send_gradient_once():
     x = f64(np.ones((1, 1, 2, 2)))
     F.max_pool2d(x, 2).sum().backward()
     assert x.grad.data.sum() == 1.0
+
+
+# ----------------------------------------------------------------------------- regressions
+# (from the code review: each fails on the code before its fix)
+def test_conv2d_same_padding_with_stride_is_refused_at_construction():
+    with pytest.raises(ValueError, match="strided"):
+        nn.Conv2d(1, 2, 3, stride=2, padding="same")
+    c = nn.Conv2d(1, 2, 3, padding="same")
+    assert "padding=same" in repr(c)  # PyTorch's repr (no quotes)
+    assert c(ag.ones(1, 1, 5, 5)).shape == (1, 2, 5, 5)

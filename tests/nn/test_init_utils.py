@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -150,3 +151,21 @@ def test_clipping_shared_gradient_objects_scaled_once():
     np.testing.assert_array_equal(c.grad.data, [1.0, -1.0])
     np.testing.assert_array_equal(d.grad.data, [1.0, -1.0])
     np.testing.assert_array_equal(arr, [5.0, -5.0])
+
+
+# ----------------------------------------------------------------------------- regressions
+# (from the code review: each fails on the code before its fix)
+def test_zero_element_linear_builds_and_kaiming_is_a_noop_with_warning():
+    with pytest.warns(UserWarning, match="zero-element"):
+        lin = nn.Linear(0, 3)  # used to raise ZeroDivisionError in kaiming_uniform_
+    assert lin.weight.shape == (3, 0)
+    out = lin(ag.ones(2, 0))
+    assert out.shape == (2, 3)
+    t = ag.zeros(0, 4)
+    with pytest.warns(UserWarning, match="zero-element"):
+        assert nn.init.kaiming_normal_(t) is t
+    # non-empty tensors are still initialised with the PyTorch bound 1/sqrt(fan_in)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        lin = nn.Linear(8, 64)
+    assert np.abs(lin.weight.data).max() <= 1 / math.sqrt(8)

@@ -250,3 +250,34 @@ FUNCTIONAL = [
 @pytest.mark.parametrize("name, fn, inputs", FUNCTIONAL, ids=[r[0] for r in FUNCTIONAL])
 def test_every_functional_op_gradcheck(name, fn, inputs):
     assert gradcheck(fn, tuple(f64(a) for a in inputs))
+
+
+# ----------------------------------------------------------------------------- regressions
+# (from the code review: each fails on the code before its fix)
+def test_sequential_del_renumbers_so_append_keeps_every_module():
+    a, b, c, d = nn.Linear(1, 1), nn.ReLU(), nn.Tanh(), nn.Sigmoid()
+    s = nn.Sequential(a, b, c)
+    del s[0]
+    assert list(s._modules.keys()) == ["0", "1"]
+    s.append(d)  # used to reuse key "2" and silently drop the Tanh
+    assert list(s) == [b, c, d]
+    assert [name for name, _ in s.named_children()] == ["0", "1", "2"]
+    x = ag.tensor(np.array([[-1.0, 0.5]]), dtype=np.float64)
+    np.testing.assert_allclose(s(x).data, 1 / (1 + np.exp(-np.tanh(np.maximum(x.data, 0)))))
+
+
+def test_sequential_del_slice_renumbers():
+    mods = [nn.Identity() for _ in range(5)]
+    s = nn.Sequential(*mods)
+    del s[1:3]
+    assert list(s._modules.keys()) == ["0", "1", "2"]
+    assert list(s) == [mods[0], mods[3], mods[4]]
+
+
+def test_moduledict_from_and_update_with_moduledict():
+    relu, tanh = nn.ReLU(), nn.Tanh()
+    d = nn.ModuleDict({"a": relu})
+    d2 = nn.ModuleDict(d)  # a ModuleDict is not a Mapping: this raised ValueError
+    assert list(d2.items()) == [("a", relu)]
+    d2.update(nn.ModuleDict({"b": tanh}))
+    assert list(d2.keys()) == ["a", "b"] and d2["b"] is tanh

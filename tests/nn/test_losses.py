@@ -302,3 +302,22 @@ def test_pytorch_signatures_and_legacy_reduction_args():
     with pytest.warns(UserWarning, match="deprecated"):
         out = F.mse_loss(x, y, reduce=False)
     assert out.shape == X.shape
+
+
+# ----------------------------------------------------------------------------- regressions
+# (from the code review: each fails on the code before its fix)
+def test_gaussian_nll_scalar_var_keeps_the_input_precision():
+    rng = np.random.default_rng(0)
+    mu, y = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
+    for var in (0.3, 1e-3, 2):
+        for full in (False, True):
+            got = F.gaussian_nll_loss(ag.tensor(mu, dtype=np.float64),
+                                      ag.tensor(y, dtype=np.float64), var, full=full)
+            ref = (0.5 * (np.log(var) + (mu - y) ** 2 / var)
+                   + (0.5 * math.log(2 * math.pi) if full else 0.0)).mean()
+            assert got.dtype == np.float64
+            assert abs(got.item() - ref) <= 1e-14 * max(1.0, abs(ref))  # was ~1e-8 (float32)
+    # float32 input with a float var: float32 result
+    got = F.gaussian_nll_loss(ag.tensor(mu.astype(np.float32)), ag.tensor(y.astype(np.float32)),
+                              0.3)
+    assert got.dtype == np.float32

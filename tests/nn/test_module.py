@@ -261,3 +261,26 @@ def test_forward_hooks_and_one_hot():
     assert F.one_hot(ag.tensor([[1]]), 4).shape == (1, 1, 4)
     with pytest.raises(ValueError):
         F.one_hot(ag.tensor([3]), 2)
+
+
+# ----------------------------------------------------------------------------- regressions
+# (from the code review: each fails on the code before its fix)
+def test_register_buffer_over_a_parameter_raises_keyerror():
+    lin = nn.Linear(2, 3)
+    w = lin.weight
+    with pytest.raises(KeyError, match="already exists"):
+        lin.register_buffer("weight", ag.zeros(3, 2))  # silently dropped the parameter
+    assert lin.weight is w and [n for n, _ in lin.named_parameters()] == ["weight", "bias"]
+    with pytest.raises(KeyError, match="already exists"):
+        lin.register_parameter("forward", None)
+    with pytest.raises(KeyError, match="already exists"):
+        lin.add_module("bias", nn.ReLU())
+    # re-registering under the same kind still replaces, as PyTorch
+    lin.register_parameter("bias", None)
+    assert lin.bias is None and [n for n, _ in lin.named_parameters()] == ["weight"]
+    bn = nn.BatchNorm1d(2)
+    bn.register_buffer("running_mean", ag.ones(2))
+    np.testing.assert_array_equal(bn.running_mean.data, 1.0)
+    # attribute assignment still moves a name between kinds (PyTorch's __setattr__)
+    lin.bias = nn.Parameter(np.zeros(3))
+    assert [n for n, _ in lin.named_parameters()] == ["weight", "bias"]

@@ -1,10 +1,12 @@
-"""Forward values of every catalog op against its NumPy reference, dtype preservation, the
-method forms, and graph recording (a named grad_fn with grad on, nothing under no_grad)."""
+"""Forward values of every catalog op against its NumPy reference, dtype preservation, and graph
+recording (a named grad_fn with grad on, nothing under no_grad). (The method forms are the op
+functions themselves: tests/ops/test_op_list.py.)"""
 import numpy as np
 import pytest
 
 import autograd_lite as ag
-from tests.ops.op_catalog import ROWS, all_cases, case_ids, tensors, values_of
+from autograd_lite.ops import special
+from tests.ops.op_catalog import ROWS, all_cases, case_ids, tensors
 
 CASES = all_cases()
 
@@ -39,17 +41,6 @@ def test_float32_stays_float32(row, i):
     expected = np.asarray(row.ref(*[a.astype(np.float32) if a.dtype.kind == "f" else a
                                     for a in arrays], **kw))
     np.testing.assert_allclose(out.data, expected, rtol=2e-5, atol=2e-6)
-
-
-METHOD_CASES = [(r, i) for r, i in CASES if r.method]
-
-
-@pytest.mark.parametrize("row,i", METHOD_CASES, ids=case_ids(METHOD_CASES))
-def test_method_equals_function(row, i):
-    arrays, ts, kw = _run(row, i)
-    by_fn = row.fn(*ts, **kw)
-    by_method = values_of(getattr(ts[0], row.method))(*ts[1:], **kw)
-    np.testing.assert_array_equal(by_method.data, by_fn.data)
 
 
 DIFF_CASES = [(r, i) for r, i in CASES if r.grad]
@@ -136,3 +127,72 @@ def test_erf_saturates_for_huge_inputs():
 def test_square_of_bool_is_int64_as_pytorch():
     t = ag.tensor([True, False])
     assert ag.square(t).dtype == np.int64 and (t ** 2).dtype == np.int64
+
+
+# ----------------------------------------------------------------------------- regressions
+# (from the code review: each fails on the code before its fix)
+def f64(x, requires_grad=True):
+    return ag.tensor(x, dtype=np.float64, requires_grad=requires_grad)
+
+
+def test_softplus_of_an_integer_tensor_is_not_truncated():
+    out = special.softplus(ag.tensor([1, 2]))
+    assert out.dtype.kind == "f"
+    np.testing.assert_allclose(out.data, np.logaddexp(0, [1, 2]))
+    assert special.softplus(ag.tensor([1.0], dtype=np.float16)).dtype == np.float16
+
+
+def test_empty_list_index_selects_nothing():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = x[[]]
+    assert y.shape == (0,)
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0])
+
+
+def test_squeeze_accepts_numpy_integer_axis():
+    assert ag.ones(1, 3).squeeze(np.int64(0)).shape == (3,)
+
+
+def test_sigmoid_of_an_integer_tensor_is_not_truncated():
+    # the forward cast back to the input's dtype: sigmoid([1, -2, 3]) gave [0, 0, 0]
+    out = ag.sigmoid(ag.tensor([1, -2, 3]))
+    assert out.dtype.kind == "f"
+    np.testing.assert_allclose(out.data, 1 / (1 + np.exp(-np.array([1.0, -2.0, 3.0]))))
+    assert ag.sigmoid(ag.tensor([1.0])).dtype == np.float32
+
+
+def test_clip_with_bounds_that_broadcast_the_input():
+    # the backward mask was updated in place with the bounds' larger shape (ValueError)
+    x = f64([1.0, -1.0, 2.0])
+    lo = np.array([[0.0, 0.0, 0.0], [1.5, -2.0, 3.0]])
+    y = ag.clip(x, min=lo)
+    assert y.shape == (2, 3)
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [1.0, 1.0, 1.0])
+    assert ag.testing.gradcheck(lambda t: ag.clip(t, min=lo, max=2.5),
+                                f64([1.0, -1.0, 1.7]))
+
+
+@pytest.mark.parametrize("fn", [lambda t: t.argmax(0), lambda t: t.argmin(dim=-1),
+                                lambda t: ag.argmax(t, 0, keepdims=True)])
+def test_argmax_of_a_zero_dim_tensor_along_dim_0(fn):
+    # PyTorch gives 0; it raised "'NoneType' object is not subscriptable"
+    r = fn(ag.tensor(3.0))
+    assert r.dtype == np.int64 and r.shape == () and r.item() == 0
+    with pytest.raises(ValueError, match="out of range"):
+        ag.tensor(3.0).argmax(1)
+
+
+@pytest.mark.parametrize("name, value", [("softmax", 1.0), ("log_softmax", 0.0)])
+def test_softmax_of_a_zero_dim_tensor(name, value):
+    # PyTorch: softmax(tensor(3.), 0) = 1, log_softmax = 0; it raised ValueError
+    x = f64(3.0)
+    y = getattr(x, name)()
+    assert y.shape == () and y.item() == value
+    assert getattr(ag, name)(x, dim=0).item() == value
+    y.backward()
+    assert x.grad.item() == 0.0
+    assert ag.testing.gradgradcheck(lambda t: getattr(t, name)() * t, f64(0.5))
+    with pytest.raises(ValueError, match="out of range"):
+        getattr(x, name)(axis=1)
