@@ -334,12 +334,13 @@ def from_torch(torch_module: Any) -> nn.Module:
             if floats:
                 kwargs["dtype"] = _array_of_torch(torch.empty(0, dtype=floats[0].dtype),
                                                   f"from_torch: {path or kind}").dtype
-            gen = get_generator()
-            state = gen.bit_generator.state
+            bits = getattr(get_generator(), "bit_generator", None)
+            state = bits.state if bits is not None else None
             try:  # the layer's random init is overwritten below: leave the stream untouched
                 m = getattr(nn, kind)(**kwargs)
             finally:
-                gen.bit_generator.state = state
+                if bits is not None:
+                    bits.state = state
             for name, p in tm.named_parameters(recurse=False):
                 setattr(m, name, param(p, f"from_torch: {_join(path, name)}"))
             for name, b in tm.named_buffers(recurse=False):

@@ -404,6 +404,20 @@ def test_a_missing_extra_is_named(monkeypatch):
         interop.export_onnx(nn.Linear(1, 1), np.ones((1, 1), np.float32), None)
 
 
+def test_export_without_onnxruntime_and_with_a_static_batch(monkeypatch, tmp_path):
+    pytest.importorskip("onnx")
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    m = nn.Sequential(nn.Linear(3, 2), nn.ReLU())
+    x = _x(4, 3, dtype=np.float32)
+    with pytest.raises(ImportError, match=r"export_onnx\(check=True\) needs onnxruntime"):
+        interop.export_onnx(m, x, None)
+    proto = interop.export_onnx(m, x, tmp_path / "m.onnx", check=False, dynamic_batch=False)
+    assert (tmp_path / "m.onnx").exists()
+    dims = [[d.dim_value for d in v.type.tensor_type.shape.dim]
+            for v in (proto.graph.input[0], proto.graph.output[0])]
+    assert dims == [[4, 3], [4, 2]]
+
+
 def test_export_errors(ort):
     x = _x(2, 2).astype(np.float32)
     with pytest.raises(TypeError, match="of type ModuleList"):
