@@ -24,6 +24,7 @@ from autograd_lite.grad_mode import no_grad
 from autograd_lite.ops import conv as _conv
 from autograd_lite.ops import loss as _loss
 from autograd_lite.ops import special as _special
+from autograd_lite.primitive import arr
 from autograd_lite.scope import public_op
 from autograd_lite.tensor import Tensor
 
@@ -48,10 +49,6 @@ def _t(x: Any, name: str = "input", op: str = "?") -> Tensor:
     if isinstance(x, (int, float, bool, list, tuple, np.generic)):
         return ag.tensor(x)
     raise TypeError(f"{op}: {name} must be a Tensor or array, got {type(x).__name__}")
-
-
-def _const(x: Any) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _add_bias(out: Tensor, bias: Any, op: str) -> Tensor:
@@ -229,8 +226,8 @@ def batch_norm(input: Any, running_mean: Any, running_var: Any, weight: Any = No
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: running_mean and running_var are required when "
                              "training=False")
-        mean = _const(running_mean).reshape(bshape)
-        var = _const(running_var).reshape(bshape)
+        mean = arr(running_mean).reshape(bshape)
+        var = arr(running_var).reshape(bshape)
     out = (x - mean) / ag.sqrt(var + eps)
     if weight is not None:
         out = out * _t(weight, "weight", "batch_norm").reshape(bshape)
@@ -268,7 +265,7 @@ def embedding(input: Any, weight: Any, padding_idx: int | None = None,
     if max_norm is not None or scale_grad_by_freq or sparse:
         raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not "
                                   "implemented")
-    idx = _const(input)
+    idx = arr(input)
     w = _t(weight, "weight", "embedding")
     if idx.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be an integer tensor, got dtype {idx.dtype}")
@@ -289,7 +286,7 @@ def embedding(input: Any, weight: Any, padding_idx: int | None = None,
 def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
     """Integer class indices of any shape -> int64 one-hot vectors, shape ``(*, num_classes)``
     (``num_classes=-1``: one more than the largest index)."""
-    t = _const(tensor)
+    t = arr(tensor)
     if t.dtype.kind not in "iu":
         raise TypeError(f"one_hot: expected an integer tensor, got dtype {t.dtype}")
     if num_classes == -1:
@@ -531,7 +528,7 @@ def _class_targets(op: str, x: Tensor, target: Any, ignore_index: int,
     ``need_mask=False`` the mask is None when every target is valid (nothing ignored)."""
     cdim = 0 if x.ndim == 1 else 1
     c = x.shape[cdim]
-    t = _const(target)
+    t = arr(target)
     expected = tuple(s for i, s in enumerate(x.shape) if i != cdim)
     if t.shape != expected:
         raise ValueError(f"{op}: expected target of shape {expected} for input of shape "
@@ -551,7 +548,7 @@ def _class_targets(op: str, x: Tensor, target: Any, ignore_index: int,
 def _weight_vector(op: str, weight: Any, c: int) -> np.ndarray | None:
     if weight is None:
         return None
-    w = _const(weight)
+    w = arr(weight)
     if w.shape != (c,):
         raise ValueError(f"{op}: weight must have shape ({c},) (one per class), got {w.shape}")
     return w

@@ -30,7 +30,6 @@ from autograd_lite.tensor import Tensor
 
 __all__ = ["conv2d", "max_pool2d", "sum_pool2d", "pair", "out_size"]
 
-_wrap = Tensor._wrap
 
 
 def pair(v: Any, name: str, op: str) -> tuple[int, int]:

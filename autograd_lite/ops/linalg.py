@@ -10,8 +10,6 @@ from autograd_lite.explain import Explain, formula
 from autograd_lite.primitive import Op, arr, export, operand
 from autograd_lite.tensor import Tensor
 
-_wrap = Tensor._wrap
-
 
 # ----------------------------------------------------------------------------- matmul
 def _mm_grad_a(g: Any, out: Any, a: Any, b: Any) -> Any:

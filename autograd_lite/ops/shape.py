@@ -14,8 +14,6 @@ from autograd_lite.explain import Explain, formula
 from autograd_lite.primitive import Op, export, operand
 from autograd_lite.tensor import DimensionError, Tensor
 
-_wrap = Tensor._wrap
-
 
 def _shape_arg(shape: tuple) -> tuple:
     """Accept ``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])``."""
