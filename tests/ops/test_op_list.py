@@ -5,7 +5,8 @@ against it here.
 - exports: ``ag.<name>`` and ``ag.__all__`` are the op list's functions, each method form
   ``Tensor.<m>`` is the function itself;
 - catalog: every op has a row in ``tests/ops/op_catalog.py`` (which drives forward, gradcheck,
-  gradgradcheck and fuzz tests), and every row names an op that exists;
+  gradgradcheck and fuzz tests), a fuzzed one (``draw=``), a gradchecked one if it is
+  differentiable, and every row names an op that exists;
 - docs: every op has an entry in the API reference (``docs/api/core.md``), under its family's
   section, and the op sections document nothing else;
 - nothing public is left over: a public function in an ``ops/`` family file is either on the
@@ -79,6 +80,12 @@ def test_every_op_has_a_catalog_row():
             assert r.method in OPS[r.op].methods, f"{r.name}: Tensor.{r.method} is not declared"
 
 
+def test_every_op_is_fuzzed():
+    fuzzed = {r.op for r in ROWS if r.draw is not None}
+    missing = sorted(set(OPS) - fuzzed)
+    assert not missing, f"ops without a fuzzed catalog row (give one row draw=): {missing}"
+
+
 def test_every_differentiable_op_is_gradchecked():
     checked = {r.op for r in ROWS if r.cases and r.grad}
     for name, info in OPS.items():
@@ -114,3 +121,41 @@ def test_every_op_has_a_docs_entry_in_its_section():
 @pytest.mark.parametrize("name", sorted(OPS))
 def test_op_docstring(name):
     assert (OPS[name].fn.__doc__ or "").strip(), f"ag.{name} has no docstring"
+
+
+def _gaps(name: str) -> list:
+    """What the one-list checks report for op ``name``: missing row, fuzz, gradcheck, docs."""
+    rows = [r for r in ROWS if r.op == name]
+    gaps = []
+    if not rows:
+        gaps.append("catalog row")
+    if not any(r.draw is not None for r in rows):
+        gaps.append("fuzzed row")
+    if name not in _sections():
+        gaps.append("docs entry")
+    return gaps
+
+
+def test_a_new_op_without_row_and_docs_is_caught():
+    """Declaring an op is not enough: the checks above report the missing pieces (and the
+    declaration alone exports it and attaches its method)."""
+    from autograd_lite.primitive import export
+    before = dict(OPS)
+    try:
+        @export(method=True)
+        def scratch_op(x):
+            """A scratch op for this test."""
+            return x
+
+        assert ag.scratch_op is scratch_op and ag.Tensor.scratch_op is scratch_op
+        assert _gaps("scratch_op") == ["catalog row", "fuzzed row", "docs entry"]
+        assert _gaps("exp") == []
+    finally:
+        for n in set(OPS) - set(before):
+            info = OPS.pop(n)
+            for m in info.methods:
+                delattr(ag.Tensor, m)
+            for mod in (ag, ag.ops):
+                delattr(mod, n)
+                mod.__all__.remove(n)
+    assert not hasattr(ag, "scratch_op")
