@@ -1,7 +1,7 @@
 """autograd_lite eager (and compiled), the hand-written NumPy floor and PyTorch eager, side by
 side in one run on issue 17's seven workloads.
 
-Run:  OPENBLAS_NUM_THREADS=1 python benchmarks/bench.py [--quick] [--memory] [--cpu N]
+Run:  OPENBLAS_NUM_THREADS=1 python benchmarks/bench.py [--quick] [--memory] [--aa] [--cpu N]
 
 Workloads (same data, same seed and same initial parameters on every system; float32):
   (1) 200 tiny elementwise ops (x*0.9, +0.1, tanh, repeated) on 3 elements, forward + backward;
@@ -349,27 +349,34 @@ def header(pinning: str, systems: list[str], repeats: int, min_time: float, stat
         f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}; {pinning}; "
         f"{os.cpu_count()} CPUs, load average {load} (1, 5, 15 min)",
         f"process CPU time per iteration; the {stat} of {repeats} interleaved rounds of about "
-        f"{min_time:g} s (at least one call) per system",
+        f"{min_time:g} s per system (rounds of one slow call: fewer, at least 7)",
         "systems: " + ", ".join(systems)
         + ("" if COMPILED in systems else " (no ag.compile: compiled column skipped)"),
     ])
 
 
 def run(ws: list[Workload], repeats: int, min_time: float, cpu: int | None,
-        stat: str = "median") -> str:
-    """Check and time every workload on every available system; return the report."""
+        stat: str = "median", aa: bool = False) -> str:
+    """Check and time every workload on every available system (and, with ``aa``, a second
+    autograd_lite eager as a noise control); return the report."""
     pinning = pin_to_one_cpu(cpu)
     systems = harness.available_systems()
+    if aa:
+        systems.insert(systems.index(EAGER) + 1, harness.AGAIN)
     print(header(pinning, systems, repeats, min_time, stat), flush=True)
     rows = []
     for w in ws:
-        impls = {s: w.build[s]() for s in systems}
+        t0 = time.process_time()
+        impls = {s: w.build[EAGER if s == harness.AGAIN else s]() for s in systems}
         worst = harness.check_agreement(w.name, impls, w.rtol)
+        # the check above was each system's warm-up call (and a compiled step's recording)
         timings = harness.time_interleaved({s: i.step for s, i in impls.items()}, repeats,
-                                           min_time)
+                                           min_time, warm_up=False)
         rows.append((w, timings))
         line = ", ".join(f"{s} {t.stat(stat) * 1e3:.3f} ms" for s, t in timings.items())
-        print(f"  {w.name}: checked (max rel. diff {worst:.1e}); {line}", flush=True)
+        n = len(next(iter(timings.values())).rounds)
+        print(f"  {w.name}: checked (max rel. diff {worst:.1e}); {n} rounds; {line} "
+              f"[{time.process_time() - t0:.1f} s]", flush=True)
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     return harness.table(rows, systems, stat) + f"\n(load average at the end: {load})"
 
@@ -392,21 +399,24 @@ def main(ws: list[Workload] | None = None) -> None:
     """The command line: see the module docstring."""
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="a smoke run (< 30 s)")
-    ap.add_argument("--repeats", type=int, help="rounds per system (default 25, quick 5)")
+    ap.add_argument("--repeats", type=int, help="rounds per system (default 21, quick 3)")
     ap.add_argument("--min-time", type=float,
-                    help="CPU seconds per round (default 0.05, quick 0.02)")
+                    help="CPU seconds per round (default 0.04, quick 0.02)")
     ap.add_argument("--stat", choices=("median", "best"), default="median",
                     help="which round to report: the median (default) or the best")
+    ap.add_argument("--aa", action="store_true",
+                    help="add a second autograd_lite eager column: an A/A noise control")
     ap.add_argument("--cpu", type=int, help="the CPU to pin to (default: the last allowed)")
     ap.add_argument("--memory", action="store_true",
                     help="also the peak memory of (x*w).sum() fwd+bwd (needs about 2.5 GB)")
     ap.add_argument("--memory-n", type=lambda s: int(float(s)), default=10**8,
                     help="elements of x (default 1e8)")
     args = ap.parse_args()
-    repeats = args.repeats or (5 if args.quick else 25)
-    min_time = args.min_time or (0.02 if args.quick else 0.05)
+    repeats = args.repeats or (3 if args.quick else 21)
+    min_time = args.min_time or (0.02 if args.quick else 0.04)
     t0 = time.perf_counter()
-    print(run(workloads() if ws is None else ws, repeats, min_time, args.cpu, args.stat))
+    print(run(workloads() if ws is None else ws, repeats, min_time, args.cpu, args.stat,
+              args.aa))
     if args.memory:
         systems = harness.available_systems()
         print(f"\npeak memory of (x * w).sum() forward + backward, x: {args.memory_n:.0e} "

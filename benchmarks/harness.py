@@ -14,8 +14,9 @@ Before timing, each system's loss and gradients are checked against the floor's
 
 Timing (:func:`time_interleaved`): process CPU time (``time.process_time``), a round of ``n``
 calls per system with ``n`` calibrated so that a round lasts ``min_time``, ``repeats`` rounds
-per system with the systems interleaved (the order rotates every repeat) so that machine noise
-hits all of them alike, and the median round reported, in seconds per call.
+per system (fewer for slow workloads, at least 7) with the systems interleaved (the order
+rotates every repeat) so that machine noise hits all of them alike, and the median round
+reported, in seconds per call.
 """
 from __future__ import annotations
 
@@ -23,13 +24,16 @@ import gc
 import math
 import statistics
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 FLOOR, EAGER, COMPILED, TORCH = "numpy floor", "autograd_lite", "autograd_lite compiled", "torch"
 SYSTEMS = (FLOOR, EAGER, COMPILED, TORCH)
+#: A second, independent autograd_lite eager (``bench.py --aa``): an A/A control whose
+#: difference from the first is the measurement noise.
+AGAIN = "autograd_lite again"
 
 #: A learning-rate schedule: step index -> rate; ``None`` means forward + backward only.
 Schedule = Callable[[int], float] | None
@@ -63,7 +67,6 @@ class Workload:
     eager_target: float | None = None
     compiled_target: float | None = None
     rtol: float = 1e-4
-    notes: list[str] = field(default_factory=list)
 
 
 # ----------------------------------------------------------------------------- generic systems
@@ -184,6 +187,11 @@ def available_systems() -> list[str]:
 
 
 # ----------------------------------------------------------------------------- agreement
+def _require(ok: bool, message: str) -> None:
+    if not ok:  # not `assert`: the check must run under `python -O` too
+        raise AssertionError(message)
+
+
 def check_agreement(name: str, impls: dict[str, Impl], rtol: float) -> float:
     """Assert that every system's loss and gradients match the floor's (``np.allclose``-style,
     float32 round-off allowed, absolute tolerance scaled to the largest gradient); return the
@@ -197,11 +205,12 @@ def check_agreement(name: str, impls: dict[str, Impl], rtol: float) -> float:
         if system == FLOOR:
             continue
         loss, grads = impl.loss_and_grads()
-        assert math.isclose(loss, ref_loss, rel_tol=rtol, abs_tol=1e-6), \
-            f"{name}: {system} loss {loss!r} != floor loss {ref_loss!r}"
-        assert len(grads) == len(ref_grads), f"{name}: {system} has {len(grads)} gradients"
+        _require(math.isclose(loss, ref_loss, rel_tol=rtol, abs_tol=1e-6),
+                 f"{name}: {system} loss {loss!r} != floor loss {ref_loss!r}")
+        _require(len(grads) == len(ref_grads), f"{name}: {system} has {len(grads)} gradients")
         for i, (g, r) in enumerate(zip(grads, ref_grads)):
-            assert g.shape == r.shape, f"{name}: {system} grad {i} shape {g.shape} != {r.shape}"
+            _require(g.shape == r.shape,
+                     f"{name}: {system} gradient {i} has shape {g.shape}, not {r.shape}")
             np.testing.assert_allclose(g, r, rtol=rtol, atol=rtol * scale + 1e-30,
                                        err_msg=f"{name}: {system} gradient {i} vs the floor")
             if scale > 0:
@@ -211,17 +220,20 @@ def check_agreement(name: str, impls: dict[str, Impl], rtol: float) -> float:
 
 
 # ----------------------------------------------------------------------------- timing
-def calibrate(fn: Callable[[], object], min_time: float) -> int:
-    """How many calls of ``fn`` make a round of about ``min_time`` CPU seconds (after one
-    warm-up call, which pays first-call costs: caches, lazy imports, a trace's recording)."""
-    fn()
+def calibrate(fn: Callable[[], object], min_time: float,
+              warm_up: bool = True) -> tuple[int, float]:
+    """How many calls of ``fn`` make a round of about ``min_time`` CPU seconds (at least one),
+    and the seconds per call seen. A warm-up call comes first unless the caller has made one;
+    it pays first-call costs (caches, lazy imports, a trace's recording)."""
+    if warm_up:
+        fn()
     n, t0 = 0, clock()
     while True:
         fn()
         n += 1
         elapsed = clock() - t0
         if elapsed >= min_time / 4:
-            return max(1, round(n * min_time / elapsed))
+            return max(1, round(n * min_time / elapsed)), elapsed / n
 
 
 def _round(fn: Callable[[], object], n: int) -> float:
@@ -248,21 +260,30 @@ class Timing:
         return self.median if name == "median" else self.best
 
 
-def time_interleaved(fns: dict[str, Callable[[], object]], repeats: int,
-                     min_time: float) -> dict[str, Timing]:
-    """Time each function in ``repeats`` rounds, interleaving the systems (the order rotates
-    each repeat); return each system's :class:`Timing`."""
+def time_interleaved(fns: dict[str, Callable[[], object]], repeats: int, min_time: float,
+                     budget: float = 1.5, min_repeats: int = 7,
+                     warm_up: bool = True) -> dict[str, Timing]:
+    """Time each function in rounds, interleaving the systems (the order rotates each repeat);
+    return each system's :class:`Timing`.
+
+    ``repeats`` rounds per system, fewer (but at least ``min_repeats``) when the longest round
+    (a single call of a slow system) would make a system's rounds exceed ``budget`` seconds.
+    ``warm_up=False`` when each function has just been called (``bench.run`` checks each
+    system's gradients first, which is that call).
+    """
     names = list(fns)
     # the imports' and the set-up's objects are moved out of the collector's reach, so that a
     # full collection neither charges their traversal to whichever system triggers it nor
     # makes the collection before each round expensive
     gc.collect()
     gc.freeze()
-    counts = {s: calibrate(fns[s], min_time) for s in names}
+    calibrated = {s: calibrate(fns[s], min_time, warm_up) for s in names}
+    longest = max(n * per_call for n, per_call in calibrated.values())
+    repeats = max(min(repeats, min_repeats), min(repeats, int(budget / longest)))
     rounds: dict[str, list[float]] = {s: [] for s in names}
     for r in range(repeats):
         for s in names[r % len(names):] + names[:r % len(names)]:
-            rounds[s].append(_round(fns[s], counts[s]))
+            rounds[s].append(_round(fns[s], calibrated[s][0]))
     gc.unfreeze()
     out = {}
     for s, ts in rounds.items():
