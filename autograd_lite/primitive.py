@@ -105,8 +105,9 @@ class Op:
     [`arr`][autograd_lite.primitive.arr]``(x)`` for constant masks, and, to use another op
     inside a rule, [`in_rule`][autograd_lite.primitive.Op.in_rule]: ``Exp.in_rule(x)`` is
     ``np.exp(x)`` on an ndarray and the recorded op on a Tensor. There is no other way
-    (no ``isinstance`` tests in rules). Custom Functions, whose backward is user code on
-    Tensors, override [`vjp`][autograd_lite.primitive.Op.vjp] instead.
+    (no ``isinstance`` tests in rules). Custom Functions (``ag.Function``), whose backward is
+    user code on Tensors, have an op of their own whose
+    [`vjp`][autograd_lite.primitive.Op.vjp] wraps and unwraps the arrays of a plain backward.
     """
 
     __slots__ = ("name", "forward", "vjps", "vjp_all", "save_out", "reads", "promote",
