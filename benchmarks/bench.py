@@ -39,13 +39,13 @@ from typing import Any, Callable  # noqa: E402
 import numpy as np  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-try:
-    import autograd_lite as ag
-except ImportError:  # not installed: the checkout this file lives in (PYTHONPATH wins if set)
-    sys.path.append(str(HERE.parent))
-    import autograd_lite as ag
-
+# autograd_lite from the checkout this file lives in, not an installed copy, unless PYTHONPATH
+# names another one: the checkout goes right after PYTHONPATH's entries
+_pythonpath = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+sys.path.insert(max([sys.path.index(p) + 1 for p in _pythonpath if p in sys.path], default=1),
+                str(HERE.parent))
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
 import harness  # noqa: E402
 from harness import (  # noqa: E402
     COMPILED,
@@ -58,6 +58,8 @@ from harness import (  # noqa: E402
     floor_impl,
     torch_impl,
 )
+
+import autograd_lite as ag  # noqa: E402
 
 SEED = 0
 
@@ -384,9 +386,12 @@ def run(ws: list[Workload], repeats: int, min_time: float, cpu: int | None,
 def memory_report(systems: list[str], n: int) -> str:
     """Peak memory of ``(x * w).sum()`` forward + backward, one subprocess per system."""
     lines = ["| system | peak memory (copies of x) | MB |", "|---|---|---|"]
+    # the subprocess imports the same autograd_lite as this process
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path(ag.__file__).parents[1])]
+                                                      + _pythonpath))
     for s in systems:
         out = subprocess.run([sys.executable, str(HERE / "peak_memory.py"), s, str(n)],
-                             capture_output=True, text=True, check=False)
+                             capture_output=True, text=True, check=False, env=env)
         if out.returncode != 0:
             lines.append(f"| {s} | failed: {out.stderr.strip().splitlines()[-1:]} | - |")
             continue
