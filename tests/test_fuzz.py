@@ -49,13 +49,15 @@ def test_every_op_is_fuzzed():
 
 # ----------------------------------------------------------------------------- the checks
 DOCUMENTED = (ValueError, TypeError, RuntimeError)
+# ops whose out-of-range index values raise IndexError (naming the op and the index)
+INDEX_OPS = ("getitem", "gather", "scatter", "scatter_add", "index_select")
 LEAKS = (IndexError, AttributeError, ZeroDivisionError, KeyError, AssertionError,
          np.exceptions.AxisError, OverflowError, NotImplementedError)
 
 
 def _check_error(spec: cat.OpRow, e: BaseException) -> None:
     msg = str(e)
-    if isinstance(e, IndexError) and spec.op == "getitem" and msg.startswith("getitem:"):
+    if isinstance(e, IndexError) and spec.op in INDEX_OPS and msg.startswith(spec.op + ":"):
         return  # out-of-range index: IndexError, as Python sequences and PyTorch
     if isinstance(e, ag.DimensionError):  # an axis out of range: IndexError and ValueError
         pass

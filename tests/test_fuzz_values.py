@@ -662,6 +662,56 @@ SPECS: list[V] = [
                      (R["einsum_three_operands"], "ij,jk,k->i"),
                      (R["einsum_sum_and_transpose"], "ijk->kj")]],
 ]
+# ---------------------------------------------------------------- indexing
+# (autograd_lite/ops/indexing.py; rows in tests/ops/rows_index.py)
+def d_index(kinds: str) -> Callable:
+    """A shape case of the row; ``kinds`` says what each input is: ``x`` values of the drawn
+    dtype, ``s`` values of the same dtype (src, a 0-d value), ``i`` int64 indices valid along
+    the case's ``dim`` (never repeated along it: which of repeated scatter writes wins is
+    unspecified), ``m`` a bool mask."""
+    def draw(data: Any, dt: np.dtype, spec: V) -> tuple:
+        shapes, kw = data.draw(st.sampled_from(spec.row.cases), label="case")
+        xs = shapes[0]
+        ops: list = []
+        for i, (k, s) in enumerate(zip(kinds, shapes)):
+            if k in "xs":
+                ops.append(_arr(data, dt, s, bool(spec.accum), f"x{i}"))
+            elif k == "m":
+                ops.append(np.asarray(_mask(data, s)))
+            else:
+                size = (xs[kw["dim"] % len(xs)] if xs else 1) if "dim" in kw else min(xs or (1,))
+                off = data.draw(st.integers(0, 2 ** 16), label="index offset")
+                ops.append(np.array((off + np.indices(s).sum(axis=0)) % max(size, 1),
+                                    dtype=np.int64))
+        return ops, dict(kw)
+    return draw
+
+
+SPECS += [
+    V("gather", R["gather"].fn, lambda x, index, dim: torch.gather(x, dim, index),
+      d_index("xi"), R["gather"], const=(1,)),
+    V("scatter", R["scatter"].fn, lambda x, index, src, dim: torch.scatter(x, dim, index, src),
+      d_index("xis"), R["scatter"], const=(1,)),
+    # (PyTorch's backward refuses a src larger than the index: NumPy reference only)
+    V("scatter_larger_src", R["scatter_larger_src"].fn, None, d_index("xis"),
+      R["scatter_larger_src"], const=(1,), op="scatter"),
+    V("scatter_value", R["scatter_value"].fn,
+      lambda x, index, dim: torch.scatter(x, dim, index, -2.5), d_index("xi"),
+      R["scatter_value"], const=(1,), op="scatter"),
+    V("scatter_add", R["scatter_add"].fn,
+      lambda x, index, src, dim: torch.scatter_add(x, dim, index, src), d_index("xis"),
+      R["scatter_add"], const=(1,), accum=1),
+    V("scatter_add_larger_src", R["scatter_add_larger_src"].fn, None, d_index("xis"),
+      R["scatter_add_larger_src"], const=(1,), accum=1, op="scatter_add"),
+    V("index_select", R["index_select"].fn,
+      lambda x, index, dim: torch.index_select(x, dim, index), d_index("xi"),
+      R["index_select"], const=(1,)),
+    V("masked_fill", R["masked_fill"].fn, lambda x, m, value: x.masked_fill(m, value),
+      d_index("xm"), R["masked_fill"], const=(1,)),
+    V("masked_fill_tensor_value", R["masked_fill_tensor_value"].fn,
+      lambda x, m, v: x.masked_fill(m, v), d_index("xms"), R["masked_fill_tensor_value"],
+      const=(1, 2), op="masked_fill"),
+]
 CATALOG_SPECS = list(SPECS)
 
 # ---------------------------------------------------------------- non-differentiable ops

@@ -23,8 +23,9 @@ from autograd_lite.nn.activation import (
     Softplus,
     Tanh,
 )
+from autograd_lite.nn.attention import MultiheadAttention
 from autograd_lite.nn.containers import ModuleDict, ModuleList, Residual, Sequential
-from autograd_lite.nn.conv import Conv2d
+from autograd_lite.nn.conv import Conv2d, ConvTranspose2d
 from autograd_lite.nn.dropout import Dropout
 from autograd_lite.nn.embedding import Embedding
 from autograd_lite.nn.linear import Flatten, Identity, Linear
@@ -48,8 +49,8 @@ from autograd_lite.nn.serialization import load, save
 __all__ = [
     "Module", "Parameter", "save", "load", "functional", "init", "utils",
     "Sequential", "ModuleList", "ModuleDict", "Residual",
-    "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Dropout", "BatchNorm1d",
-    "BatchNorm2d", "LayerNorm", "Embedding", "Identity",
+    "Linear", "Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "Flatten", "Dropout",
+    "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Embedding", "Identity", "MultiheadAttention",
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softplus", "GELU", "Softmax", "LogSoftmax",
     "MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
     "NLLLoss", "HingeLoss", "KLDivLoss", "GaussianNLLLoss",

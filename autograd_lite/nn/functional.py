@@ -29,7 +29,8 @@ from autograd_lite.scope import public_op
 from autograd_lite.tensor import Tensor
 
 __all__ = [
-    "linear", "conv2d", "max_pool2d", "avg_pool2d", "dropout", "batch_norm", "layer_norm",
+    "linear", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "interpolate",
+    "scaled_dot_product_attention", "dropout", "batch_norm", "layer_norm",
     "embedding", "flatten", "one_hot", "relu", "leaky_relu", "sigmoid", "tanh", "softplus", "gelu",
     "softmax", "log_softmax", "erf",
     "mse_loss", "l1_loss", "huber_loss", "binary_cross_entropy",
@@ -83,43 +84,67 @@ linear.explain = Explain(  # type: ignore[attr-defined]
     roles=(("input", "MatMul", 0), ("weight", "Permute", 0), ("bias", "Add", 1)))
 
 
-def _same_padding(x: Tensor, k: tuple, stride: tuple, op: str) -> Tensor:
+def _same_padding(x: Tensor, k: tuple, stride: tuple, op: str, dilation: tuple = (1, 1)
+                  ) -> Tensor:
     if stride != (1, 1):
         raise ValueError(f"{op}: padding='same' is not supported for strided convolutions "
                          f"(stride {stride})")
-    (lh, rh), (lw, rw) = [((n - 1) // 2, n - 1 - (n - 1) // 2) for n in k]
+    (lh, rh), (lw, rw) = [((d * (n - 1)) // 2, d * (n - 1) - (d * (n - 1)) // 2)
+                          for n, d in zip(k, dilation)]
     return ag.pad(x, ((0, 0), (0, 0), (lh, rh), (lw, rw)))
+
+
+def _conv_bias(out: Tensor, bias: Any, channels: int, op: str) -> Tensor:
+    if bias is None:
+        return out
+    b = _t(bias, "bias", op)
+    if b.shape != (channels,):
+        raise ValueError(f"{op}: bias must have shape ({channels},), got {b.shape}")
+    return _add_bias(out, b.reshape(1, -1, 1, 1), op)
 
 
 def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
            dilation: Any = 1, groups: int = 1) -> Tensor:
     """2-d cross-correlation: input (N, C, H, W) (or unbatched (C, H, W)), weight
-    (O, C, kh, kw), bias (O,) -> (N, O, OH, OW), OH = (H + 2 ph - kh) // sh + 1.
-    ``padding`` is an int, a pair, ``"valid"`` or ``"same"`` (stride 1). Only
-    ``dilation=1`` and ``groups=1`` are implemented."""
+    (O, C / groups, kh, kw), bias (O,) -> (N, O, OH, OW),
+    OH = (H + 2 ph - dh (kh - 1) - 1) // sh + 1. ``padding`` is an int, a pair, ``"valid"`` or
+    ``"same"`` (stride 1). ``dilation`` spaces the kernel taps; ``groups`` splits the channels
+    into groups convolved separately (``groups=C``: depthwise), as PyTorch."""
     x, w = _t(input, "input", "conv2d"), _t(weight, "weight", "conv2d")
-    if _conv.pair(dilation, "dilation", "conv2d") != (1, 1) or groups != 1:
-        raise NotImplementedError("conv2d: only dilation=1 and groups=1 are implemented")
     unbatched = x.ndim == 3
     if unbatched:
         x = x.unsqueeze(0)
     stride = _conv.pair(stride, "stride", "conv2d")
+    dilation = _conv.pair(dilation, "dilation", "conv2d")
     if isinstance(padding, str):
         if padding == "valid":
             padding = 0
         elif padding == "same":
             if w.ndim == 4:
-                x = _same_padding(x, tuple(w.shape[2:]), stride, "conv2d")
+                x = _same_padding(x, tuple(w.shape[2:]), stride, "conv2d", dilation)
             padding = 0
         else:
             raise ValueError(f"conv2d: padding must be an int, a pair, 'valid' or 'same', "
                              f"got {padding!r}")
-    out = _conv.conv2d(x, w, stride, padding)
-    if bias is not None:
-        b = _t(bias, "bias", "conv2d")
-        if b.shape != (w.shape[0],):
-            raise ValueError(f"conv2d: bias must have shape ({w.shape[0]},), got {b.shape}")
-        out = _add_bias(out, b.reshape(1, -1, 1, 1), "conv2d")
+    out = _conv.conv2d(x, w, stride, padding, dilation, groups)
+    out = _conv_bias(out, bias, w.shape[0], "conv2d")
+    return out.squeeze(0) if unbatched else out
+
+
+def conv_transpose2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1,
+                     padding: Any = 0, output_padding: Any = 0, groups: int = 1,
+                     dilation: Any = 1) -> Tensor:
+    """Transposed 2-d convolution (the adjoint of ``conv2d``, sometimes "deconvolution"):
+    input (N, C_in, H, W) (or unbatched), weight (C_in, C_out / groups, kh, kw), bias (C_out,)
+    -> (N, C_out, OH, OW), OH = (H - 1) sh - 2 ph + dh (kh - 1) + oph + 1, as PyTorch
+    (``output_padding`` < stride picks among the sizes a strided conv2d maps to H)."""
+    x, w = _t(input, "input", "conv_transpose2d"), _t(weight, "weight", "conv_transpose2d")
+    unbatched = x.ndim == 3
+    if unbatched:
+        x = x.unsqueeze(0)
+    out = _conv.conv_transpose2d(x, w, stride, padding, output_padding, groups, dilation)
+    if w.ndim == 4:
+        out = _conv_bias(out, bias, out.shape[1], "conv_transpose2d")
     return out.squeeze(0) if unbatched else out
 
 
@@ -134,41 +159,179 @@ def _pool_input(x: Tensor, op: str) -> tuple[Tensor, bool]:
 
 def max_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
                dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False
-               ) -> Tensor:
-    """Max over kh x kw windows of (N, C, H, W); ``stride`` defaults to ``kernel_size``,
-    padding is implicit -inf. Only ``dilation=1``, ``ceil_mode=False`` and
-    ``return_indices=False`` are implemented."""
-    if _conv.pair(dilation, "dilation", "max_pool2d") != (1, 1) or ceil_mode or return_indices:
-        raise NotImplementedError("max_pool2d: only dilation=1, ceil_mode=False and "
-                                  "return_indices=False are implemented")
+               ) -> Any:
+    """Max over kh x kw windows of (N, C, H, W) (or (C, H, W)); ``stride`` defaults to
+    ``kernel_size``, padding is implicit -inf, ``dilation`` spaces the window's taps,
+    ``ceil_mode`` rounds the output size up (the last window may be partial), as PyTorch.
+    ``return_indices=True`` returns ``(output, indices)``, indices the int64 flat position
+    ``row * W + col`` of each maximum in its input plane (PyTorch's, for ``max_unpool2d``)."""
     x, unbatched = _pool_input(_t(input, "input", "max_pool2d"), "max_pool2d")
-    out = _conv.max_pool2d(x, kernel_size, stride, padding)
-    return out.squeeze(0) if unbatched else out
+    res = _conv.max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode,
+                           return_indices)
+    if return_indices:
+        out, idx = res
+        return (out.squeeze(0), idx.squeeze(0)) if unbatched else (out, idx)
+    return res.squeeze(0) if unbatched else res
+
+
+def _avg_counts(n: int, k: int, s: int, p: int, out: int, include_pad: bool) -> np.ndarray:
+    """PyTorch's divisor along one axis: the window clipped to the padded input (or, without
+    ``count_include_pad``, to the input)."""
+    start = np.arange(out) * s - p
+    end = np.minimum(start + k, n + p)
+    if not include_pad:
+        start, end = np.maximum(start, 0), np.minimum(end, n)
+    return (end - start).astype(np.float64)
 
 
 def avg_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
                ceil_mode: bool = False, count_include_pad: bool = True,
                divisor_override: int | None = None) -> Tensor:
-    """Mean over kh x kw windows of (N, C, H, W); ``stride`` defaults to ``kernel_size``.
-    Zero padding counts in the mean unless ``count_include_pad=False``."""
-    if ceil_mode:
-        raise NotImplementedError("avg_pool2d: ceil_mode=True is not implemented")
+    """Mean over kh x kw windows of (N, C, H, W) (or (C, H, W)); ``stride`` defaults to
+    ``kernel_size``. Zero padding counts in the mean unless ``count_include_pad=False``;
+    ``ceil_mode`` rounds the output size up, a partial last window dividing by its size
+    within the padded input, as PyTorch."""
     x, unbatched = _pool_input(_t(input, "input", "avg_pool2d"), "avg_pool2d")
     x = promote_float(x, "avg_pool2d")  # a mean of integers is a float in the default dtype
-    s = _conv.sum_pool2d(x, kernel_size, stride, padding)
+    s = _conv.sum_pool2d(x, kernel_size, stride, padding, ceil_mode)
     k = _conv.pair(kernel_size, "kernel_size", "avg_pool2d")
+    st = k if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) \
+        else _conv.pair(stride, "stride", "avg_pool2d")
     p = _conv.pair(padding, "padding", "avg_pool2d")
     if divisor_override is not None:
         if divisor_override == 0:
             raise ValueError("avg_pool2d: divisor_override must not be zero")
         out = s * (1.0 / divisor_override)
-    elif count_include_pad or p == (0, 0):
+    elif not ceil_mode and (count_include_pad or p == (0, 0)):
         out = s * (1.0 / (k[0] * k[1]))
     else:
-        ones = np.ones((1, 1) + tuple(x.shape[2:]), dtype=x.dtype)
-        counts = _conv.sum_pool2d(_wrap(ones), kernel_size, stride, padding).data
-        out = s * (1.0 / counts)
+        ch, cw = [_avg_counts(n, k_, s_, p_, o, count_include_pad)
+                  for n, k_, s_, p_, o in zip(x.shape[2:], k, st, p, s.shape[2:])]
+        out = s * (1.0 / np.outer(ch, cw)).astype(s.dtype)
     return out.squeeze(0) if unbatched else out
+
+
+def _interp_size(x: Tensor, size: Any, scale_factor: Any) -> tuple:
+    """(output size, the scales used to map output to input coordinates, or None)."""
+    if (size is None) == (scale_factor is None):
+        raise ValueError("interpolate: exactly one of size and scale_factor must be given")
+    if size is not None:
+        out = _conv.pair(size, "size", "interpolate")
+        if min(out) < 1:
+            raise ValueError(f"interpolate: size must be positive, got {size!r}")
+        return out, None
+    sf = tuple(scale_factor) if isinstance(scale_factor, (list, tuple)) \
+        else (scale_factor, scale_factor)
+    if len(sf) != 2 or not all(isinstance(f, (int, float, np.number)) and f > 0 for f in sf):
+        raise ValueError(f"interpolate: scale_factor must be a positive number or a pair, got "
+                         f"{scale_factor!r}")
+    out = tuple(int(math.floor(n * float(f))) for n, f in zip(x.shape[2:], sf))
+    if min(out) < 1:
+        raise ValueError(f"interpolate: the output size {out} is empty (input {x.shape}, "
+                         f"scale_factor {scale_factor!r})")
+    return out, tuple(float(f) for f in sf)
+
+
+def _linear_taps(n: int, out: int, scale: Any, align_corners: bool) -> tuple:
+    """PyTorch's source indices i0, i1 and weights (1 - l, l) of linear interpolation along
+    one axis (``area_pixel_compute_source_index``)."""
+    dst = np.arange(out, dtype=np.float64)
+    if align_corners:
+        src = dst * ((n - 1) / (out - 1) if out > 1 else 0.0)
+    else:
+        r = 1.0 / scale if scale is not None else n / out
+        src = np.maximum(r * (dst + 0.5) - 0.5, 0.0)
+    i0 = np.minimum(np.floor(src).astype(np.int64), n - 1)
+    i1 = np.minimum(i0 + 1, n - 1)
+    lam = src - i0
+    return i0, i1, 1.0 - lam, lam
+
+
+def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
+                align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
+                antialias: bool = False) -> Tensor:
+    """Resize the last two dims of an (N, C, H, W) input to ``size`` (int or pair) or by
+    ``scale_factor`` (output floor(H * factor)), as PyTorch. ``mode="nearest"``: output row
+    i reads input row min(floor(i * scale), H - 1), scale = H / OH (or 1 / scale_factor);
+    ``mode="bilinear"``: linear in each axis, pixel centres aligned
+    (``align_corners=False``, the default) or corner pixels aligned (``True``).
+    Differentiable (both modes are linear in the input)."""
+    x = _t(input, "input", "interpolate")
+    if x.ndim != 4:
+        raise ValueError(f"interpolate: expected a 4-d input (N, C, H, W), got shape {x.shape}")
+    if mode not in ("nearest", "bilinear"):
+        raise NotImplementedError(f"interpolate: mode {mode!r} is not implemented (only "
+                                  f"'nearest' and 'bilinear')")
+    if antialias:
+        raise NotImplementedError("interpolate: antialias=True is not implemented")
+    if mode == "nearest" and align_corners is not None:
+        raise ValueError("interpolate: align_corners can only be set with the interpolating "
+                         "modes (bilinear)")
+    if min(x.shape[2:]) < 1:
+        raise ValueError(f"interpolate: the input's height and width must be positive, got "
+                         f"shape {x.shape}")
+    out_hw, sf = _interp_size(x, size, scale_factor)
+    if recompute_scale_factor and size is not None:
+        raise ValueError("interpolate: recompute_scale_factor is not meaningful with an "
+                         "explicit size")
+    if recompute_scale_factor:
+        sf = None
+    (h, w) = x.shape[2:]
+    if mode == "nearest":
+        idx = []
+        for n, o, f in zip((h, w), out_hw, sf or (None, None)):
+            scale = np.float32(1.0 / f if f is not None else n / o)
+            idx.append(np.minimum(np.floor(np.arange(o, dtype=np.float32) * scale)
+                                  .astype(np.int64), n - 1))
+        return x[:, :, idx[0][:, None], idx[1][None, :]]
+    x = promote_float(x, "interpolate")
+    (r0, r1, a0, a1), (c0, c1, b0, b1) = [
+        _linear_taps(n, o, f, bool(align_corners))
+        for n, o, f in zip((h, w), out_hw, sf or (None, None))]
+    dt = x.dtype
+    y = x[:, :, r0, :] * a0.astype(dt)[:, None] + x[:, :, r1, :] * a1.astype(dt)[:, None]
+    return y[:, :, :, c0] * b0.astype(dt) + y[:, :, :, c1] * b1.astype(dt)
+
+
+def scaled_dot_product_attention(query: Any, key: Any, value: Any, attn_mask: Any = None,
+                                 dropout_p: float = 0.0, is_causal: bool = False,
+                                 scale: float | None = None, enable_gqa: bool = False
+                                 ) -> Tensor:
+    """softmax(q k^T * scale + mask) v over the last two dims, as PyTorch: query (..., L, E),
+    key (..., S, E), value (..., S, Ev) -> (..., L, Ev); leading dims broadcast.
+    ``scale`` defaults to 1 / sqrt(E). ``attn_mask``: bool (True = may attend) or float
+    (added to the scores), broadcastable to (..., L, S); ``is_causal``: position i attends to
+    j <= i only (no ``attn_mask`` then). ``dropout_p`` > 0 drops attention weights (always,
+    as PyTorch's function: pass 0.0 in evaluation)."""
+    op = "scaled_dot_product_attention"
+    q, k, v = _t(query, "query", op), _t(key, "key", op), _t(value, "value", op)
+    if enable_gqa:
+        raise NotImplementedError(f"{op}: enable_gqa=True is not implemented")
+    if min(q.ndim, k.ndim, v.ndim) < 2:
+        raise ValueError(f"{op}: query, key and value need at least 2 dims, got {q.shape}, "
+                         f"{k.shape} and {v.shape}")
+    if q.shape[-1] != k.shape[-1] or k.shape[-2] != v.shape[-2]:
+        raise ValueError(f"{op}: query {q.shape}, key {k.shape} and value {v.shape} do not "
+                         f"fit (need E of query = E of key, S of key = S of value)")
+    if not 0.0 <= dropout_p <= 1.0:
+        raise ValueError(f"{op}: dropout_p must be in [0, 1], got {dropout_p}")
+    lq, sk = q.shape[-2], k.shape[-2]
+    sc = 1.0 / math.sqrt(q.shape[-1]) if scale is None else float(scale)
+    scores = ag.matmul(q, k.transpose(-2, -1)) * sc
+    if is_causal:
+        if attn_mask is not None:
+            raise ValueError(f"{op}: give either attn_mask or is_causal=True, not both")
+        attn_mask = np.tril(np.ones((lq, sk), dtype=bool))
+    if attn_mask is not None:
+        m = attn_mask if isinstance(attn_mask, Tensor) else ag.as_tensor(np.asarray(attn_mask))
+        if m.dtype.kind == "b":
+            scores = ag.where(m, scores, -np.inf)
+        else:
+            scores = scores + m
+    weights = ag.softmax(scores, axis=-1)
+    if dropout_p > 0.0:
+        weights = dropout(weights, dropout_p, training=True)
+    return ag.matmul(weights, v)
 
 
 def flatten(input: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:

@@ -35,7 +35,8 @@ SECTIONS = {"elementwise": "Elementwise ops", "special": "Elementwise ops",
 #: Public functions of the family files that are not ops of the list: the nn kernels (reached
 #: through nn.functional, which the catalog checks as ``F.<name>``), the helpers behind the
 #: operators and the argument normalisers.
-NOT_OPS = {"conv2d", "max_pool2d", "sum_pool2d", "pair", "out_size",  # ops/conv.py
+NOT_OPS = {"conv2d", "conv_transpose2d", "max_pool2d", "sum_pool2d", "pair",  # ops/conv.py
+           "out_size",
            "softplus", "softmax_cross_entropy",  # nn kernels
            "compare", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",  # operators
            "normalize_axis", "normalize_index", "max_result", "min_result"}
