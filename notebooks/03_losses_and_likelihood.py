@@ -22,7 +22,9 @@
 # * cross-entropy, entropy and KL divergence, $H(p, q) = H(p) + \mathrm{KL}(p\,\|\,q)$;
 # * maximum likelihood: a Bernoulli model gives binary cross-entropy (computed as a likelihood,
 #   lecture 000; the BCE table of lecture 002), a Gaussian model with fixed variance gives the
-#   mean squared error.
+#   mean squared error;
+# * both losses are convex in the network's output (lecture 000), why we maximise the *log* of
+#   the likelihood (lecture 002), and a feature map that makes a line separable (lecture 001).
 
 # %%
 # %matplotlib inline
@@ -337,6 +339,124 @@ a2.scatter(Xr, yr, s=6, alpha=0.6)
 xx = np.linspace(-1, 1, 2)
 a2.plot(xx, beta.numpy()[0] + beta.numpy()[1] * xx, "r", label="maximum likelihood fit")
 a2.legend()
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## Least squares and softmax cross-entropy are convex in F (lecture 000)
+#
+# Lecture 000 states both losses as functions of the network's output $F$:
+# $L_{\text{LS}}(F, \mathbf c) = \tfrac12\|F - \mathbf c\|^2$ and
+# $L_{\text{CE}}(F, \mathbf c) = -\mathbf c^\top\log\sigma(F)$ with $\mathbf c$ in the simplex,
+# and says both are convex in $F$ (not in the weights). A twice-differentiable function is convex
+# when its Hessian is positive semi-definite everywhere. `ag.functional.hessian` computes it by
+# double backward; the closed forms are $\nabla^2 L_{\text{LS}} = I$ and
+# $\nabla^2 L_{\text{CE}} = \operatorname{diag}(\sigma) - \sigma\sigma^\top$, whose smallest
+# eigenvalue is exactly 0 (adding a constant to every logit changes nothing).
+
+# %%
+m = 5
+rng_c = np.random.default_rng(7)
+c_vec = ag.tensor(rng_c.dirichlet(np.ones(m)))
+worst = {"least squares": np.inf, "cross-entropy": np.inf}
+for _ in range(200):
+    F0 = ag.tensor(rng_c.normal(scale=3.0, size=m))
+    H_ls = ag.functional.hessian(lambda f: 0.5 * ((f - c_vec) ** 2).sum(), F0).numpy()
+    H_ce = ag.functional.hessian(lambda f: -(c_vec * ag.log_softmax(f)).sum(), F0).numpy()
+    s = np.exp(F0.numpy() - F0.numpy().max())
+    s /= s.sum()
+    assert np.allclose(H_ls, np.eye(m)) and np.allclose(H_ce, np.diag(s) - np.outer(s, s))
+    worst["least squares"] = min(worst["least squares"], np.linalg.eigvalsh(H_ls).min())
+    worst["cross-entropy"] = min(worst["cross-entropy"], np.linalg.eigvalsh(H_ce).min())
+for name, v in worst.items():
+    print(f"{name:14s}: smallest Hessian eigenvalue over 200 random F = {v:+.2e}")
+# the text's claims, checked: PSD everywhere we looked (cross-entropy's minimum is 0, not > 0)
+assert worst["least squares"] > 1 - 1e-12 and -1e-12 < worst["cross-entropy"] < 1e-12
+
+# %% [markdown]
+# ## Why the log: a likelihood underflows (lecture 002)
+#
+# Lecture 002 writes the likelihood of the labels $0, 1, 1, 1, \dots$ of the points
+# $(0.5, 0.5), (0.2, 0.2), (0.8, 0.8), (0.8, 0.1), \dots$ as a product
+# $\prod_i p_{\text{model}}(y^{(i)} \mid f(x^{(i)}; \theta))$ and warns that a product of many
+# numbers below 1 is $\approx 0$ ($0.01 \times 0.1 \times \dots$). We take a logistic model
+# $\lambda = \sigma(\theta^\top x + \theta_0)$, evaluate the slide's four points, and then the
+# same model on $n$ points: in float64 the product underflows to exactly 0 long before the
+# sum of logs (the negative log-likelihood, i.e. $n$ times the mean BCE) has any trouble, and its
+# gradient with respect to $\theta$ is still informative.
+
+# %%
+pts = np.array([[0.5, 0.5], [0.2, 0.2], [0.8, 0.8], [0.8, 0.1]])
+lab = np.array([0.0, 1.0, 1.0, 1.0])
+w_ml = ag.tensor([1.0, 2.0], requires_grad=True)
+b_ml = ag.tensor(-1.0, requires_grad=True)
+lam4 = ag.sigmoid(ag.tensor(pts) @ w_ml + b_ml)
+p_y = ag.where(ag.tensor(lab) == 1, lam4, 1 - lam4)
+print("p_model(y | x) for the slide's four points:", p_y.numpy().round(3),
+      f" likelihood = {p_y.numpy().prod():.4f}")
+rng_l = np.random.default_rng(0)
+for n in (4, 100, 1_000, 10_000):
+    Xn = rng_l.random((n, 2))
+    yn_ = (Xn.sum(1) + 0.3 * rng_l.normal(size=n) > 1).astype(np.float64)
+    lam_n = ag.sigmoid(ag.tensor(Xn) @ w_ml + b_ml)
+    pn = ag.where(ag.tensor(yn_) == 1, lam_n, 1 - lam_n)
+    product = pn.numpy().prod()
+    nll_n = F.binary_cross_entropy(lam_n, ag.tensor(yn_), reduction="sum")
+    (gw,) = ag.grad(nll_n, w_ml)
+    print(f"n = {n:6d}: product of probabilities = {product:.3e}, "
+          f"negative log-likelihood = {nll_n.item():10.2f}, |d NLL / d theta| = "
+          f"{np.linalg.norm(gw.numpy()):.2f}")
+# the text's claims, checked: at n = 10^4 the product is exactly 0, the log-likelihood is not
+assert product == 0.0 and np.isfinite(nll_n.item()) and np.linalg.norm(gw.numpy()) > 0
+assert np.isclose(-np.log(p_y.numpy()).sum(),
+                  F.binary_cross_entropy(lam4, ag.tensor(lab), reduction="sum").item())
+
+# %% [markdown]
+# ## Features that make a line separable: $x \to (x, x^2)$ (lecture 001)
+#
+# Lecture 001's example: red and blue points on a line, the blue ones in the middle, cannot be
+# separated by one threshold (a hyperplane in 1-D), but after the feature map
+# $x \mapsto (x, x^2)$ one straight line separates them. We train the same logistic regression
+# with the engine on each representation.
+
+# %%
+xs_line = np.linspace(-2, 2, 41)
+blue = (np.abs(xs_line) < 1).astype(np.float64)  # blue in the middle, red outside
+
+
+def fit_logistic(features, labels, steps=2000, lr=0.5):
+    w = ag.zeros(features.shape[1], dtype=np.float64, requires_grad=True)
+    b = ag.zeros((), dtype=np.float64, requires_grad=True)
+    opt = ag.optim.SGD([w, b], lr=lr)
+    for _ in range(steps):
+        opt.zero_grad()
+        F.binary_cross_entropy_with_logits(ag.tensor(features) @ w + b,
+                                           ag.tensor(labels)).backward()
+        opt.step()
+    with ag.no_grad():
+        acc = (((ag.tensor(features) @ w + b).numpy() > 0) == labels).mean()
+    return w.numpy(), b.item(), acc
+
+
+feats = {"x": xs_line[:, None], "(x, x^2)": np.stack([xs_line, xs_line**2], 1)}
+acc_f = {}
+for name, Phi in feats.items():
+    wf, bf, acc_f[name] = fit_logistic(Phi, blue)
+    print(f"logistic regression on {name:9s}: training accuracy {acc_f[name]:.3f}")
+assert acc_f["x"] < 0.8 and acc_f["(x, x^2)"] == 1.0  # the text's claims, checked
+
+fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3))
+a1.scatter(xs_line, 0 * xs_line, c=blue, cmap="coolwarm_r", s=20)
+a1.set_title("on the line: no threshold separates them")
+a1.set_yticks([])
+a2.scatter(xs_line, xs_line**2, c=blue, cmap="coolwarm_r", s=20)
+xx_l = np.linspace(-2, 2, 2)
+a2.plot(xx_l, -(wf[0] * xx_l + bf) / wf[1], "k--", label="learned line")
+a2.set_xlabel("x")
+a2.set_ylabel("x^2")
+a2.set_ylim(-0.3, 4.3)
+a2.legend(fontsize=9)
+a2.set_title("after x -> (x, x^2): one line does")
 plt.tight_layout()
 plt.show()
 
