@@ -490,6 +490,8 @@ if F is not None:
               gen=D.embedding_gen),
     ]
 
+from tests.ops.rows_index import ROWS as _INDEX_ROWS  # noqa: E402, I001  (ops/indexing.py)
+ROWS += _INDEX_ROWS
 from tests.ops.rows_nn import ROWS as _NN_ROWS  # noqa: E402, I001  (conv, pooling, attention)
 ROWS += _NN_ROWS
 BY_NAME = {r.name: r for r in ROWS}
