@@ -413,7 +413,7 @@ def main(ws: list[Workload] | None = None) -> None:
                     help="add a second autograd_lite eager column: an A/A noise control")
     ap.add_argument("--cpu", type=int, help="the CPU to pin to (default: the last allowed)")
     ap.add_argument("--memory", action="store_true",
-                    help="also the peak memory of (x*w).sum() fwd+bwd (needs about 2.5 GB)")
+                    help="also the peak memory of (x*w).sum() fwd+bwd (about 1.2 GB at a time)")
     ap.add_argument("--memory-n", type=lambda s: int(float(s)), default=10**8,
                     help="elements of x (default 1e8)")
     args = ap.parse_args()
