@@ -1,5 +1,7 @@
-"""autograd_lite eager (and compiled), the hand-written NumPy floor and PyTorch eager, side by
-side in one run on issue 17's seven workloads.
+"""Issue 17's seven workloads: autograd_lite against the NumPy floor and PyTorch, in one run.
+
+Systems: the hand-written NumPy floor, autograd_lite eager, autograd_lite compiled (when
+``ag.compile`` exists) and PyTorch eager (when it imports).
 
 Run:  OPENBLAS_NUM_THREADS=1 python benchmarks/bench.py [--quick] [--memory] [--aa] [--cpu N]
 
