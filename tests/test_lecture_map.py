@@ -31,12 +31,7 @@ LECTURES = ("000", "001", "002", "003", "004")
 
 # Lecture items with no notebook cell yet (their row says TODO). Remove an id when its row is
 # filled in; the test fails if this set and the table's TODO rows disagree.
-MISSING: frozenset[str] = frozenset({
-    "000.7",  # least squares and softmax cross-entropy, convex in F (no notebook checks it)
-    "001.1",  # curse of dimensionality: 100 bins on [0, 1] vs more than 10^200 on [0, 1]^100
-    "001.4",  # x -> (x, x^2) separates points on a line (03 does the 2-D analogue on circles)
-    "002.3",  # the likelihood of labels 0, 1, 1, 1 and its underflow, hence the log
-})
+MISSING: frozenset[str] = frozenset()
 
 ROW = re.compile(r"^\|\s*(?P<id>(?P<lecture>\d{3})\.\d+)\s*\|(?P<rest>.*)\|\s*$")
 LINK = re.compile(r"^\[(?P<num>\d+)\]\(notebooks/(?P<stem>\d\d_[A-Za-z0-9_]+)\.ipynb\)$")
