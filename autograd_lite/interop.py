@@ -43,7 +43,10 @@ __all__ = ["to_torch", "from_torch", "state_dict_to_torch", "state_dict_from_tor
 # (PyTorch's and ours coincide). "bias?" stands for bias=(module.bias is not None).
 _LAYERS: dict[str, tuple[str, ...]] = {
     "Linear": ("in_features", "out_features", "bias?"),
-    "Conv2d": ("in_channels", "out_channels", "kernel_size", "stride", "padding", "bias?"),
+    "Conv2d": ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation",
+               "groups", "bias?"),
+    "ConvTranspose2d": ("in_channels", "out_channels", "kernel_size", "stride", "padding",
+                        "output_padding", "groups", "bias?", "dilation"),
     "MaxPool2d": ("kernel_size", "stride", "padding", "dilation", "return_indices",
                   "ceil_mode"),
     "AvgPool2d": ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad",
@@ -75,9 +78,9 @@ forward."""
 # (attribute, the values we implement).
 _ONE = (1, (1, 1))
 _UNSUPPORTED_SETTINGS: dict[str, tuple[tuple[str, tuple], ...]] = {
-    "Conv2d": (("dilation", _ONE), ("groups", (1,)), ("padding_mode", ("zeros",))),
-    "MaxPool2d": (("dilation", _ONE), ("ceil_mode", (False,)), ("return_indices", (False,))),
-    "AvgPool2d": (("ceil_mode", (False,)),),
+    "Conv2d": (("padding_mode", ("zeros",)),),
+    "ConvTranspose2d": (("padding_mode", ("zeros",)),),
+    "MaxPool2d": (("return_indices", (False,)),),  # a tuple output: not a layer of a model
     "Embedding": (("max_norm", (None,)), ("scale_grad_by_freq", (False,)),
                   ("sparse", (False,))),
 }
@@ -472,7 +475,7 @@ def _emit_layer(g: _Graph, kind: str, m: Any, x: str, xv: Tensor, path: str) -> 
         y = g.op("MatMul", [x, g.op("Transpose", [p["weight"]], f"{base}/weight_t",
                                     perm=[1, 0])], f"{base}/matmul")
         return g.op("Add", [y, p["bias"]], base) if "bias" in p else y
-    if kind in ("Conv2d", "MaxPool2d", "AvgPool2d") and xv.ndim != 4:
+    if kind in ("Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d") and xv.ndim != 4:
         raise ValueError(f"export_onnx: {kind} at {path!r} needs a batched (N, C, H, W) "
                          f"input, got shape {xv.shape}")
     if kind == "Conv2d":
@@ -484,12 +487,25 @@ def _emit_layer(g: _Graph, kind: str, m: Any, x: str, xv: Tensor, path: str) -> 
             pads = [0, 0, 0, 0]
         else:
             pads = list(m.padding) * 2
+        if m.padding == "same" and m.dilation != (1, 1):
+            pads = [((d * (k - 1)) // 2) for k, d in zip((kh, kw), m.dilation)]
+            pads += [d * (k - 1) - q for k, d, q in zip((kh, kw), m.dilation, pads)]
         return g.op("Conv", [x, p["weight"]] + ([p["bias"]] if "bias" in p else []), base,
-                    kernel_shape=[kh, kw], strides=list(m.stride), pads=pads)
+                    kernel_shape=[kh, kw], strides=list(m.stride), pads=pads,
+                    dilations=list(m.dilation), group=m.groups)
+    if kind == "ConvTranspose2d":
+        return g.op("ConvTranspose", [x, p["weight"]] + ([p["bias"]] if "bias" in p else []),
+                    base, kernel_shape=list(m.kernel_size), strides=list(m.stride),
+                    pads=list(m.padding) * 2, output_padding=list(m.output_padding),
+                    dilations=list(m.dilation), group=m.groups)
     if kind in ("MaxPool2d", "AvgPool2d"):
         k, s, pad = _pair(m.kernel_size), _pair(m.stride), _pair(m.padding)
         if kind == "MaxPool2d":
-            return g.op("MaxPool", [x], base, kernel_shape=k, strides=s, pads=pad * 2)
+            return g.op("MaxPool", [x], base, kernel_shape=k, strides=s, pads=pad * 2,
+                        dilations=_pair(m.dilation), ceil_mode=int(m.ceil_mode))
+        if m.ceil_mode:
+            raise NotImplementedError(f"export_onnx: AvgPool2d at {path!r} with ceil_mode=True "
+                                      f"(ONNX divides partial windows differently)")
         if m.divisor_override is None:
             include = int(m.count_include_pad or pad == [0, 0])
             return g.op("AveragePool", [x], base, kernel_shape=k, strides=s, pads=pad * 2,

@@ -384,11 +384,11 @@ def test_unsupported_modules_are_named_with_the_supported_list(torch):
         interop.from_torch(torch.nn.Sequential(interop.TorchResidual(torch.nn.Conv1d(1, 1, 1))))
     with pytest.raises(TypeError, match="of type Bilinear"):
         interop.from_torch(torch.nn.Bilinear(2, 2, 2))
-    with pytest.raises(NotImplementedError, match="groups=2; autograd_lite implements only "
-                                                  "groups=1"):
-        interop.from_torch(torch.nn.Conv2d(2, 2, 3, groups=2))
-    with pytest.raises(NotImplementedError, match="ceil_mode"):
-        interop.from_torch(torch.nn.Sequential(torch.nn.MaxPool2d(2, ceil_mode=True)))
+    with pytest.raises(NotImplementedError, match="padding_mode='reflect'; autograd_lite "
+                                                  "implements only padding_mode='zeros'"):
+        interop.from_torch(torch.nn.Conv2d(2, 2, 3, padding_mode="reflect"))
+    with pytest.raises(NotImplementedError, match="return_indices"):
+        interop.from_torch(torch.nn.Sequential(torch.nn.MaxPool2d(2, return_indices=True)))
     with pytest.raises(NotImplementedError, match="max_norm"):
         interop.from_torch(torch.nn.Embedding(3, 2, max_norm=1.0))
 

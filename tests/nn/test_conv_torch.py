@@ -154,3 +154,20 @@ def test_conv_transpose2d_module_and_errors():
         F.conv_transpose2d(ag.randn(1, 3, 3, 3), ag.randn(3, 2, 3, 3), groups=2)
     with pytest.raises(ValueError, match="^ConvTranspose2d: "):
         nn.ConvTranspose2d(3, 4, 3, groups=2)
+
+
+def test_grouped_dilated_layers_convert_to_torch_and_onnx():
+    from autograd_lite import interop
+    model = nn.Sequential(nn.Conv2d(2, 4, 3, padding=2, dilation=2, groups=2), nn.ReLU(),
+                          nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1,
+                                             groups=2),
+                          nn.MaxPool2d(3, stride=2, dilation=2, ceil_mode=True))
+    x = np.random.default_rng(0).normal(size=(2, 2, 7, 7)).astype(np.float32)
+    want = model(ag.tensor(x)).data
+    tm = interop.to_torch(model)
+    np.testing.assert_allclose(tm(torch.tensor(x)).detach().numpy(), want, atol=1e-5)
+    back = interop.from_torch(tm)
+    np.testing.assert_allclose(back(ag.tensor(x)).data, want, atol=1e-5)
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    interop.export_onnx(model, ag.tensor(x), None)  # checked against onnxruntime's output
