@@ -711,6 +711,18 @@ SPECS += [
     V("masked_fill_tensor_value", R["masked_fill_tensor_value"].fn,
       lambda x, m, v: x.masked_fill(m, v), d_index("xms"), R["masked_fill_tensor_value"],
       const=(1, 2), op="masked_fill"),
+    V("flip", R["flip"].fn, lambda x, dims: torch.flip(
+        x, dims if isinstance(dims, tuple) else (dims,)), d_cases, R["flip"]),
+    V("roll", R["roll"].fn, lambda x, shifts, dims=None: torch.roll(x, shifts, dims)
+      if dims is not None else torch.roll(x, shifts), d_cases, R["roll"]),
+    V("repeat", R["repeat"].fn, lambda x, sizes: x.repeat(*sizes), d_cases, R["repeat"]),
+    V("tile", R["tile"].fn, lambda x, dims: torch.tile(x, dims), d_cases, R["tile"]),
+    V("tril", R["tril"].fn, lambda x, diagonal=0: torch.tril(x, diagonal), d_cases, R["tril"]),
+    V("triu", R["triu"].fn, lambda x, diagonal=0: torch.triu(x, diagonal), d_cases, R["triu"]),
+    V("diag", R["diag"].fn, lambda x, diagonal=0: torch.diag(x, diagonal), d_cases, R["diag"]),
+    V("diagonal", R["diagonal"].fn, lambda x, offset=0, dim1=0, dim2=1: torch.diagonal(
+        x, offset, dim1, dim2), d_cases, R["diagonal"]),
+    V("trace", R["trace"].fn, lambda x: torch.trace(x), d_cases, R["trace"], "sum", accum=1),
 ]
 CATALOG_SPECS = list(SPECS)
 
@@ -1369,6 +1381,7 @@ TORCH_REFUSES: dict = {
     **{n: "b" for n in ("sub", "neg", "pow", "pow_tensor_exponent_at_zero", "relu", "abs",
                         "matmul", "matmul_operator", "einsum_batched", "einsum_ellipsis",
                         "einsum_implicit", "einsum_three_operands")},
+    "trace": "b",  # (ops/indexing.py: PyTorch has no bool trace)
 }
 
 

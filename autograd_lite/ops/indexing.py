@@ -10,6 +10,7 @@ is caught by the engine's version check.
 """
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -321,3 +322,241 @@ def masked_fill(x: Any, mask: Any, value: Any) -> Tensor:
         raise ValueError(f"masked_fill: mask of shape {m.shape} does not broadcast with the "
                          f"input's shape {x.shape}") from None
     return MaskedFill.apply((x, v), {"mask": m})
+
+
+# ----------------------------------------------------------------------------- flip, roll
+Flip = Op("Flip", lambda x, dims: np.flip(x, dims).copy(),
+          lambda g, out, x, dims: Flip.in_rule(g, dims=dims), reads=(),
+          explain=Explain(formula("{g} flipped back along dims {dims}")))
+
+
+def _dims_args(op: str, args: tuple, dims: Any, axis: Any) -> Any:
+    """``f(x, 0)``, ``f(x, 0, 1)``, ``f(x, (0, 1))``, ``f(x, dims=...)`` or ``axis=``."""
+    given = [a for a in ((args if len(args) != 1 else args[0]) if args else None, dims, axis)
+             if a is not None]
+    if len(given) != 1:
+        raise TypeError(f"{op}: pass the dims once (positionally, dims= or axis=)")
+    return given[0]
+
+
+@export(method=True)
+def flip(x: Any, *args: Any, dims: Any = None, axis: Any = None) -> Tensor:
+    """``torch.flip``: reverse the order of the entries along ``dims`` (an int or a tuple;
+    ``x.flip(0, 1)`` as PyTorch's method; ``axis=`` as NumPy). A copy; the gradient is ``g``
+    flipped back."""
+    x = operand(x)
+    d = _dims("flip", _dims_args("flip", args, dims, axis), x.data.ndim)
+    return Flip.apply((x,), {"dims": d if x.data.ndim else ()})
+
+
+def _neg(shifts: Any) -> Any:
+    return tuple(-s for s in shifts) if isinstance(shifts, tuple) else -shifts
+
+
+Roll = Op("Roll", lambda x, shifts, dims: np.roll(x, shifts, dims),
+          lambda g, out, x, shifts, dims: Roll.in_rule(g, shifts=_neg(shifts), dims=dims),
+          reads=(), explain=Explain(formula("{g} rolled back by -{shifts} along {dims}")))
+
+
+def _ints(op: str, what: str, v: Any) -> tuple:
+    vs = (v,) if isinstance(v, (int, np.integer)) else v
+    if not isinstance(vs, (tuple, list)) or any(
+            isinstance(s, bool) or not isinstance(s, (int, np.integer)) for s in vs):
+        raise TypeError(f"{op}: {what} must be an int or a tuple of ints, got {v!r}")
+    return tuple(int(s) for s in vs)
+
+
+@export(method=True)
+def roll(x: Any, shifts: Any, dims: Any = None, *, axis: Any = None) -> Tensor:
+    """``torch.roll``: shift the entries by ``shifts`` along ``dims`` (ints or tuples of the
+    same length), wrapping around; with no dims, the flattened tensor is rolled and the shape
+    restored. The gradient is ``g`` rolled back."""
+    x = operand(x)
+    if axis is not None:
+        if dims is not None:
+            raise TypeError("roll: pass either dims= or axis=, not both")
+        dims = axis
+    s = _ints("roll", "shifts", shifts)
+    if dims is None:
+        if len(s) != 1:
+            raise ValueError(f"roll: shifts {shifts!r} and dims must align (one shift when no "
+                             "dims are given)")
+        return Roll.apply((x,), {"shifts": s[0], "dims": None})
+    d = _ints("roll", "dims", dims)
+    if len(d) != len(s):
+        raise ValueError(f"roll: shifts {shifts!r} and dims {dims!r} must have the same length")
+    if x.data.ndim == 0:
+        raise DimensionError(f"roll: dims {dims!r} given for a 0-d tensor (roll it with no "
+                             "dims)")
+    d = tuple(_dim("roll", a, x.data.ndim) for a in d)
+    return Roll.apply((x,), {"shifts": s, "dims": d})
+
+
+# ----------------------------------------------------------------------------- repeat, tile
+def _repeat_vjp(g: Any, out: Any, x: Any, sizes: tuple) -> Any:
+    # g has shape (r0 * p0, r1 * p1, ...) for x padded to p = (1, ..., 1) + x.shape: each
+    # copy's gradient is summed back onto x
+    p = (1,) * (len(sizes) - len(x.shape)) + tuple(x.shape)
+    split = tuple(v for r, n in zip(sizes, p) for v in (r, n))
+    return g.reshape(split).sum(axis=tuple(range(0, 2 * len(sizes), 2))).reshape(x.shape)
+
+
+Repeat = Op("Repeat", lambda x, sizes: np.tile(x, sizes), _repeat_vjp, reads=(),
+            explain=Explain(formula("{g} summed over the {sizes} copies of {x}")))
+
+
+@export(method=True)
+def repeat(x: Any, *sizes: Any) -> Tensor:
+    """``torch.Tensor.repeat``: the tensor repeated ``sizes[i]`` times along dim i (NumPy's
+    ``tile``); there must be at least as many sizes as dims (extra ones add leading dims). The
+    gradient sums ``g`` over the copies."""
+    x = operand(x)
+    try:
+        s = tuple(operator.index(v) for v in (sizes[0] if len(sizes) == 1 and isinstance(
+            sizes[0], (tuple, list)) else sizes))
+    except TypeError:
+        raise TypeError(f"repeat: sizes must be ints, got {sizes!r}") from None
+    if len(s) < x.data.ndim:
+        raise ValueError(f"repeat: {len(s)} sizes for a tensor with {x.data.ndim} dims (need "
+                         "at least one per dim)")
+    if any(v < 0 for v in s):
+        raise ValueError(f"repeat: sizes must be non-negative, got {s}")
+    return Repeat.apply((x,), {"sizes": s})
+
+
+@export(method=True)
+def tile(x: Any, *dims: Any) -> Tensor:
+    """``torch.tile``: [`repeat`][autograd_lite.repeat], where fewer sizes than dims are padded
+    with leading 1s (``x.tile(2)`` repeats the last dim)."""
+    x = operand(x)
+    d = dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+    try:
+        d = tuple(operator.index(v) for v in d)
+    except TypeError:
+        raise TypeError(f"tile: dims must be ints, got {dims!r}") from None
+    if any(v < 0 for v in d):
+        raise ValueError(f"tile: dims must be non-negative, got {d}")
+    return Repeat.apply((x,), {"sizes": (1,) * (x.data.ndim - len(d)) + d})
+
+
+# ----------------------------------------------------------------------------- triangles
+Tril = Op("Tril", lambda x, diagonal: np.tril(x, diagonal),
+          lambda g, out, x, diagonal: Tril.in_rule(g, diagonal=diagonal), reads=(),
+          explain=Explain(formula("{g} on and below diagonal {diagonal}, 0 above")))
+Triu = Op("Triu", lambda x, diagonal: np.triu(x, diagonal),
+          lambda g, out, x, diagonal: Triu.in_rule(g, diagonal=diagonal), reads=(),
+          explain=Explain(formula("{g} on and above diagonal {diagonal}, 0 below")))
+
+
+def _triangle(op: str, kernel: Op, x: Any, diagonal: Any) -> Tensor:
+    x = operand(x)
+    if x.data.ndim < 2:
+        raise ValueError(f"{op}: the input must have at least 2 dims (a matrix or a stack of "
+                         f"them), got shape {x.shape}")
+    if isinstance(diagonal, bool) or not isinstance(diagonal, (int, np.integer)):
+        raise TypeError(f"{op}: diagonal must be an int, got {diagonal!r}")
+    return kernel.apply((x,), {"diagonal": int(diagonal)})
+
+
+@export(method=True)
+def tril(x: Any, diagonal: int = 0) -> Tensor:
+    """``torch.tril``: the lower triangle of the last two dims (entries ``j - i <= diagonal``),
+    0 elsewhere; the gradient is the lower triangle of ``g``."""
+    return _triangle("tril", Tril, x, diagonal)
+
+
+@export(method=True)
+def triu(x: Any, diagonal: int = 0) -> Tensor:
+    """``torch.triu``: the upper triangle of the last two dims (entries ``j - i >= diagonal``),
+    0 elsewhere; the gradient is the upper triangle of ``g``."""
+    return _triangle("triu", Triu, x, diagonal)
+
+
+# ----------------------------------------------------------------------------- diagonals
+def _diag_index(n: int, offset: int) -> tuple:
+    i = np.arange(n)
+    return i + max(-offset, 0), i + max(offset, 0)
+
+
+def _diagonal_fwd(x: np.ndarray, offset: int, dim1: int, dim2: int) -> np.ndarray:
+    return np.diagonal(x, offset, dim1, dim2).copy()
+
+
+def _embed_fwd(g: np.ndarray, offset: int, dim1: int, dim2: int, shape: tuple) -> np.ndarray:
+    z = np.zeros(shape, dtype=g.dtype)
+    rows, cols = _diag_index(g.shape[-1], offset)
+    np.moveaxis(z, (dim1, dim2), (-2, -1))[..., rows, cols] = g
+    return z
+
+
+Diagonal = Op("Diagonal", _diagonal_fwd,
+              lambda g, out, x, offset, dim1, dim2:
+              DiagonalEmbed.in_rule(g, offset=offset, dim1=dim1, dim2=dim2, shape=x.shape),
+              reads=(), explain=Explain(formula("{g} written on diagonal {offset} of dims "
+                                                "({dim1}, {dim2}), 0 elsewhere")))
+DiagonalEmbed = Op("DiagonalEmbed", _embed_fwd,
+                   lambda h, out, g, offset, dim1, dim2, shape:
+                   Diagonal.in_rule(h, offset=offset, dim1=dim1, dim2=dim2), reads=(),
+                   explain=Explain(formula("diagonal {offset} of {g} (dims {dim1}, {dim2})")))
+
+
+def _offset(op: str, offset: Any) -> int:
+    if isinstance(offset, bool) or not isinstance(offset, (int, np.integer)):
+        raise TypeError(f"{op}: the diagonal offset must be an int, got {offset!r}")
+    return int(offset)
+
+
+@export(method=True)
+def diagonal(x: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """``torch.diagonal``: the entries ``x[..., i, i + offset]`` of dims ``dim1``, ``dim2`` (a
+    negative offset goes below the diagonal), as the last dim of the result (the other dims
+    keep their order). The gradient writes ``g`` back on that diagonal."""
+    x = operand(x)
+    nd = x.data.ndim
+    if nd < 2:
+        raise DimensionError(f"diagonal: the input needs at least 2 dims, got shape {x.shape}")
+    a, b = _dim("diagonal", dim1, nd), _dim("diagonal", dim2, nd)
+    if a == b:
+        raise ValueError(f"diagonal: dim1 and dim2 must differ, got {dim1} and {dim2}")
+    return Diagonal.apply((x,), {"offset": _offset("diagonal", offset), "dim1": a, "dim2": b})
+
+
+@export(method=True)
+def diag(x: Any, diagonal: int = 0) -> Tensor:
+    """``torch.diag``: a 1-d ``x`` becomes the square matrix with ``x`` on diagonal
+    ``diagonal`` (0 elsewhere); a 2-d ``x`` gives that diagonal as a 1-d tensor."""
+    x = operand(x)
+    k = _offset("diag", diagonal)
+    if x.data.ndim == 1:
+        n = x.data.shape[0] + abs(k)
+        return DiagonalEmbed.apply((x,), {"offset": k, "dim1": 0, "dim2": 1, "shape": (n, n)})
+    if x.data.ndim == 2:
+        return Diagonal.apply((x,), {"offset": k, "dim1": 0, "dim2": 1})
+    raise ValueError(f"diag: the input must be 1-d or 2-d, got shape {x.shape}")
+
+
+@export(method=True)
+def trace(x: Any) -> Tensor:
+    """``torch.trace``: the sum of the main diagonal of a 2-d tensor (integer inputs give
+    int64, as sums do; bool is refused, as PyTorch). The gradient is ``g`` on the diagonal."""
+    x = operand(x)
+    if x.data.ndim != 2:
+        raise ValueError(f"trace: expected a matrix (2-d), got shape {x.shape}")
+    if x.data.dtype == np.bool_:
+        raise TypeError("trace: not implemented for bool tensors (as PyTorch)")
+    return Trace.unary(x)
+
+
+def _trace_fwd(x: np.ndarray) -> np.ndarray:
+    if x.dtype.kind in "iu":  # as PyTorch's (and NumPy's) sums: int64
+        return np.trace(x, dtype=np.int64)
+    return np.trace(x)
+
+
+def _trace_vjp(g: Any, out: Any, x: Any) -> Any:
+    ones = np.ones(min(x.shape), dtype=bool)  # g copied along the diagonal
+    return DiagonalEmbed.in_rule(g * ones, offset=0, dim1=0, dim2=1, shape=x.shape)
+
+
+Trace = Op("Trace", _trace_fwd, _trace_vjp, reads=(),
+           explain=Explain(formula("{g} on the main diagonal of {x}, 0 elsewhere")))

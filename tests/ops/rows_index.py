@@ -214,3 +214,91 @@ ROWS: list[OpRow] = [
           masked_fill_ref, [C((2, 3), (3,), ()), C((4,), (4,), ()), C((2, 1), (2, 3), ())],
           gen=_mask_gen, op="masked_fill"),
 ]
+
+
+# ----------------------------------------------------------------------------- structural ops
+def _ints_draw(data: Any, lo: int, hi: int, n_lo: int, n_hi: int, label: str) -> Any:
+    one = st.integers(lo, hi)
+    return data.draw(one | st.lists(one, min_size=n_lo, max_size=n_hi).map(tuple), label=label)
+
+
+def flip_draw(data: Any) -> tuple:
+    shape = data.draw(D.SHAPE, label="shape")
+    nd = max(len(shape), 1)
+    return (shape,), {"dims": _ints_draw(data, -nd - 1, nd, 0, nd + 1, "dims")}
+
+
+def roll_draw(data: Any) -> tuple:
+    shape = data.draw(D.SHAPE, label="shape")
+    nd = max(len(shape), 1)
+    kw = {"shifts": _ints_draw(data, -4, 4, 1, 2, "shifts")}
+    if data.draw(st.booleans(), label="with dims"):
+        kw["dims"] = _ints_draw(data, -nd - 1, nd, 1, 2, "dims")
+    return (shape,), kw
+
+
+def repeat_draw(data: Any) -> tuple:
+    shape = data.draw(D.SHAPE, label="shape")
+    n = data.draw(st.integers(max(len(shape) - 1, 0), len(shape) + 1), label="n sizes")
+    sizes = tuple(data.draw(st.integers(-1, 3) if data.draw(st.integers(0, 9)) == 0 else
+                            st.integers(0, 3)) for _ in range(n))
+    return (shape,), {"sizes": sizes}
+
+
+def tile_draw(data: Any) -> tuple:
+    (shape,), kw = repeat_draw(data)
+    return (shape,), {"dims": kw["sizes"][:data.draw(st.integers(0, len(kw["sizes"])))]}
+
+
+def diagonal_arg_draw(data: Any) -> tuple:
+    shape = data.draw(D.SHAPE, label="shape")
+    return (shape,), {"diagonal": data.draw(st.integers(-3, 3), label="diagonal")}
+
+
+def diagonal_draw(data: Any) -> tuple:
+    shape = data.draw(D.SHAPE, label="shape")
+    nd = max(len(shape), 1)
+    dim = st.integers(-nd - 1, nd)
+    return (shape,), {"offset": data.draw(st.integers(-3, 3), label="offset"),
+                      "dim1": data.draw(dim, label="dim1"), "dim2": data.draw(dim, label="dim2")}
+
+
+def flip_ref(x: np.ndarray, dims: Any) -> np.ndarray:
+    return np.asarray(x).copy() if np.ndim(x) == 0 else np.flip(x, dims)
+
+
+def roll_ref(x: np.ndarray, shifts: Any, dims: Any = None) -> np.ndarray:
+    return np.roll(x, shifts, axis=dims)
+
+
+ROWS += [
+    OpRow("flip", lambda x, dims: ag.flip(x, dims), flip_ref,
+          [C((2, 3), dims=(0,)), C((2, 3, 2), dims=(0, 2)), C((4,), dims=0), C((), dims=0),
+           C((2, 3), dims=(-1,))], method="flip", draw=flip_draw),
+    OpRow("roll", ag.roll, roll_ref,
+          [C((5,), shifts=2), C((2, 3), shifts=1), C((2, 3), shifts=(1, -2), dims=(0, 1)),
+           C((2, 3, 2), shifts=4, dims=1), C((), shifts=3)], method="roll", draw=roll_draw),
+    OpRow("repeat", lambda x, sizes: ag.repeat(x, *sizes), lambda x, sizes: np.tile(x, sizes),
+          [C((2, 3), sizes=(2, 1)), C((3,), sizes=(2, 2)), C((), sizes=(3,)),
+           C((2, 1, 2), sizes=(1, 3, 2)), C((2, 2), sizes=(0, 1))], method="repeat",
+          draw=repeat_draw),
+    OpRow("tile", lambda x, dims: ag.tile(x, dims), lambda x, dims: np.tile(x, dims),
+          [C((2, 3), dims=(2,)), C((3,), dims=(2, 2)), C((2, 1, 2), dims=(3, 1, 1)),
+           C((), dims=(2,)), C((2, 2), dims=())], method="tile", draw=tile_draw),
+    OpRow("tril", ag.tril, lambda x, diagonal=0: np.tril(x, diagonal),
+          [C((3, 3)), C((2, 4), diagonal=1), C((2, 3, 3), diagonal=-1), C((3, 2), diagonal=-5)],
+          method="tril", draw=diagonal_arg_draw),
+    OpRow("triu", ag.triu, lambda x, diagonal=0: np.triu(x, diagonal),
+          [C((3, 3)), C((2, 4), diagonal=1), C((2, 3, 3), diagonal=-1), C((3, 2), diagonal=5)],
+          method="triu", draw=diagonal_arg_draw),
+    OpRow("diag", ag.diag, lambda x, diagonal=0: np.diag(x, diagonal),
+          [C((3,)), C((3,), diagonal=1), C((2,), diagonal=-2), C((3, 4)), C((3, 4), diagonal=-1),
+           C((2, 3), diagonal=5)], method="diag", draw=diagonal_arg_draw),
+    OpRow("diagonal", ag.diagonal,
+          lambda x, offset=0, dim1=0, dim2=1: np.diagonal(x, offset, dim1, dim2),
+          [C((3, 4)), C((3, 4), offset=1), C((2, 3, 4), offset=-1, dim1=1, dim2=2),
+           C((2, 3, 4), dim1=2, dim2=0), C((3, 3), offset=4)], method="diagonal",
+          draw=diagonal_draw),
+    OpRow("trace", ag.trace, np.trace, [C((3, 3)), C((2, 4)), C((4, 2)), C((1, 1))],
+          method="trace", draw=D.unary),
+]

@@ -158,3 +158,61 @@ def test_changing_the_mask_in_place_is_caught():
     m.copy_(ag.tensor([False, False, True]))
     with pytest.raises(RuntimeError, match="in-place"):
         out.sum().backward()
+
+
+# ----------------------------------------------------------------------------- structural ops
+def test_structural_ops_method_forms_and_argument_spellings():
+    x = f64(np.arange(6).reshape(2, 3))
+    a = x.data
+    np.testing.assert_array_equal(x.flip(0, 1).data, a[::-1, ::-1])
+    np.testing.assert_array_equal(ag.flip(x, dims=[1]).data, a[:, ::-1])
+    np.testing.assert_array_equal(ag.flip(x, axis=0).data, a[::-1])
+    np.testing.assert_array_equal(x.roll(1).data, np.roll(a, 1))  # flattened, shape kept
+    np.testing.assert_array_equal(x.roll((1, 1), (0, 1)).data, np.roll(a, (1, 1), (0, 1)))
+    np.testing.assert_array_equal(ag.roll(x, -1, axis=1).data, np.roll(a, -1, 1))
+    assert x.repeat(2, 1, 2).shape == x.repeat((2, 1, 2)).shape == (2, 2, 6)
+    assert x.tile(2).shape == (2, 6) and ag.tile(x, (2, 1, 1)).shape == (2, 2, 3)
+    np.testing.assert_array_equal(x.tril(-1).data, np.tril(a, -1))
+    np.testing.assert_array_equal(x.triu(1).data, np.triu(a, 1))
+    np.testing.assert_array_equal(x.diag().data, [0, 4])
+    np.testing.assert_array_equal(ag.diag(ag.tensor([1.0, 2.0]), -1).data,
+                                  [[0, 0, 0], [1, 0, 0], [0, 2, 0]])
+    np.testing.assert_array_equal(x.diagonal(offset=1).data, [1, 5])
+    assert x.trace().item() == 4.0 and ag.trace(ag.tensor([[1, 2], [3, 4]])).dtype == np.int64
+
+
+def test_structural_gradients():
+    x = f64(np.arange(6).reshape(2, 3))
+    x.repeat(2, 2).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, np.full((2, 3), 4.0))  # 4 copies
+    y = f64(np.ones((3, 3)))
+    y.trace().backward()
+    np.testing.assert_array_equal(y.grad.data, np.eye(3))
+    z = f64(np.ones((2, 3)))
+    (z.diagonal(1) * ag.tensor([2.0, 3.0])).sum().backward()
+    np.testing.assert_array_equal(z.grad.data, [[0, 2, 0], [0, 0, 3]])
+    assert gradgradcheck(lambda t: (t.roll(1, 0) * t).tril().flip(1), (f64(np.eye(3) + 0.5),))
+
+
+@pytest.mark.parametrize("call, kind, match", [
+    (lambda x: x.flip(0, 0), ValueError, "flip: a dim appears more than once"),
+    (lambda x: x.flip(2), ag.DimensionError, "flip: dim 2 is out of range"),
+    (lambda x: ag.flip(x), TypeError, "flip: pass the dims once"),
+    (lambda x: x.roll((1, 2), 0), ValueError, "roll: shifts"),
+    (lambda x: x.roll((1, 2)), ValueError, "roll: shifts"),
+    (lambda x: x.roll(1.5), TypeError, "roll: shifts must be an int"),
+    (lambda x: x.repeat(2), ValueError, "repeat: 1 sizes for a tensor with 2 dims"),
+    (lambda x: x.repeat(2, -1), ValueError, "repeat: sizes must be non-negative"),
+    (lambda x: x.tile(2.0), TypeError, "tile: dims must be ints"),
+    (lambda x: ag.tril(x[0]), ValueError, "tril: the input must have at least 2 dims"),
+    (lambda x: ag.triu(x, 0.5), TypeError, "triu: diagonal must be an int"),
+    (lambda x: ag.diag(x[None]), ValueError, "diag: the input must be 1-d or 2-d"),
+    (lambda x: ag.diagonal(x, 0, 1, -1), ValueError, "diagonal: dim1 and dim2 must differ"),
+    (lambda x: ag.diagonal(x[0]), ag.DimensionError, "diagonal: the input needs at least 2"),
+    (lambda x: ag.trace(x[0]), ValueError, "trace: expected a matrix"),
+    (lambda x: ag.trace(ag.tensor([[True]])), TypeError, "trace: not implemented for bool"),
+])
+def test_structural_errors_name_the_op(call, kind, match):
+    x = f64(np.arange(6).reshape(2, 3))
+    with pytest.raises(kind, match=match):
+        call(x)
