@@ -390,8 +390,10 @@ def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
     ``return_indices``: also the int64 flat index (row * W + col) of each maximum."""
     x = operand(x)
     k, s, p, d = _pool_args("max_pool2d", x, kernel_size, stride, padding, dilation)
-    (_, eh), (_, ew) = [_pool_size(n, k_, s_, p_, d_, ceil_mode)
-                        for n, k_, s_, p_, d_ in zip(x.data.shape[2:], k, s, p, d)]
+    eh = ew = 0  # (floor mode: the windows fit the padded input)
+    if ceil_mode:
+        (_, eh), (_, ew) = [_pool_size(n, k_, s_, p_, d_, True)
+                            for n, k_, s_, p_, d_ in zip(x.data.shape[2:], k, s, p, d)]
     kw = {"k": k, "s": s, "p": p}
     if d != (1, 1) or (eh, ew) != (0, 0):
         kw.update(d=d, e=(eh, ew))
