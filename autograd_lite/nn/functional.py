@@ -301,7 +301,8 @@ def scaled_dot_product_attention(query: Any, key: Any, value: Any, attn_mask: An
     key (..., S, E), value (..., S, Ev) -> (..., L, Ev); leading dims broadcast.
     ``scale`` defaults to 1 / sqrt(E). ``attn_mask``: bool (True = may attend) or float
     (added to the scores), broadcastable to (..., L, S); ``is_causal``: position i attends to
-    j <= i only (no ``attn_mask`` then). ``dropout_p`` > 0 drops attention weights (always,
+    j <= i only (no ``attn_mask`` then); a query that may attend to no key gets weights 0
+    (output 0), as PyTorch. ``dropout_p`` > 0 drops attention weights (always,
     as PyTorch's function: pass 0.0 in evaluation)."""
     op = "scaled_dot_product_attention"
     q, k, v = _t(query, "query", op), _t(key, "key", op), _t(value, "value", op)
@@ -322,13 +323,24 @@ def scaled_dot_product_attention(query: Any, key: Any, value: Any, attn_mask: An
         if attn_mask is not None:
             raise ValueError(f"{op}: give either attn_mask or is_causal=True, not both")
         attn_mask = np.tril(np.ones((lq, sk), dtype=bool))
+    dead = None  # rows that attend to nothing: weights 0 (PyTorch's), not 0/0
     if attn_mask is not None:
         m = attn_mask if isinstance(attn_mask, Tensor) else ag.as_tensor(np.asarray(attn_mask))
         if m.dtype.kind == "b":
             scores = ag.where(m, scores, -np.inf)
+            dead = ~np.any(m.data, axis=-1, keepdims=True)
         else:
+            if m.dtype != scores.dtype:
+                m = m.astype(scores.dtype)
             scores = scores + m
+            dead = np.all(np.isneginf(m.data), axis=-1, keepdims=True)
+        if np.any(dead):
+            scores = ag.where(dead, 0.0, scores)
+        else:
+            dead = None
     weights = ag.softmax(scores, axis=-1)
+    if dead is not None:
+        weights = ag.where(dead, 0.0, weights)
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p, training=True)
     return ag.matmul(weights, v)

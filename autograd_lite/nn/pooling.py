@@ -11,7 +11,9 @@ __all__ = ["MaxPool2d", "AvgPool2d"]
 
 
 class MaxPool2d(Module):
-    """Max over kernel_size windows; ``stride`` defaults to ``kernel_size``."""
+    """Max over kernel_size windows; ``stride`` defaults to ``kernel_size``; ``dilation``,
+    ``ceil_mode`` and ``return_indices`` (then the output is ``(values, indices)``) as
+    PyTorch (see `autograd_lite.nn.functional.max_pool2d`)."""
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
                  dilation: Any = 1, return_indices: bool = False, ceil_mode: bool = False
@@ -24,7 +26,7 @@ class MaxPool2d(Module):
         self.return_indices = return_indices
         self.ceil_mode = ceil_mode
 
-    def forward(self, input: Tensor) -> Tensor:
+    def forward(self, input: Tensor) -> Any:
         return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
                             self.ceil_mode, self.return_indices)
 
@@ -34,7 +36,8 @@ class MaxPool2d(Module):
 
 
 class AvgPool2d(Module):
-    """Mean over kernel_size windows; ``stride`` defaults to ``kernel_size``."""
+    """Mean over kernel_size windows; ``stride`` defaults to ``kernel_size``; ``ceil_mode``,
+    ``count_include_pad`` and ``divisor_override`` as PyTorch."""
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
                  ceil_mode: bool = False, count_include_pad: bool = True,

@@ -1,4 +1,6 @@
-"""Convolution and pooling on NCHW arrays: conv2d, max_pool2d, sum_pool2d (avg pooling).
+"""Convolution and pooling on NCHW arrays: conv2d (with dilation and groups),
+conv_transpose2d (conv2d's input gradient as a forward), max_pool2d (dilation, ceil_mode,
+indices), sum_pool2d (avg pooling).
 
 Forwards are vectorised with a strided window view (``sliding_window_view``: the im2col
 matrix without Python loops over pixels) contracted by ``tensordot``; the only Python loop is

@@ -22,6 +22,9 @@ SDPA = [  # (q, k, v shapes, kwargs)
     ((2, 4, 6), (1, 5, 6), (1, 5, 2), dict(attn_mask=CAUSAL)),  # broadcast batch
     ((2, 4, 3), (2, 4, 3), (2, 4, 3), dict(is_causal=True)),
     ((2, 4, 3), (2, 5, 3), (2, 5, 3), dict(attn_mask=RNG.normal(size=(4, 5)))),
+    # a query that may attend to nothing: weights (and output) 0, as PyTorch
+    ((2, 3), (2, 3), (2, 3), dict(attn_mask=np.array([[False, True], [False, False]]))),
+    ((2, 3), (2, 3), (2, 3), dict(attn_mask=np.array([[0.0, -np.inf], [-np.inf, -np.inf]]))),
 ]
 
 
@@ -56,6 +59,9 @@ def test_sdpa_errors():
         F.scaled_dot_product_attention(q, ag.randn(4, 2), ag.randn(4, 2))
     with pytest.raises(ValueError, match="^scaled_dot_product_attention: give either"):
         F.scaled_dot_product_attention(q, q, q, attn_mask=np.ones((2, 2), bool), is_causal=True)
+    x32 = ag.randn(2, 3, dtype=np.float32)  # a float mask takes the scores' dtype
+    assert F.scaled_dot_product_attention(x32, x32, x32, attn_mask=np.zeros((2, 2))).dtype \
+        == np.float32
     with pytest.raises(ValueError, match="^scaled_dot_product_attention: dropout_p"):
         F.scaled_dot_product_attention(q, q, q, dropout_p=2.0)
 
