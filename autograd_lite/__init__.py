@@ -21,11 +21,14 @@ from autograd_lite.ops import __all__ as _ops_all
 from autograd_lite.random import manual_seed
 from autograd_lite.function import Function
 from autograd_lite import functional, testing  # noqa: E402
+from autograd_lite import forward_ad  # noqa: E402
+from autograd_lite.forward_ad import dual_level, make_dual, unpack_dual  # noqa: E402
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Tensor", "tensor", "Function", "grad", "functional", "testing", "DimensionError",
+    "forward_ad", "dual_level", "make_dual", "unpack_dual",
     "set_default_dtype", "get_default_dtype", "manual_seed",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
     "is_anomaly_enabled",

@@ -111,12 +111,12 @@ class Op:
     """
 
     __slots__ = ("name", "forward", "vjps", "vjp_all", "save_out", "reads", "promote",
-                 "explain")
+                 "explain", "jvp", "jvp_batched")
 
     def __init__(self, name: str, forward: Callable, *vjps: Callable | None,
                  vjp_all: Callable | None = None, save_out: bool = False,
                  reads: tuple | None = None, promote: bool | tuple = False,
-                 explain: Any = None) -> None:
+                 explain: Any = None, jvp: Any = None, jvp_batched: bool = False) -> None:
         self.name = name
         self.forward = forward
         self.vjps = vjps
@@ -127,6 +127,13 @@ class Op:
         self.reads = reads
         self.promote = promote
         self.explain = explain  # read by viz only (never on the forward/backward path)
+        # Forward mode (``autograd_lite.forward_ad``, docs/forward_mode.md): "elementwise" (the
+        # VJP rules are the JVP rules), "linear" (the op applied to the tangents), a tuple of
+        # per-input rules ``rule(t, out, *inputs, **kw)`` whose results are summed, or one
+        # ``rule(tangents, out, *inputs, **kw)`` (None for inputs without a tangent).
+        # ``jvp_batched``: the rules also take tangents with a leading batch dimension.
+        self.jvp = jvp
+        self.jvp_batched = jvp_batched
 
     def __repr__(self) -> str:
         return f"Op({self.name})"
@@ -156,6 +163,8 @@ class Op:
 
     def unary(self, x: Tensor) -> Tensor:
         """Fast path for one Tensor input and no keyword arguments."""
+        if _state.dual:  # forward mode (a dual level is open): the only test it costs
+            return _fwd.unary(self, x)
         try:
             out = self.forward(x.data)
         except Exception as e:  # noqa: BLE001 - re-raised with the op's name and shapes
@@ -168,6 +177,8 @@ class Op:
 
     def binary(self, a: Any, b: Any, kwargs: dict | None = None) -> Tensor:
         """Fast path for two operands (Tensors, arrays or numbers)."""
+        if _state.dual:
+            return _fwd.binary(self, a, b, kwargs)
         if not isinstance(a, Tensor):
             a = operand(a, b.data if isinstance(b, Tensor) else None)
         if not isinstance(b, Tensor):
@@ -188,6 +199,8 @@ class Op:
 
     def apply(self, ts: Sequence[Tensor], kwargs: dict) -> Tensor:
         """Apply to a sequence of Tensors with keyword arguments for the forward."""
+        if _state.dual:
+            return _fwd.apply(self, ts, kwargs)
         if self.promote:
             ts = self._promote(ts)
         try:
@@ -346,3 +359,6 @@ def export(fn: Callable | None = None, *, method: bool | str | tuple = False,
             listener(info)
         return f
     return register if fn is None else register(fn)
+
+
+from autograd_lite import forward_ad as _fwd  # noqa: E402  (it imports Op from here)

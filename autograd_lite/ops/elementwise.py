@@ -25,16 +25,17 @@ _wrap = Tensor._wrap
 # ----------------------------------------------------------------------------- arithmetic
 # (``explain=``: the stepper's template of each rule, see ``autograd_lite.explain``)
 Add = Op("Add", np.add, lambda g, out, a, b: g, lambda g, out, a, b: g, reads=(),
-         explain=Explain(local("1"), local("1")))
+         jvp="elementwise", explain=Explain(local("1"), local("1")))
 Sub = Op("Sub", np.subtract, lambda g, out, a, b: g, lambda g, out, a, b: -g, reads=(),
-         explain=Explain(local("1"), local("-1")))
+         jvp="elementwise", explain=Explain(local("1"), local("-1")))
 Mul = Op("Mul", np.multiply, lambda g, out, a, b: g * b, lambda g, out, a, b: g * a,
-         explain=Explain(local("{b}"), local("{a}")))
+         jvp="elementwise", explain=Explain(local("{b}"), local("{a}")))
 Div = Op("Div", np.true_divide, lambda g, out, a, b: g / b,
          lambda g, out, a, b: -g * a / (b * b),
-         explain=Explain(local("1 / {b}", lambda out, a, b: 1 / b),
+         jvp="elementwise", explain=Explain(local("1 / {b}", lambda out, a, b: 1 / b),
                          local("-{a} / {b}^2", lambda out, a, b: -a / (b * b))))
-Neg = Op("Neg", np.negative, lambda g, out, x: -g, reads=(), explain=Explain(local("-1")))
+Neg = Op("Neg", np.negative, lambda g, out, x: -g, reads=(), jvp="elementwise",
+         explain=Explain(local("-1")))
 
 
 def _pow_base(g: Tensor, out: Tensor, x: Tensor, p: Tensor) -> Tensor:
@@ -59,6 +60,7 @@ def _pow_exp(g: Tensor, out: Tensor, x: Tensor, p: Tensor) -> Tensor:
 
 
 Pow = Op("Pow", np.power, _pow_base, _pow_exp, save_out=True,
+         jvp="elementwise",
          explain=Explain(local("{p} {x}^({p} - 1)", lambda out, x, p: p * x ** (p - 1)),
                          local("{out} log {x}", lambda out, x, p: out * np.log(x)),
                          names=("x", "p")))
@@ -119,21 +121,22 @@ def pow(x: Any, exponent: Any) -> Tensor:
 
 # Squaring is common enough (losses, norms) to skip the general power rule.
 Square = Op("Square", np.square, lambda g, out, x: g * 2 * x,
-            explain=Explain(local("2 {x}", lambda out, x: 2 * x)))
+            jvp="elementwise", explain=Explain(local("2 {x}", lambda out, x: 2 * x)))
 
 # ----------------------------------------------------------------------------- unary math
 Exp = Op("Exp", np.exp, lambda g, out, x: g * out, save_out=True, reads=(),
-         explain=Explain(local("{out}")))
+         jvp="elementwise", explain=Explain(local("{out}")))
 Log = Op("Log", np.log, lambda g, out, x: g / x,
-         explain=Explain(local("1 / {x}", lambda out, x: 1 / x)))
+         jvp="elementwise", explain=Explain(local("1 / {x}", lambda out, x: 1 / x)))
 Sqrt = Op("Sqrt", np.sqrt, lambda g, out, x: g / (2 * out), save_out=True, reads=(),
-          explain=Explain(local("1 / (2 {out})", lambda out, x: 1 / (2 * out))))
+          jvp="elementwise", explain=Explain(local("1 / (2 {out})", lambda out, x: 1 / (2 * out))))
 Sin = Op("Sin", np.sin, lambda g, out, x: g * Cos.in_rule(x),
-         explain=Explain(local("cos {x}", lambda out, x: np.cos(x))))
+         jvp="elementwise", explain=Explain(local("cos {x}", lambda out, x: np.cos(x))))
 Cos = Op("Cos", np.cos, lambda g, out, x: -g * Sin.in_rule(x),
-         explain=Explain(local("-sin {x}", lambda out, x: -np.sin(x))))
+         jvp="elementwise", explain=Explain(local("-sin {x}", lambda out, x: -np.sin(x))))
 Tanh = Op("Tanh", np.tanh, lambda g, out, x: g * (1 - out * out), save_out=True,
-          reads=(), explain=Explain(local("(1 - {out}^2)", lambda out, x: 1 - out * out)))
+          reads=(), jvp="elementwise",
+          explain=Explain(local("(1 - {out}^2)", lambda out, x: 1 - out * out)))
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -144,13 +147,14 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 Sigmoid = Op("Sigmoid", _sigmoid, lambda g, out, x: g * out * (1 - out), save_out=True,
              reads=(),
+             jvp="elementwise",
              explain=Explain(local("{out} (1 - {out})", lambda out, x: out * (1 - out))))
 # NOTE: relu'(0) = 0, as PyTorch. The mask is a constant, so relu'' = 0 as it should be.
 Relu = Op("Relu", lambda x: np.maximum(x, 0),
           lambda g, out, x: g * (arr(x) > 0),
-          explain=Explain(local("[{x} > 0]", lambda out, x: (x > 0) * 1.0)))
+          jvp="elementwise", explain=Explain(local("[{x} > 0]", lambda out, x: (x > 0) * 1.0)))
 Abs = Op("Abs", np.abs, lambda g, out, x: g * np.sign(arr(x)),
-         explain=Explain(local("sign({x})", lambda out, x: np.sign(x))))
+         jvp="elementwise", explain=Explain(local("sign({x})", lambda out, x: np.sign(x))))
 
 
 @export(method=True)
@@ -242,7 +246,7 @@ def _clip_vjp(g: Tensor, out: Tensor, x: Tensor, lo: Any = None, hi: Any = None)
 
 
 Clip = Op("Clip", _clip_fwd, _clip_vjp,
-          explain=Explain(local("[{lo} <= {x} <= {hi}]",
+          jvp="elementwise", explain=Explain(local("[{lo} <= {x} <= {hi}]",
                                 lambda out, x, lo=None, hi=None:
                                 ((lo is None or x >= lo) & (hi is None or x <= hi)) * 1.0)))
 
@@ -278,10 +282,10 @@ def _max_vjp(first: bool, largest: bool):
 
 
 Maximum = Op("Maximum", np.maximum, _max_vjp(True, True), _max_vjp(False, True),
-             explain=Explain(local("[{a} > {b}] (1/2 at a tie)"),
+             jvp="elementwise", explain=Explain(local("[{a} > {b}] (1/2 at a tie)"),
                              local("[{b} > {a}] (1/2 at a tie)")))
 Minimum = Op("Minimum", np.minimum, _max_vjp(True, False), _max_vjp(False, False),
-             explain=Explain(local("[{a} < {b}] (1/2 at a tie)"),
+             jvp="elementwise", explain=Explain(local("[{a} < {b}] (1/2 at a tie)"),
                              local("[{b} < {a}] (1/2 at a tie)")))
 
 
@@ -300,7 +304,7 @@ def minimum(a: Any, b: Any) -> Tensor:
 Where = Op("Where", np.where, None,
            lambda g, out, c, a, b: g * arr(c),
            lambda g, out, c, a, b: g * ~arr(c), promote=(1, 2),
-           explain=Explain(local("0"), local("[{c}]"), local("[not {c}]"),
+           jvp="elementwise", explain=Explain(local("0"), local("[{c}]"), local("[not {c}]"),
                            names=("c", "a", "b")))
 
 
@@ -320,7 +324,7 @@ def _astype_vjp(g: Tensor, out: Tensor, x: Tensor, dtype: Any) -> Tensor:
 
 
 AsType = Op("AsType", lambda x, dtype: x.astype(dtype), _astype_vjp, reads=(),
-            explain=Explain(formula("{g} cast back to the dtype of {x}")))
+            jvp="linear", explain=Explain(formula("{g} cast back to the dtype of {x}")))
 
 
 @export(method=True)
@@ -337,7 +341,8 @@ def astype(x: Any, dtype: Any) -> Tensor:
     return AsType.apply((x,), {"dtype": dtype})
 
 
-Clone = Op("Clone", np.copy, lambda g, out, x: g, reads=(), explain=Explain(local("1")))
+Clone = Op("Clone", np.copy, lambda g, out, x: g, reads=(), jvp="elementwise",
+           explain=Explain(local("1")))
 
 
 @export(method=True)

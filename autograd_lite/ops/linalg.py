@@ -34,8 +34,40 @@ def _mm_grad_b(g: Any, out: Any, a: Any, b: Any) -> Any:
     return at @ g
 
 
+def _mm_jvp(ts: list, out: Any, a: Any, b: Any) -> Any:
+    # forward mode: ta @ b + a @ tb. A batched tangent (one more leading dim than its input)
+    # is reshaped so that its batch dim lines up left of matmul's broadcast dims.
+    ta, tb = ts
+    nd = max(a.ndim, b.ndim)
+    res = None
+    if ta is not None:
+        if ta.ndim > a.ndim and nd > 1:
+            if a.ndim == 1:
+                ta = ta.reshape((ta.shape[0],) + (1,) * (nd - 1) + a.shape)
+                res = MatMul.in_rule(ta, b)[..., 0, :] if b.ndim > 1 else \
+                    MatMul.in_rule(ta, b)[..., 0]
+            else:
+                res = MatMul.in_rule(ta.reshape((ta.shape[0],) + (1,) * (nd - a.ndim) + a.shape),
+                                     b)
+        else:
+            res = MatMul.in_rule(ta, b)
+    if tb is not None:
+        if b.ndim == 1:
+            if tb.ndim > 1:  # batched: (B, k) -> (B, 1..., k, 1)
+                tb = tb.reshape((tb.shape[0],) + (1,) * (a.ndim - 2) + b.shape + (1,))
+                c = MatMul.in_rule(a, tb)[..., 0]
+            else:
+                c = MatMul.in_rule(a, tb[..., None])[..., 0]
+        elif tb.ndim > b.ndim:
+            c = MatMul.in_rule(a, tb.reshape((tb.shape[0],) + (1,) * (nd - b.ndim) + b.shape))
+        else:
+            c = MatMul.in_rule(a, tb)
+        res = c if res is None else res + c
+    return res
+
+
 MatMul = Op("MatMul", np.matmul, _mm_grad_a, _mm_grad_b,
-            explain=Explain(formula("{g} @ {b}^T", shapes=True),
+            jvp=_mm_jvp, jvp_batched=True, explain=Explain(formula("{g} @ {b}^T", shapes=True),
                             formula("{a}^T @ {g}", shapes=True)))
 
 
@@ -142,8 +174,31 @@ def _einsum_vjp(g: Tensor, out: Tensor, inputs: Any, needs: list, subscripts: st
     return grads
 
 
+def _einsum_jvp(ts: list, out: Any, *xs: Any, subscripts: str) -> Any:
+    # forward mode: the sum over inputs of the einsum with the input's tangent in its place;
+    # a batched tangent gets a new leading index letter, carried to the output.
+    ins, res_sub = subscripts.split("->")
+    subs = ins.split(",")
+    free = next(c for c in string.ascii_letters if c not in subscripts)
+    res = None
+    for i, t in enumerate(ts):
+        if t is None:
+            continue
+        s = list(subs)
+        o = res_sub
+        if t.ndim > xs[i].ndim:  # batched
+            s[i] = free + s[i]
+            o = free + o
+        args = list(xs)
+        args[i] = t
+        c = Einsum.in_rule(*args, subscripts=",".join(s) + "->" + o)
+        res = c if res is None else res + c
+    return res
+
+
 Einsum = Op("Einsum", lambda *xs, subscripts: np.einsum(subscripts, *xs, optimize=len(xs) > 2),
             vjp_all=_einsum_vjp,
+            jvp=_einsum_jvp, jvp_batched=True,
             explain=Explain(formula("einsum of {g} with the other operands back to the "
                                     "indices of {xi} ('{subscripts}')")))
 

@@ -80,6 +80,7 @@ def _spread_fwd(g: np.ndarray, shape: tuple) -> np.ndarray:
 
 # A reduced gradient copied back over the reduced axes (the engine sums it back in its VJP).
 Spread = Op("BroadcastTo", _spread_fwd, lambda g, out, x, shape: g, reads=(),
+            jvp="linear",
             explain=Explain(formula("{g} summed back to the shape of {x}", unbroadcast=True)))
 
 
@@ -107,6 +108,7 @@ def _sum_fwd(x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
 
 Sum = Op("Sum", _sum_fwd,
          lambda g, out, x, axis, keepdims: _expand(g, x, axis, keepdims), reads=(),
+         jvp="linear",
          explain=Explain(formula("{g} copied back over the summed axes (axis={axis}) of {x}"),
                          note=lambda out, x, axis, keepdims:
                          "each element of the input gets the gradient of the sum it went into"))
@@ -127,6 +129,7 @@ def _mean_fwd(x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
 Mean = Op("Mean", _mean_fwd,
           lambda g, out, x, axis, keepdims:
           _expand(g, x, axis, keepdims) * (1.0 / _count(x.shape, axis)), reads=(),
+          jvp="linear",
           explain=Explain(formula("{g} / n copied back over the averaged axes (axis={axis}) "
                                   "of {x}"),
                           note=lambda out, x, axis, keepdims:
@@ -168,11 +171,23 @@ def _extreme_fwd(fn: Any, name: str):
     return fwd
 
 
+def _extreme_jvp(ts: list, out: Any, x: Any, axis: Any, keepdims: bool) -> Any:
+    # forward mode: the tangent at the extreme entries (averaged over ties, as the VJP)
+    o = arr(out) if keepdims else arr(out).reshape(_keep_shape(x.shape, axis))
+    mask = (arr(x) == o).astype(arr(ts[0]).dtype)
+    mask /= mask.sum(axis=axis, keepdims=True)
+    return (ts[0] * mask).sum(axis, keepdims=keepdims)
+
+
 _EXTREME = Explain(formula("{g} where {x} == {out} (shared evenly at ties), 0 elsewhere"))
-Max = Op("Max", _extreme_fwd(np.max, "max"), _extreme_vjp, save_out=True, explain=_EXTREME)
-Min = Op("Min", _extreme_fwd(np.min, "min"), _extreme_vjp, save_out=True, explain=_EXTREME)
-Amax = Op("Amax", _extreme_fwd(np.max, "amax"), _extreme_vjp, save_out=True, explain=_EXTREME)
-Amin = Op("Amin", _extreme_fwd(np.min, "amin"), _extreme_vjp, save_out=True, explain=_EXTREME)
+Max = Op("Max", _extreme_fwd(np.max, "max"), _extreme_vjp, save_out=True, jvp=_extreme_jvp,
+         explain=_EXTREME)
+Min = Op("Min", _extreme_fwd(np.min, "min"), _extreme_vjp, save_out=True, jvp=_extreme_jvp,
+         explain=_EXTREME)
+Amax = Op("Amax", _extreme_fwd(np.max, "amax"), _extreme_vjp, save_out=True, jvp=_extreme_jvp,
+          explain=_EXTREME)
+Amin = Op("Amin", _extreme_fwd(np.min, "amin"), _extreme_vjp, save_out=True, jvp=_extreme_jvp,
+          explain=_EXTREME)
 
 
 # max/min along one dim: the values are gathered at the indices (so the gradient goes to the
@@ -197,12 +212,13 @@ def _gather_vjp(g: Any, out: Any, x: Any, index: np.ndarray, axis: int, keepdims
 ScatterAlong = Op("ScatterAlong", _scatter_fwd,
                   lambda h, out, g, index, axis, keepdims, shape:
                   GatherAlong.in_rule(h, index=index, axis=axis, keepdims=keepdims), reads=(),
+                  jvp="linear",
                   explain=Explain(formula("{g} read at the scattered indices (axis {axis})")))
 _GATHERED = Explain(formula("{g} put back at the gathered indices along axis {axis}, "
                             "0 elsewhere"))
-GatherAlong = Op("GatherAlong", _gather_fwd, _gather_vjp, reads=(), explain=_GATHERED)
-MaxDim = Op("Max", _gather_fwd, _gather_vjp, reads=(), explain=_GATHERED)
-MinDim = Op("Min", _gather_fwd, _gather_vjp, reads=(), explain=_GATHERED)
+GatherAlong = Op("GatherAlong", _gather_fwd, _gather_vjp, reads=(), jvp="linear", explain=_GATHERED)
+MaxDim = Op("Max", _gather_fwd, _gather_vjp, reads=(), jvp="linear", explain=_GATHERED)
+MinDim = Op("Min", _gather_fwd, _gather_vjp, reads=(), jvp="linear", explain=_GATHERED)
 
 #: What ``max``/``min`` over one dim return, as ``torch.return_types.max``: a named tuple of
 #: the values (differentiable) and their int64 indices along the dim.
@@ -349,9 +365,22 @@ def _std_vjp(g: Any, out: Any, x: Any, axis: tuple | None, keepdims: bool,
     return _expand(h, x, axis, keepdims) * _centered(x, axis) * (1.0 / dof if dof else math.inf)
 
 
+def _var_jvp(t: Any, out: Any, x: Any, axis: tuple | None, keepdims: bool,
+             correction: Any) -> Any:
+    dof = _dof(x.shape, axis, correction)
+    return (_centered(x, axis) * t).sum(axis, keepdims=keepdims) * (2.0 / dof if dof else math.inf)
+
+
+def _std_jvp(t: Any, out: Any, x: Any, axis: tuple | None, keepdims: bool,
+             correction: Any) -> Any:
+    zero = arr(out) == 0  # 0 where std == 0, as the VJP
+    return _var_jvp(t, out, x, axis, keepdims, correction) * ~zero / (2 * out + zero)
+
+
 Var = Op("Var", _var_fwd, _var_vjp,
-         explain=Explain(formula("{g} * 2 ({x} - mean {x}) / (n - {correction})")))
+         jvp=(_var_jvp,), explain=Explain(formula("{g} * 2 ({x} - mean {x}) / (n - {correction})")))
 Std = Op("Std", _std_fwd, _std_vjp, save_out=True,
+         jvp=(_std_jvp,),
          explain=Explain(formula("{g} * ({x} - mean {x}) / ((n - {correction}) {out})")))
 
 def _var_args(op: str, x: Any, dim: Any, unbiased: Any, keepdim: Any, correction: Any,
@@ -444,7 +473,13 @@ def _lse_vjp(g: Tensor, out: Tensor, x: Tensor, axis: Any, keepdims: bool) -> Te
     return _expand(g, x, axis, keepdims) * Exp.in_rule(x - o)
 
 
+def _lse_jvp(t: Any, out: Any, x: Any, axis: Any, keepdims: bool) -> Any:
+    o = out if keepdims else out.reshape(_keep_shape(x.shape, axis))
+    return (t * Exp.in_rule(x - o)).sum(axis, keepdims=keepdims)
+
+
 LogSumExp = Op("LogSumExp", _lse_fwd, _lse_vjp, save_out=True,
+               jvp=(_lse_jvp,),
                explain=Explain(formula("{g} * exp({x} - {out}) (= {g} * softmax {x})")))
 
 
@@ -472,13 +507,19 @@ def _log_softmax_fwd(x: np.ndarray, axis: int) -> np.ndarray:
     return s - np.log(np.add.reduce(np.exp(s), axis=axis, keepdims=True))
 
 
+def _log_softmax_jvp(t: Any, out: Any, x: Any, axis: int) -> Any:
+    return t - (Exp.in_rule(out) * t).sum(axis, keepdims=True)
+
+
+# (softmax's Jacobian is symmetric: its VJP rule is its JVP rule, jvp="vjp")
 Softmax = Op("Softmax", _softmax_fwd,
              lambda g, out, x, axis: out * (g - (g * out).sum(axis, keepdims=True)),
              save_out=True, reads=(),
-             explain=Explain(formula("{out} ({g} - sum({g} {out}) along axis {axis})")))
+             jvp="vjp", explain=Explain(formula("{out} ({g} - sum({g} {out}) along axis {axis})")))
 LogSoftmax = Op("LogSoftmax", _log_softmax_fwd,
                 lambda g, out, x, axis: g - Exp.in_rule(out) * g.sum(axis, keepdims=True),
                 save_out=True, reads=(),
+                jvp=(_log_softmax_jvp,),
                 explain=Explain(formula("{g} - exp({out}) sum({g}) along axis {axis}")))
 
 

@@ -28,7 +28,7 @@ def _shape_arg(shape: tuple) -> tuple:
 # ----------------------------------------------------------------------------- reshape family
 Reshape = Op("Reshape", lambda x, shape: np.reshape(x, shape),
              lambda g, out, x, shape: g.reshape(x.shape), reads=(),
-             explain=Explain(formula("{g} reshaped back to the shape of {x}")))
+             jvp="linear", explain=Explain(formula("{g} reshaped back to the shape of {x}")))
 
 
 @export(method=True)
@@ -123,6 +123,7 @@ def unsqueeze(x: Any, dim: int) -> Tensor:
 # ----------------------------------------------------------------------------- axis order
 Permute = Op("Permute", lambda x, axes: np.transpose(x, axes),
              lambda g, out, x, axes: Permute.in_rule(g, axes=tuple(np.argsort(axes))), reads=(),
+             jvp="linear",
              explain=Explain(formula("{g} with the axes permuted back (undoing {axes})")))
 
 
@@ -162,7 +163,7 @@ def transpose(x: Any, *dims: int) -> Tensor:
 # ----------------------------------------------------------------------------- broadcasting
 BroadcastTo = Op("BroadcastTo", lambda x, shape: np.broadcast_to(x, shape),
                  lambda g, out, x, shape: g, reads=(),  # the engine sums g to x's shape
-                 explain=Explain(formula("{g} summed back to the shape of {x}",
+                 jvp="linear", explain=Explain(formula("{g} summed back to the shape of {x}",
                                          unbroadcast=True)))
 
 
@@ -248,6 +249,7 @@ def _getitem_fwd(x: np.ndarray, index: Any, basic: bool) -> np.ndarray:
 GetItem = Op("GetItem", _getitem_fwd,
              lambda g, out, x, index, basic: IndexAdd.in_rule(g, index=index, shape=x.shape,
                                                               basic=basic), reads=(),
+             jvp="linear",
              explain=Explain(formula("{g} put back where {x} was indexed (added where an "
                                      "index repeats), 0 elsewhere")))
 
@@ -263,7 +265,7 @@ def _index_add_fwd(g: np.ndarray, index: Any, shape: tuple, basic: bool) -> np.n
 
 IndexAdd = Op("IndexAdd", _index_add_fwd,
               lambda g, out, src, index, shape, basic: g[index], reads=(),
-              explain=Explain(formula("{g} read at the indexed positions")))
+              jvp="linear", explain=Explain(formula("{g} read at the indexed positions")))
 
 
 @export(method="__getitem__")
@@ -294,7 +296,7 @@ def _split_vjp(g: Tensor, out: Tensor, inputs: Sequence[Tensor], needs: list, ax
 
 Concatenate = Op("Concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis),
                  vjp_all=_split_vjp, reads=(), promote=True,
-                 explain=Explain(formula("the slice of {g} where {xi} was placed "
+                 jvp="linear", explain=Explain(formula("the slice of {g} where {xi} was placed "
                                          "(axis {axis})")))
 
 
@@ -305,7 +307,8 @@ def _unstack_vjp(g: Tensor, out: Tensor, inputs: Sequence[Tensor], needs: list, 
 
 
 Stack = Op("Stack", lambda *xs, axis: np.stack(xs, axis=axis), vjp_all=_unstack_vjp, reads=(),
-           promote=True, explain=Explain(formula("{g} at index {i} along axis {axis}")))
+           promote=True, jvp="linear",
+           explain=Explain(formula("{g} at index {i} along axis {axis}")))
 
 
 def _seq(op: str, tensors: Any) -> list:
@@ -382,6 +385,7 @@ def _pad_width(pad_width: Any, nd: int, shape: tuple) -> tuple:
 Pad = Op("Pad", lambda x, pad_width, value: np.pad(x, pad_width, constant_values=value),
          lambda g, out, x, pad_width, value:
          g[tuple(slice(a, a + n) for (a, _), n in zip(pad_width, x.shape))], reads=(),
+         jvp=(lambda t, out, x, pad_width, value: Pad.in_rule(t, pad_width=pad_width, value=0),),
          explain=Explain(formula("{g} with the padding cut off")))
 
 

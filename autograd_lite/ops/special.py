@@ -100,7 +100,7 @@ _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 # NOTE: d erf(x)/dx = 2/sqrt(pi) exp(-x^2), written with Tensor ops (twice differentiable).
 Erf = Op("Erf", _erf_np, lambda g, out, x: g * (_TWO_OVER_SQRT_PI * Exp.in_rule(-(x * x))),
-         explain=Explain(local("2/sqrt(pi) exp(-{x}^2)",
+         jvp="elementwise", explain=Explain(local("2/sqrt(pi) exp(-{x}^2)",
                                lambda out, x: _TWO_OVER_SQRT_PI * np.exp(-(x * x)))))
 
 
@@ -131,6 +131,7 @@ def _softplus_np(x: np.ndarray) -> np.ndarray:
 
 
 Softplus = Op("Softplus", _softplus_np, lambda g, out, x: g * Sigmoid.in_rule(x),
+              jvp="elementwise",
               explain=Explain(local("sigmoid({x})", lambda out, x: _sigmoid_np(x))))
 
 

@@ -1,0 +1,277 @@
+"""Forward-mode AD: dual tensors (``torch.autograd.forward_ad``'s API) and the JVP engine.
+
+>>> import autograd_lite as ag
+>>> with ag.dual_level():
+...     x = ag.make_dual(ag.tensor([1.0, 2.0]), ag.tensor([1.0, 0.0]))
+...     y = (x * x).sum()
+...     ag.unpack_dual(y).tangent.item()
+2.0
+
+Inside ``dual_level()`` every op call checks whether an input carries a tangent; if one does,
+the op's JVP rule (``Op(..., jvp=...)``, see ``primitive.Op``) computes the output's tangent
+during the forward pass. No graph is needed. Outside a dual level the only cost is one flag
+test per op (``_state.dual``). Tangents live in a table keyed by tensor identity (the Tensor
+class has no slot for them, so nothing changes for reverse mode) and are dropped when the level
+exits or the tensor dies.
+
+**Batched tangents.** A tangent of shape ``(B,) + primal.shape`` carries ``B`` tangent
+vectors at once (``make_dual`` recognises the shape). Elementwise rules broadcast over the
+extra leading dimension; other ops evaluate their rule once per tangent (still one primal pass).
+
+**Composition.** A rule runs on ndarrays (fast) unless a tangent requires grad, or an input
+requires grad and grad mode is on: then it runs on Tensors and is recorded, so tangents can be
+differentiated (reverse-over-forward). Forward-over-reverse (``functional.hvp``) propagates
+tangents through the recorded backward (``create_graph=True``) of a dual input.
+"""
+from __future__ import annotations
+
+import weakref
+from collections import namedtuple
+from typing import Any
+
+import numpy as np
+
+from autograd_lite.grad_mode import _state
+from autograd_lite.tensor import Tensor
+
+__all__ = ["dual_level", "make_dual", "unpack_dual", "UnpackedDualTensor", "enter_dual_level",
+           "exit_dual_level"]
+
+_wrap = Tensor._wrap
+UnpackedDualTensor = namedtuple("UnpackedDualTensor", ["primal", "tangent"])
+UnpackedDualTensor.__doc__ = "``unpack_dual``'s result ``(primal, tangent)``, tangent None if none."
+
+# id(tensor) -> (weakref to the tensor, tangent Tensor, batched?, level)
+_tangents: dict = {}
+_levels: list = []
+_count = [0]
+# True inside functional transforms that never differentiate tangents w.r.t. the primals
+# (forward-over-reverse): rules then run on ndarrays even when inputs require grad.
+_plain = [False]
+
+
+def enter_dual_level() -> int:
+    """Open a dual level (``dual_level()`` calls this); returns its number."""
+    _count[0] += 1
+    _levels.append(_count[0])
+    _state.dual = len(_levels)
+    return _count[0]
+
+
+def exit_dual_level(level: int | None = None) -> None:
+    """Close the innermost dual level; the tangents made in it are dropped."""
+    if not _levels:
+        raise RuntimeError("exit_dual_level: no dual level is open")
+    lvl = _levels.pop()
+    if level is not None and level != lvl:
+        _levels.append(lvl)
+        raise RuntimeError(f"exit_dual_level: level {level} is not the innermost ({lvl})")
+    for k in [k for k, e in _tangents.items() if e[3] == lvl]:
+        del _tangents[k]
+    _state.dual = len(_levels)
+
+
+class dual_level:
+    """Context manager for forward mode: ``with dual_level(): ...`` (as PyTorch). Tangents
+    made with [`make_dual`][autograd_lite.forward_ad.make_dual] inside it propagate through
+    ops until it exits."""
+
+    def __enter__(self) -> int:
+        self._level = enter_dual_level()
+        return self._level
+
+    def __exit__(self, *exc: object) -> None:
+        exit_dual_level(self._level)
+
+
+def _get(x: Any) -> tuple | None:
+    e = _tangents.get(id(x))
+    if e is not None and e[0]() is x:
+        return e
+    return None
+
+
+def _set(t: Tensor, tangent: Tensor, batched: bool) -> None:
+    k = id(t)
+
+    def gone(r: Any, k: int = k) -> None:
+        e = _tangents.get(k)
+        if e is not None and e[0] is r:
+            del _tangents[k]
+
+    _tangents[k] = (weakref.ref(t, gone), tangent, batched, _levels[-1])
+
+
+def _alias(p: Tensor) -> Tensor:
+    """A new Tensor on ``p``'s data, differentiable w.r.t. ``p`` if ``p`` requires grad."""
+    if p.requires_grad and _state.enabled:
+        saved, _state.dual = _state.dual, 0
+        try:
+            return MakeDual.unary(p)
+        finally:
+            _state.dual = saved
+    return _wrap(p.data)
+
+
+def make_dual(tensor: Tensor, tangent: Any, *, level: int | None = None) -> Tensor:
+    """A dual tensor: ``tensor``'s values (shared data; differentiable w.r.t. ``tensor``) with
+    ``tangent`` attached. ``tangent`` has ``tensor``'s shape, or ``(B,) + tensor.shape`` for
+    ``B`` tangents at once (batched). Only inside
+    [`dual_level`][autograd_lite.forward_ad.dual_level]."""
+    if not _levels:
+        raise RuntimeError("make_dual: call it inside a `with ag.dual_level():` block")
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"make_dual: expected a Tensor primal, got {type(tensor).__name__}")
+    if tensor.dtype.kind not in "fc":
+        raise TypeError(f"make_dual: the primal must be floating, got dtype {tensor.dtype}")
+    if not isinstance(tangent, Tensor):
+        tangent = _wrap(np.asarray(tangent, dtype=tensor.dtype))
+    shape, tshape = tensor.shape, tangent.shape
+    if tshape == shape:
+        batched = False
+    elif tshape[1:] == shape and len(tshape) == len(shape) + 1:
+        batched = True
+    else:
+        raise ValueError(f"make_dual: the tangent's shape {tshape} must be the primal's "
+                         f"{shape} (or (B,) + {shape} for a batch of tangents)")
+    if tangent.dtype != tensor.dtype and not tangent.requires_grad:
+        tangent = _wrap(tangent.data.astype(tensor.dtype))
+    d = _alias(tensor)
+    _set(d, tangent, batched)
+    return d
+
+
+def unpack_dual(tensor: Tensor, *, level: int | None = None) -> UnpackedDualTensor:
+    """``(primal, tangent)`` of a dual tensor; ``tangent`` is None when it has none (for
+    example, when the output does not depend on the dual inputs). A batched tangent has the
+    leading batch dimension."""
+    e = _get(tensor)
+    primal = _alias(tensor)
+    return UnpackedDualTensor(primal, None if e is None else e[1])
+
+
+def tangent_of(t: Tensor) -> Tensor | None:
+    """The tangent of ``t`` (None if none): ``unpack_dual(t).tangent`` without the alias."""
+    e = _get(t)
+    return None if e is None else e[1]
+
+
+# ----------------------------------------------------------------------------- the engine
+# Called by Op.unary/binary/apply when a dual level is open (``_state.dual``).
+def unary(op: Any, x: Tensor) -> Tensor:
+    saved, _state.dual = _state.dual, 0
+    try:
+        out = op.unary(x)
+    finally:
+        _state.dual = saved
+    e = _get(x)
+    return out if e is None else _propagate(op, (x,), (e,), {}, out)
+
+
+def binary(op: Any, a: Any, b: Any, kwargs: dict | None) -> Tensor:
+    from autograd_lite.primitive import operand
+    if not isinstance(a, Tensor):
+        a = operand(a, b.data if isinstance(b, Tensor) else None)
+    if not isinstance(b, Tensor):
+        b = operand(b, a.data)
+    saved, _state.dual = _state.dual, 0
+    try:
+        out = op.binary(a, b, kwargs)
+    finally:
+        _state.dual = saved
+    ea, eb = _get(a), _get(b)
+    if ea is None and eb is None:
+        return out
+    return _propagate(op, (a, b), (ea, eb), kwargs or {}, out)
+
+
+def apply(op: Any, ts: Any, kwargs: dict) -> Tensor:
+    saved, _state.dual = _state.dual, 0
+    try:
+        out = op.apply(ts, kwargs)
+    finally:
+        _state.dual = saved
+    es = [_get(t) for t in ts]
+    if all(e is None for e in es):
+        return out
+    return _propagate(op, tuple(ts), es, kwargs, out)
+
+
+def _zeros(x: Any, batch: int | None) -> np.ndarray:
+    shape = x.shape if batch is None else (batch,) + x.shape
+    return np.zeros(shape, dtype=x.dtype)
+
+
+def _eval(op: Any, rule: Any, tv: list, o: Any, xs: Any, kw: dict, batch: int | None) -> Any:
+    if rule == "linear":  # linear in all floating inputs jointly: the op on the tangents
+        args = [t if t is not None else (_zeros(x, batch) if x.dtype.kind in "fc" else x)
+                for t, x in zip(tv, xs)]
+        return op.in_rule(*args, **kw)
+    if callable(rule):
+        return rule(tv, o, *xs, **kw)
+    res = None
+    # "elementwise" / "vjp": a diagonal or symmetric Jacobian, whose VJP rules are the JVP rules
+    for t, r in zip(tv, op.vjps if rule in ("elementwise", "vjp") else rule):
+        if t is None or r is None:
+            continue
+        c = r(t, o, *xs, **kw)
+        res = c if res is None else res + c
+    return res
+
+
+def _propagate(op: Any, ins: tuple, es: Any, kw: dict, out: Tensor) -> Tensor:
+    if out.data.dtype.kind not in "fc":
+        return out
+    rule = op.jvp
+    if rule is None:
+        raise NotImplementedError(
+            f"{op.name}: no forward-mode AD rule (JVP) for this op yet, so a tangent cannot "
+            f"pass through it; declare one with Op(..., jvp=...) (see docs/forward_mode.md)")
+    tans = [None if e is None else e[1] for e in es]
+    batch = None
+    for e in es:
+        if e is not None and e[2]:
+            batch = e[1].shape[0]
+            break
+    record = _state.enabled and (any(t is not None and t.requires_grad for t in tans) or (
+        not _plain[0] and any(x.requires_grad for x in ins)))
+    if record:
+        xs, o, tv = ins, out, tans
+    else:
+        xs = [x.data for x in ins]
+        o = out.data
+        tv = [None if t is None else t.data for t in tans]
+    saved, _state.dual = _state.dual, 0
+    try:
+        if batch is not None and not (rule == "elementwise" or op.jvp_batched):
+            parts = [_eval(op, rule, [None if t is None else t[b] if es[i][2] else t
+                                      for i, t in enumerate(tv)], o, xs, kw, None)
+                     for b in range(batch)]
+            if record:
+                from autograd_lite.ops import stack
+                r = stack([p if isinstance(p, Tensor) else _wrap(np.asarray(p)) for p in parts])
+            else:
+                r = np.stack(parts)
+        else:
+            r = _eval(op, rule, tv, o, xs, kw, batch)
+        shape = out.shape if batch is None else (batch,) + out.shape
+        if r is None:
+            r = np.zeros(shape, dtype=out.dtype)
+        elif r.shape != shape:
+            r = r + np.zeros(shape, dtype=out.dtype)
+    finally:
+        _state.dual = saved
+    if isinstance(r, Tensor):
+        tangent = r
+    else:
+        r = np.asarray(r)
+        tangent = _wrap(r if r.dtype == out.dtype else r.astype(out.dtype))
+    _set(out, tangent, batch is not None)
+    return out
+
+
+from autograd_lite.primitive import Op  # noqa: E402  (primitive imports this module lazily)
+
+# make_dual's alias: the identity, recorded so that the dual tensor is differentiable.
+MakeDual = Op("MakeDual", lambda x: x, lambda g, out, x: g, reads=(), jvp="linear",
+              jvp_batched=True)
