@@ -253,6 +253,12 @@ def _propagate(op: Any, ins: tuple, es: Any, kw: dict, out: Tensor) -> Tensor:
             else:
                 r = np.stack(parts)
         else:
+            if batch is not None and rule == "elementwise":
+                # line a batched tangent's batch dim up left of the output's dims
+                nd = out.data.ndim
+                tv = [t if t is None or not es[i][2] or t.ndim == nd + 1 else
+                      t.reshape((batch,) + (1,) * (nd + 1 - t.ndim) + t.shape[1:])
+                      for i, t in enumerate(tv)]
             r = _eval(op, rule, tv, o, xs, kw, batch)
         shape = out.shape if batch is None else (batch,) + out.shape
         if r is None:

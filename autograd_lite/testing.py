@@ -89,14 +89,64 @@ def _analytic(f: Callable, ins: tuple, wrt: list) -> tuple[list, list]:
     return J, ys
 
 
+def _forward_jvps(f: Callable, ins: tuple, wrt: list, us: list, batch: int | None,
+                  plain: bool) -> np.ndarray:
+    """The JVPs of ``f`` along the tangents ``us`` (one per checked input, ``(batch,) + shape``
+    when ``batch``) by forward mode, outputs flattened and concatenated: (batch or 1, total).
+    ``plain``: primals that do not require grad (the rules run on ndarrays); else they do
+    (the rules run on Tensors, recorded)."""
+    from autograd_lite import forward_ad as fw
+    b = 1 if batch is None else batch
+    with fw.dual_level():
+        args = list(ins)
+        for i, u in zip(wrt, us):
+            args[i] = fw.make_dual(Tensor._wrap(ins[i].data.copy(), not plain), Tensor._wrap(u))
+        with enable_grad():
+            ys = _flat_outputs(f(*args))
+        cols = []
+        for t in ys:
+            tan = fw.unpack_dual(t).tangent
+            cols.append(np.zeros((b, t.size)) if tan is None else
+                        np.asarray(tan.data, np.float64).reshape(b, t.size))
+    return np.concatenate(cols, axis=1)
+
+
+def _check_forward(f: Callable, ins: tuple, wrt: list, J_a: list, J_n: list, atol: float,
+                   rtol: float) -> str | None:
+    """Forward mode against finite differences and reverse mode; a message if they differ."""
+    rng = np.random.default_rng(0)
+    us = [rng.standard_normal((2,) + ins[i].shape) for i in wrt]
+    num = sum(J @ u.reshape(2, -1).T for J, u in zip(J_n, us)).T  # (2, total)
+    rev = sum(J @ u.reshape(2, -1).T for J, u in zip(J_a, us)).T
+    single = _forward_jvps(f, ins, wrt, [u[0] for u in us], None, True)
+    batched = _forward_jvps(f, ins, wrt, us, 2, False)
+    for what, got, want in (("finite differences", single[:1], num[:1]),
+                            ("reverse mode (v^T J u)", single[:1], rev[:1]),
+                            ("reverse mode, batched tangents", batched, rev)):
+        bad = ~np.isclose(got, want, atol=atol, rtol=rtol, equal_nan=True)
+        if bad.any():
+            b, k = np.argwhere(bad)[0]
+            return (f"gradcheck (check_forward_ad): the JVP disagrees with {what} at output "
+                    f"element {int(k)} (tangent {int(b)}): forward {float(got[b, k])!r}, "
+                    f"expected {float(want[b, k])!r} ({int(bad.sum())} of {bad.size} differ)")
+    return None
+
+
 def gradcheck(f: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
-              rtol: float = 1e-3, raise_exception: bool = True) -> bool:
+              rtol: float = 1e-3, raise_exception: bool = True,
+              check_forward_ad: bool = False) -> bool:
     """Check the engine's derivatives of ``f`` against central finite differences.
 
     ``inputs`` is a Tensor or a tuple (of Tensors and other arguments); the float Tensors that
     require grad (or all float Tensors, if none does) are copied to float64 and checked.
     Returns True, or raises [`GradcheckError`][autograd_lite.testing.GradcheckError] naming the
     input, the element (input and output index), and the analytic and numeric values.
+
+    ``check_forward_ad=True`` also checks forward mode (``autograd_lite.forward_ad``): the JVP
+    along a random tangent u against the finite differences J u and against the reverse-mode
+    Jacobian (v^T (J u) = (v^T J) u for every v), once with the rules on ndarrays and once on
+    recorded Tensors with a batch of two tangents. An op without a JVP raises
+    ``NotImplementedError``.
     """
     if not eps > 0:
         raise ValueError(f"gradcheck: eps must be positive, got {eps}")
@@ -118,6 +168,12 @@ def gradcheck(f: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
                    f"  ({int(bad.sum())} of {bad.size} entries differ; atol={atol}, "
                    f"rtol={rtol})\n  analytic Jacobian:\n{np.array2string(a, precision=5)}\n"
                    f"  numeric Jacobian:\n{np.array2string(num, precision=5)}")
+            if raise_exception:
+                raise GradcheckError(msg)
+            return False
+    if check_forward_ad:
+        msg = _check_forward(f, ins, wrt, J_a, J_n, atol, rtol)
+        if msg is not None:
             if raise_exception:
                 raise GradcheckError(msg)
             return False
