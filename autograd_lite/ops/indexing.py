@@ -91,9 +91,11 @@ def _take_vjp(g: Any, out: Any, x: Any, index: tuple, dim: int) -> Any:
 
 
 Gather = Op("Gather", _take, _take_vjp, reads=(),
+            jvp="linear",
             explain=Explain(formula("{g} added back at the gathered positions along dim {dim} "
                                     "(repeated indices add up), 0 elsewhere")))
 IndexSelect = Op("IndexSelect", _take, _take_vjp, reads=(),
+                 jvp="linear",
                  explain=Explain(formula("{g} added back at the selected positions along dim "
                                          "{dim} (repeated indices add up), 0 elsewhere")))
 
@@ -138,12 +140,12 @@ def _src_vjp(g: Any, out: Any, x: Any, src: Any, index: tuple, dim: int) -> Any:
 Scatter = Op("Scatter", _scatter_fwd,
              lambda g, out, x, src, index, dim: g * _unwritten(x.shape, index), _src_vjp,
              reads=(),
-             explain=Explain(formula("{g} with 0 where src was written (dim {dim})"),
+             jvp="linear", explain=Explain(formula("{g} with 0 where src was written (dim {dim})"),
                              formula("{g} read at the positions src was written to "
                                      "(dim {dim})")))
 ScatterAdd = Op("ScatterAdd", _scatter_add_fwd, lambda g, out, x, src, index, dim: g,
                 _src_vjp, reads=(),
-                explain=Explain(formula("{g} (the input is added to unchanged)"),
+                jvp="linear", explain=Explain(formula("{g} (the input is added to unchanged)"),
                                 formula("{g} read at the positions src was added to "
                                         "(dim {dim})")))
 
@@ -289,6 +291,7 @@ MaskedFill = Op("MaskedFill",
                 lambda x, v, mask: np.where(mask, v.astype(x.dtype, copy=False), x),
                 lambda g, out, x, v, mask: g * ~mask,
                 lambda g, out, x, v, mask: g * mask, reads=(),
+                jvp="linear",
                 explain=Explain(formula("{g} where the mask is false, 0 where it is true"),
                                 formula("{g} summed over the masked positions")))
 
@@ -327,7 +330,7 @@ def masked_fill(x: Any, mask: Any, value: Any) -> Tensor:
 # ----------------------------------------------------------------------------- flip, roll
 Flip = Op("Flip", lambda x, dims: np.flip(x, dims).copy(),
           lambda g, out, x, dims: Flip.in_rule(g, dims=dims), reads=(),
-          explain=Explain(formula("{g} flipped back along dims {dims}")))
+          jvp="linear", explain=Explain(formula("{g} flipped back along dims {dims}")))
 
 
 def _dims_args(op: str, args: tuple, dims: Any, axis: Any) -> Any:
@@ -355,7 +358,8 @@ def _neg(shifts: Any) -> Any:
 
 Roll = Op("Roll", lambda x, shifts, dims: np.roll(x, shifts, dims),
           lambda g, out, x, shifts, dims: Roll.in_rule(g, shifts=_neg(shifts), dims=dims),
-          reads=(), explain=Explain(formula("{g} rolled back by -{shifts} along {dims}")))
+          reads=(), jvp="linear",
+          explain=Explain(formula("{g} rolled back by -{shifts} along {dims}")))
 
 
 def _ints(op: str, what: str, v: Any) -> tuple:
@@ -402,7 +406,7 @@ def _repeat_vjp(g: Any, out: Any, x: Any, sizes: tuple) -> Any:
 
 
 Repeat = Op("Repeat", lambda x, sizes: np.tile(x, sizes), _repeat_vjp, reads=(),
-            explain=Explain(formula("{g} summed over the {sizes} copies of {x}")))
+            jvp="linear", explain=Explain(formula("{g} summed over the {sizes} copies of {x}")))
 
 
 @export(method=True)
@@ -442,10 +446,10 @@ def tile(x: Any, *dims: Any) -> Tensor:
 # ----------------------------------------------------------------------------- triangles
 Tril = Op("Tril", lambda x, diagonal: np.tril(x, diagonal),
           lambda g, out, x, diagonal: Tril.in_rule(g, diagonal=diagonal), reads=(),
-          explain=Explain(formula("{g} on and below diagonal {diagonal}, 0 above")))
+          jvp="linear", explain=Explain(formula("{g} on and below diagonal {diagonal}, 0 above")))
 Triu = Op("Triu", lambda x, diagonal: np.triu(x, diagonal),
           lambda g, out, x, diagonal: Triu.in_rule(g, diagonal=diagonal), reads=(),
-          explain=Explain(formula("{g} on and above diagonal {diagonal}, 0 below")))
+          jvp="linear", explain=Explain(formula("{g} on and above diagonal {diagonal}, 0 below")))
 
 
 def _triangle(op: str, kernel: Op, x: Any, diagonal: Any) -> Tensor:
@@ -492,11 +496,13 @@ def _embed_fwd(g: np.ndarray, offset: int, dim1: int, dim2: int, shape: tuple) -
 Diagonal = Op("Diagonal", _diagonal_fwd,
               lambda g, out, x, offset, dim1, dim2:
               DiagonalEmbed.in_rule(g, offset=offset, dim1=dim1, dim2=dim2, shape=x.shape),
-              reads=(), explain=Explain(formula("{g} written on diagonal {offset} of dims "
+              reads=(), jvp="linear",
+              explain=Explain(formula("{g} written on diagonal {offset} of dims "
                                                 "({dim1}, {dim2}), 0 elsewhere")))
 DiagonalEmbed = Op("DiagonalEmbed", _embed_fwd,
                    lambda h, out, g, offset, dim1, dim2, shape:
                    Diagonal.in_rule(h, offset=offset, dim1=dim1, dim2=dim2), reads=(),
+                   jvp="linear",
                    explain=Explain(formula("diagonal {offset} of {g} (dims {dim1}, {dim2})")))
 
 
@@ -559,4 +565,4 @@ def _trace_vjp(g: Any, out: Any, x: Any) -> Any:
 
 
 Trace = Op("Trace", _trace_fwd, _trace_vjp, reads=(),
-           explain=Explain(formula("{g} on the main diagonal of {x}, 0 elsewhere")))
+           jvp="linear", explain=Explain(formula("{g} on the main diagonal of {x}, 0 elsewhere")))

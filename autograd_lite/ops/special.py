@@ -113,7 +113,7 @@ def erf(x: Any) -> Tensor:
 
 # ----------------------------------------------------------------------------- log1p, softplus
 Log1p = Op("Log1p", np.log1p, lambda g, out, x: g / (1 + x),
-           explain=Explain(local("1 / (1 + {x})", lambda out, x: 1 / (1 + x))))
+           jvp="elementwise", explain=Explain(local("1 / (1 + {x})", lambda out, x: 1 / (1 + x))))
 
 
 @export(method=True)
