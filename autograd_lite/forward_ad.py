@@ -243,7 +243,13 @@ def _propagate(op: Any, ins: tuple, es: Any, kw: dict, out: Tensor) -> Tensor:
         tv = [None if t is None else t.data for t in tans]
     saved, _state.dual = _state.dual, 0
     try:
-        if batch is not None and not (rule == "elementwise" or op.jvp_batched):
+        bt = None
+        if batch is not None and callable(op.jvp_batched) and rule == "linear" \
+                and len(tv) == 1:  # the op's own arguments for a batched tangent
+            bt = op.jvp_batched(tv[0], xs[0], **kw)
+        if bt is not None:
+            r = op.in_rule(bt[0], **bt[1])
+        elif batch is not None and not (rule == "elementwise" or op.jvp_batched is True):
             parts = [_eval(op, rule, [None if t is None else t[b] if es[i][2] else t
                                       for i, t in enumerate(tv)], o, xs, kw, None)
                      for b in range(batch)]

@@ -120,9 +120,11 @@ def _check_forward(f: Callable, ins: tuple, wrt: list, J_a: list, J_n: list, ato
     rev = sum(J @ u.reshape(2, -1).T for J, u in zip(J_a, us)).T
     single = _forward_jvps(f, ins, wrt, [u[0] for u in us], None, True)
     batched = _forward_jvps(f, ins, wrt, us, 2, False)
+    batched_plain = _forward_jvps(f, ins, wrt, us, 2, True)
     for what, got, want in (("finite differences", single[:1], num[:1]),
                             ("reverse mode (v^T J u)", single[:1], rev[:1]),
-                            ("reverse mode, batched tangents", batched, rev)):
+                            ("reverse mode, batched tangents", batched, rev),
+                            ("reverse mode, batched tangents on ndarrays", batched_plain, rev)):
         bad = ~np.isclose(got, want, atol=atol, rtol=rtol, equal_nan=True)
         if bad.any():
             b, k = np.argwhere(bad)[0]
@@ -144,8 +146,8 @@ def gradcheck(f: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
 
     ``check_forward_ad=True`` also checks forward mode (``autograd_lite.forward_ad``): the JVP
     along a random tangent u against the finite differences J u and against the reverse-mode
-    Jacobian (v^T (J u) = (v^T J) u for every v), once with the rules on ndarrays and once on
-    recorded Tensors with a batch of two tangents. An op without a JVP raises
+    Jacobian (v^T (J u) = (v^T J) u for every v), with the rules on ndarrays and on recorded
+    Tensors, and with a batch of two tangents. An op without a JVP raises
     ``NotImplementedError``.
     """
     if not eps > 0:

@@ -78,9 +78,19 @@ def _spread_fwd(g: np.ndarray, shape: tuple) -> np.ndarray:
     return out
 
 
+def _batched_spread(t: Any, x: Any, shape: tuple) -> tuple:  # (forward mode, batched)
+    t = t.reshape((t.shape[0],) + (1,) * (len(shape) - x.ndim) + tuple(x.shape))
+    return t, {"shape": (t.shape[0],) + tuple(shape)}
+
+
+def _batched_reduce(t: Any, x: Any, axis: Any, keepdims: bool) -> tuple:
+    return t, {"axis": tuple(range(1, t.ndim)) if axis is None else tuple(a + 1 for a in axis),
+               "keepdims": keepdims}
+
+
 # A reduced gradient copied back over the reduced axes (the engine sums it back in its VJP).
 Spread = Op("BroadcastTo", _spread_fwd, lambda g, out, x, shape: g, reads=(),
-            jvp="linear",
+            jvp="linear", jvp_batched=_batched_spread,
             explain=Explain(formula("{g} summed back to the shape of {x}", unbroadcast=True)))
 
 
@@ -108,7 +118,7 @@ def _sum_fwd(x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
 
 Sum = Op("Sum", _sum_fwd,
          lambda g, out, x, axis, keepdims: _expand(g, x, axis, keepdims), reads=(),
-         jvp="linear",
+         jvp="linear", jvp_batched=_batched_reduce,
          explain=Explain(formula("{g} copied back over the summed axes (axis={axis}) of {x}"),
                          note=lambda out, x, axis, keepdims:
                          "each element of the input gets the gradient of the sum it went into"))
@@ -129,7 +139,7 @@ def _mean_fwd(x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
 Mean = Op("Mean", _mean_fwd,
           lambda g, out, x, axis, keepdims:
           _expand(g, x, axis, keepdims) * (1.0 / _count(x.shape, axis)), reads=(),
-          jvp="linear",
+          jvp="linear", jvp_batched=_batched_reduce,
           explain=Explain(formula("{g} / n copied back over the averaged axes (axis={axis}) "
                                   "of {x}"),
                           note=lambda out, x, axis, keepdims:

@@ -26,9 +26,32 @@ def _shape_arg(shape: tuple) -> tuple:
 
 
 # ----------------------------------------------------------------------------- reshape family
+# Forward mode, batched tangents (``jvp_batched``): the op's arguments for a tangent with a
+# leading batch dim, so that a batch of B tangents takes one call (see forward_ad).
+def _batched_reshape(t: Any, x: Any, shape: tuple) -> tuple:
+    return t, {"shape": (t.shape[0],) + tuple(shape)}
+
+
+def _batched_permute(t: Any, x: Any, axes: tuple) -> tuple:
+    return t, {"axes": (0,) + tuple(a % x.ndim + 1 for a in axes)}
+
+
+def _batched_broadcast(t: Any, x: Any, shape: tuple) -> tuple:
+    t = t.reshape((t.shape[0],) + (1,) * (len(shape) - x.ndim) + tuple(x.shape))
+    return t, {"shape": (t.shape[0],) + tuple(shape)}
+
+
+def _batched_getitem(t: Any, x: Any, index: Any, basic: bool) -> tuple | None:
+    if not basic:
+        return None  # advanced indices may move dims: one call per tangent
+    return t, {"index": (slice(None),) + (index if type(index) is tuple else (index,)),
+               "basic": True}
+
+
 Reshape = Op("Reshape", lambda x, shape: np.reshape(x, shape),
              lambda g, out, x, shape: g.reshape(x.shape), reads=(),
-             jvp="linear", explain=Explain(formula("{g} reshaped back to the shape of {x}")))
+             jvp="linear", jvp_batched=_batched_reshape,
+             explain=Explain(formula("{g} reshaped back to the shape of {x}")))
 
 
 @export(method=True)
@@ -123,7 +146,7 @@ def unsqueeze(x: Any, dim: int) -> Tensor:
 # ----------------------------------------------------------------------------- axis order
 Permute = Op("Permute", lambda x, axes: np.transpose(x, axes),
              lambda g, out, x, axes: Permute.in_rule(g, axes=tuple(np.argsort(axes))), reads=(),
-             jvp="linear",
+             jvp="linear", jvp_batched=_batched_permute,
              explain=Explain(formula("{g} with the axes permuted back (undoing {axes})")))
 
 
@@ -163,7 +186,8 @@ def transpose(x: Any, *dims: int) -> Tensor:
 # ----------------------------------------------------------------------------- broadcasting
 BroadcastTo = Op("BroadcastTo", lambda x, shape: np.broadcast_to(x, shape),
                  lambda g, out, x, shape: g, reads=(),  # the engine sums g to x's shape
-                 jvp="linear", explain=Explain(formula("{g} summed back to the shape of {x}",
+                 jvp="linear", jvp_batched=_batched_broadcast,
+                 explain=Explain(formula("{g} summed back to the shape of {x}",
                                          unbroadcast=True)))
 
 
@@ -249,7 +273,7 @@ def _getitem_fwd(x: np.ndarray, index: Any, basic: bool) -> np.ndarray:
 GetItem = Op("GetItem", _getitem_fwd,
              lambda g, out, x, index, basic: IndexAdd.in_rule(g, index=index, shape=x.shape,
                                                               basic=basic), reads=(),
-             jvp="linear",
+             jvp="linear", jvp_batched=_batched_getitem,
              explain=Explain(formula("{g} put back where {x} was indexed (added where an "
                                      "index repeats), 0 elsewhere")))
 
