@@ -236,6 +236,9 @@ def _linear_taps(n: int, out: int, scale: Any, align_corners: bool) -> tuple:
     """PyTorch's source indices i0, i1 and weights (1 - l, l) of linear interpolation along
     one axis (``area_pixel_compute_source_index``)."""
     dst = np.arange(out, dtype=np.float64)
+    if out == n:  # PyTorch copies an axis whose size does not change (whatever the scale)
+        idx = np.arange(n)
+        return idx, idx, np.ones(n), np.zeros(n)
     if align_corners:
         src = dst * ((n - 1) / (out - 1) if out > 1 else 0.0)
     else:
@@ -252,10 +255,11 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: st
                 antialias: bool = False) -> Tensor:
     """Resize the last two dims of an (N, C, H, W) input to ``size`` (int or pair) or by
     ``scale_factor`` (output floor(H * factor)), as PyTorch. ``mode="nearest"``: output row
-    i reads input row min(floor(i * scale), H - 1), scale = H / OH (or 1 / scale_factor);
-    ``mode="bilinear"``: linear in each axis, pixel centres aligned
-    (``align_corners=False``, the default) or corner pixels aligned (``True``).
-    Differentiable (both modes are linear in the input)."""
+    i reads input row min(floor(i * scale), H - 1), scale = H / OH (or 1 / scale_factor),
+    in float32 (row i // 2 when OH = 2 H); ``mode="bilinear"``: linear in each axis, pixel
+    centres aligned (``align_corners=False``, the default) or corner pixels aligned
+    (``True``). An axis whose size does not change is copied, whatever the scale (PyTorch's
+    shortcut). Differentiable (both modes are linear in the input)."""
     x = _t(input, "input", "interpolate")
     if x.ndim != 4:
         raise ValueError(f"interpolate: expected a 4-d input (N, C, H, W), got shape {x.shape}")
@@ -280,7 +284,10 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: st
     if mode == "nearest":
         idx = []
         for n, o, f in zip((h, w), out_hw, sf or (None, None)):
-            scale = np.float32(1.0 / f if f is not None else n / o)
+            if o == n or o == 2 * n:  # PyTorch's shortcuts (whatever the scale)
+                idx.append(np.arange(o) * n // o)
+                continue
+            scale = np.float32(1.0 / f if f is not None else n / o)  # float32, as PyTorch
             idx.append(np.minimum(np.floor(np.arange(o, dtype=np.float32) * scale)
                                   .astype(np.int64), n - 1))
         return x[:, :, idx[0][:, None], idx[1][None, :]]

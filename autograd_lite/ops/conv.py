@@ -364,7 +364,7 @@ MaxPool2dGather = Op("MaxPool2dGather", _gather_fwd,
 
 
 def _pool_args(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any,
-               dilation: Any = 1) -> tuple:
+               dilation: Any = 1, ceil_mode: bool = False) -> tuple:
     k = pair(kernel_size, "kernel_size", op)
     s = k if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) \
         else pair(stride, "stride", op)
@@ -377,7 +377,9 @@ def _pool_args(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any,
         raise ValueError(f"{op}: padding {p} should be at most half of kernel_size {k}")
     if x.data.ndim != 4:
         raise ValueError(f"{op}: expected a 4-d input (N, C, H, W), got shape {x.shape}")
-    for n, kk, pp, dd in zip(x.data.shape[2:], k, p, d):
+    for n, kk, pp, dd, ss in zip(x.data.shape[2:], k, p, d, s):
+        if ceil_mode and n > 0 and _pool_size(n, kk, ss, pp, dd, True)[0] >= 1:
+            continue  # a partial window (PyTorch accepts it)
         if n + 2 * pp < dd * (kk - 1) + 1:
             raise ValueError(f"{op}: kernel_size {k} (dilation {d}) is larger than the padded "
                              f"input (input {x.shape}, padding {p})")
@@ -391,7 +393,7 @@ def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
     padding counts as -inf). Ties send the gradient to the first maximum of the window.
     ``return_indices``: also the int64 flat index (row * W + col) of each maximum."""
     x = operand(x)
-    k, s, p, d = _pool_args("max_pool2d", x, kernel_size, stride, padding, dilation)
+    k, s, p, d = _pool_args("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)
     eh = ew = 0  # (floor mode: the windows fit the padded input)
     if ceil_mode:
         (_, eh), (_, ew) = [_pool_size(n, k_, s_, p_, d_, True)
@@ -434,7 +436,7 @@ def sum_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
     """Sum over kh x kw windows of an (N, C, H, W) input (zero padding); average pooling is
     this divided by the window count. ``ceil_mode``: as PyTorch (see `_pool_size`)."""
     x = operand(x)
-    k, s, p, _ = _pool_args("avg_pool2d", x, kernel_size, stride, padding)
+    k, s, p, _ = _pool_args("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode)
     kw = {"k": k, "s": s, "p": p}
     if ceil_mode:
         e = tuple(_pool_size(n, k_, s_, p_, 1, True)[1]

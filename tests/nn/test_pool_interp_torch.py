@@ -29,6 +29,7 @@ MAXPOOL = [
     ((2, 1, 10, 9), dict(kernel_size=(3, 2), stride=(2, 3), padding=(1, 1), dilation=(2, 3),
                          ceil_mode=True)),
     ((1, 2, 5, 5), dict(kernel_size=2, stride=2, padding=1, ceil_mode=True)),
+    ((1, 2, 1, 6), dict(kernel_size=2, stride=(2, 3), ceil_mode=True)),  # a partial window
 ]
 
 
@@ -58,6 +59,7 @@ AVGPOOL = [
                         count_include_pad=False)),
     ((1, 2, 5, 5), dict(kernel_size=2, stride=2, padding=1, ceil_mode=True)),
     ((1, 1, 6, 6), dict(kernel_size=3, stride=2, ceil_mode=True, divisor_override=2)),
+    ((2, 2, 1, 6), dict(kernel_size=2, stride=(2, 3), ceil_mode=True)),  # a partial window
 ]
 
 
@@ -102,6 +104,11 @@ INTERP = [
     ((1, 1, 4, 5), dict(scale_factor=2.5, mode="bilinear", align_corners=True)),
     ((1, 1, 1, 4), dict(size=(3, 1), mode="bilinear", align_corners=True)),
     ((1, 1, 3, 4), dict(scale_factor=(2.3, 1.6), recompute_scale_factor=True)),
+    # an axis whose size does not change is copied, OH = 2 H takes row i // 2 (torch's
+    # shortcuts, whatever the scale)
+    ((1, 2, 2, 3), dict(scale_factor=1.3)),
+    ((1, 1, 3, 4), dict(scale_factor=(1.3, 1.45), mode="bilinear")),
+    ((1, 1, 3, 2), dict(scale_factor=(2.01, 1.0))),
     ((1, 1, 3, 4), dict(scale_factor=(2.3, 1.6), mode="bilinear", recompute_scale_factor=True)),
 ]
 
