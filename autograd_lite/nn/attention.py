@@ -40,10 +40,11 @@ class MultiheadAttention(Module):
     the weights (N, L, S) averaged over heads (or (N, H, L, S)), ``None`` when
     ``need_weights=False``. Masks: bool ``True`` = may NOT attend (PyTorch's convention here,
     the opposite of ``scaled_dot_product_attention``), float masks are added to the scores;
-    ``attn_mask`` (L, S) or (N * H, L, S), ``key_padding_mask`` (N, S). ``is_causal`` is a
-    hint (``attn_mask`` must then be given and causal). Dropout on the weights in training.
-    Init as PyTorch: xavier_uniform in_proj_weight, zero biases. No ``kdim``/``vdim``,
-    ``add_bias_kv``, ``add_zero_attn``.
+    ``attn_mask`` (L, S) or (N * H, L, S), ``key_padding_mask`` (N, S); a query masked from
+    every key gives NaN weights, and output 0 with ``need_weights=False`` (as PyTorch, whose
+    fused path that is). ``is_causal`` is a hint (``attn_mask`` must then be given and
+    causal). Dropout on the weights in training. Init as PyTorch: xavier_uniform
+    in_proj_weight, zero biases. No ``kdim``/``vdim``, ``add_bias_kv``, ``add_zero_attn``.
     """
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
@@ -128,9 +129,19 @@ class MultiheadAttention(Module):
             kp = np.broadcast_to(kp[:, None, None, :], (n, h, 1, s)).reshape(n * h, 1, s)
             mask = kp if mask is None else mask + kp
         scores = ag.matmul(qh * (1.0 / math.sqrt(d)), kh.transpose(-2, -1))  # (N H, L, S)
+        dead = None
         if mask is not None:
             scores = scores + ag.as_tensor(mask)
+            # without weights PyTorch takes its fused path, where a query masked from every
+            # key gets output 0 (with weights, its softmax gives NaN, as here)
+            dead = np.all(np.isneginf(mask), axis=-1, keepdims=True)
+            if need_weights or not dead.any():
+                dead = None
+            else:
+                scores = ag.where(dead, 0.0, scores)
         weights = ag.softmax(scores, axis=-1)
+        if dead is not None:
+            weights = ag.where(dead, 0.0, weights)
         if self.dropout > 0.0 and self.training:
             weights = F.dropout(weights, self.dropout, training=True)
         out = ag.matmul(weights, vh).transpose(0, 1).reshape(lq, n, e)

@@ -91,6 +91,9 @@ MHA = [  # (embed, heads, batch_first, bias, query shape, key length, forward kw
         [[False] * 5, [False, False, True, False, True]]))),
     (8, 2, False, True, (3, 8), 5, dict(attn_mask=RNG.normal(size=(3, 5)))),  # unbatched
     (4, 2, False, True, (3, 2, 4), 3, dict(need_weights=False)),
+    # a query masked from every key: output 0 without weights (torch's fused path)
+    (4, 2, False, True, (2, 2, 4), 3, dict(need_weights=False, attn_mask=np.array(
+        [[True, True, True], [False, True, False]]))),
 ]
 
 
