@@ -96,3 +96,21 @@ def test_notebook_runs_and_draws(src: Path):
         pytest.fail(f"{src.name}: a cell took longer than {nbtool.TIMEOUT} s")
     assert _pictures(nb) >= 1, f"{src.name} produced no picture (PNG/SVG output)"
     assert elapsed < BUDGET, f"{src.name} took {elapsed:.0f} s (budget {BUDGET:.0f} s)"
+
+
+@pytest.mark.parametrize("src", SOURCES, ids=[p.stem for p in SOURCES])
+def test_figures_are_legible(src: Path):
+    """Figures at >= 100 dpi and legends of >= 9 pt (issue 14: legible figures)."""
+    import re
+
+    text = src.read_text()
+    if "matplotlib" not in text:
+        return
+    dpi = [float(v) for v in re.findall(r'rcParams\["figure\.dpi"\]\s*=\s*([0-9.]+)', text)]
+    assert dpi and min(dpi) >= 100, f"{src.name}: set plt.rcParams['figure.dpi'] >= 100"
+    small = [m.group(0) for m in re.finditer(
+        r"legend\([^)]*fontsize\s*=\s*(?:([0-9.]+)|['\"](xx?-small|smaller)['\"])", text)
+        if m.group(2) or float(m.group(1)) < 9]
+    assert not small, f"{src.name}: legends below 9 pt: {small}"
+    sizes = [float(v) for v in re.findall(r'rcParams\["legend\.fontsize"\]\s*=\s*([0-9.]+)', text)]
+    assert all(s >= 9 for s in sizes), f"{src.name}: legend.fontsize {sizes}"
