@@ -219,6 +219,9 @@ class Function:
     (double backward, ``gradgradcheck``, Hessians) works; one written on ``.data`` arrays
     gives first derivatives only. Check a new op with ``ag.testing.gradcheck`` and
     ``ag.testing.taylor_test``.
+
+    The ``setup_context`` style of PyTorch 2.x works too: ``forward(*args)`` without ``ctx``
+    plus ``setup_context(ctx, inputs, output)`` (both static), with the same ``backward``.
     """
 
     @staticmethod
@@ -228,6 +231,13 @@ class Function:
     @staticmethod
     def backward(ctx: FunctionCtx, *grad_outputs: Any) -> Any:
         raise NotImplementedError("Function subclasses must define a static backward(ctx, ...)")
+
+    @staticmethod
+    def setup_context(ctx: FunctionCtx, inputs: tuple, output: Any) -> None:
+        """PyTorch 2.x's second style: define ``forward(*args)`` without ``ctx`` and this
+        static method, which gets the positional inputs and the output of ``forward`` and
+        saves what ``backward`` needs on ``ctx``. Not overridden: ``forward(ctx, *args)``."""
+        raise NotImplementedError
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         name = type(self).__name__
@@ -253,7 +263,11 @@ class Function:
         needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         ctx = FunctionCtx(needs, name)
         with no_grad():
-            result = cls.forward(ctx, *args, **kwargs)
+            if cls.setup_context is Function.setup_context:
+                result = cls.forward(ctx, *args, **kwargs)
+            else:  # PyTorch 2.x style: forward(*args), then setup_context(ctx, inputs, output)
+                result = cls.forward(*args, **kwargs)
+                cls.setup_context(ctx, args, result)
         single = not isinstance(result, tuple)
         raw = (result,) if single else result
         outs = []

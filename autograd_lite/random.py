@@ -6,9 +6,11 @@ reproducible at once.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-__all__ = ["manual_seed", "get_generator", "seed"]
+__all__ = ["manual_seed", "get_generator", "seed", "Generator", "resolve"]
 
 _generator: np.random.Generator = np.random.default_rng()
 
@@ -34,3 +36,71 @@ def seed() -> int:
 def get_generator() -> np.random.Generator:
     """The generator every random operation of the library uses (read it at call time)."""
     return _generator
+
+
+class Generator:
+    """A random stream of its own (``torch.Generator``): ``ag.Generator().manual_seed(s)``
+    gives the same numbers every time, independent of the library's global generator, when
+    passed as ``generator=`` to ``rand``, ``randn``, ``randint``, ``randperm``, ``normal``,
+    ``multinomial``, the ``*_like`` factories, ``DataLoader`` and ``random_split``.
+    The numbers are NumPy's (PCG64), not PyTorch's: the same seed gives other values than torch.
+
+    ``device`` may only be ``"cpu"``. ``rng`` is the underlying ``numpy.random.Generator``.
+    """
+
+    def __init__(self, device: Any = "cpu") -> None:
+        from autograd_lite.compat import check_device
+        check_device(device, "Generator")
+        self._seed = int(np.random.SeedSequence().entropy % (2**63))
+        self.rng = np.random.default_rng(self._seed)
+
+    def manual_seed(self, seed: int) -> "Generator":
+        """Re-seed this generator; returns it (so ``Generator().manual_seed(0)`` chains)."""
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise TypeError(f"Generator.manual_seed: seed must be an int, got "
+                            f"{type(seed).__name__}")
+        if seed < 0:
+            raise ValueError(f"Generator.manual_seed: seed must be non-negative, got {seed}")
+        self._seed = int(seed)
+        self.rng = np.random.default_rng(self._seed)
+        return self
+
+    def seed(self) -> int:
+        """Re-seed from fresh OS entropy; returns the seed."""
+        s = int(np.random.SeedSequence().entropy % (2**63))
+        self.manual_seed(s)
+        return s
+
+    def initial_seed(self) -> int:
+        """The seed this generator was last seeded with."""
+        return self._seed
+
+    def get_state(self) -> dict:
+        """The state (a dict of the NumPy bit generator); restore it with ``set_state``."""
+        return self.rng.bit_generator.state
+
+    def set_state(self, state: dict) -> "Generator":
+        """Restore a state from ``get_state``."""
+        self.rng.bit_generator.state = state
+        return self
+
+    @property
+    def device(self) -> Any:
+        from autograd_lite.compat import device
+        return device("cpu")
+
+    def __repr__(self) -> str:
+        return f"Generator(initial_seed={self._seed})"
+
+
+def resolve(generator: Any, op: str = "?") -> np.random.Generator:
+    """The NumPy generator to draw from: ``generator``'s stream (an ``ag.Generator`` or a
+    ``numpy.random.Generator``), or the library's global one when it is None."""
+    if generator is None:
+        return _generator
+    if isinstance(generator, Generator):
+        return generator.rng
+    if isinstance(generator, np.random.Generator):
+        return generator
+    raise TypeError(f"{op}: generator must be an ag.Generator (or None), got "
+                    f"{type(generator).__name__}")

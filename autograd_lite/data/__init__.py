@@ -8,9 +8,10 @@ The lectures' training loop::
         for xb, yb in loader:        # Tensors: float32 features, int64 labels
             ...
 """
-from autograd_lite.data.dataset import Dataset, TensorDataset
-from autograd_lite.data.loader import DataLoader, default_collate
+from autograd_lite.data.dataset import Dataset, Subset, TensorDataset, random_split
+from autograd_lite.data.loader import DataLoader, RandomSampler, SequentialSampler, default_collate
 from autograd_lite.data.toy import make_circles, make_moons, make_regression_1d, make_spirals
 
-__all__ = ["Dataset", "TensorDataset", "DataLoader", "default_collate", "make_circles",
+__all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "DataLoader",
+           "SequentialSampler", "RandomSampler", "default_collate", "make_circles",
            "make_moons", "make_spirals", "make_regression_1d"]

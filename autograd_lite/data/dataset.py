@@ -1,13 +1,14 @@
 """Datasets: anything with ``__len__`` and ``__getitem__``; ``TensorDataset`` wraps arrays."""
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import Any, Sequence
 
 import numpy as np
 
 from autograd_lite.tensor import Tensor
 
-__all__ = ["Dataset", "TensorDataset"]
+__all__ = ["Dataset", "TensorDataset", "Subset", "random_split"]
 
 
 class Dataset:
@@ -71,3 +72,44 @@ class TensorDataset(Dataset):
     def __repr__(self) -> str:
         shapes = ", ".join(f"{a.shape} {a.dtype}" for a in self.arrays)
         return f"TensorDataset({len(self)} samples: {shapes})"
+
+
+class Subset(Dataset):
+    """The samples of ``dataset`` at ``indices``, in that order (``torch.utils.data.Subset``)."""
+
+    def __init__(self, dataset: Any, indices: Sequence[int]) -> None:
+        self.dataset = dataset
+        self.indices = [int(i) for i in (indices.data if isinstance(indices, Tensor)
+                                         else indices)]
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, (list, np.ndarray)):
+            return self.dataset[[self.indices[int(i)] for i in index]]
+        return self.dataset[self.indices[int(index)]]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+def random_split(dataset: Any, lengths: Sequence[Any], generator: Any = None) -> list:
+    """Split ``dataset`` into non-overlapping random [`Subset`]s of the given ``lengths``
+    (``torch.utils.data.random_split``): ints summing to ``len(dataset)``, or fractions summing
+    to 1 (the remainder goes round-robin to the first subsets, as PyTorch). The permutation
+    comes from ``generator`` (an ``ag.Generator``), else the library's generator."""
+    from autograd_lite.random import resolve
+    n = len(dataset)
+    lengths = list(lengths)
+    if lengths and all(isinstance(x, float) for x in lengths) and math.isclose(sum(lengths), 1):
+        counts = [int(math.floor(n * f)) for f in lengths]
+        for i in range(n - sum(counts)):
+            counts[i % len(counts)] += 1
+        lengths = counts
+    if sum(lengths) != n:
+        raise ValueError("random_split: sum of input lengths does not equal the length of the "
+                         f"input dataset ({sum(lengths)} != {n})")
+    perm = resolve(generator, "random_split").permutation(n)
+    out, start = [], 0
+    for k in lengths:
+        out.append(Subset(dataset, perm[start:start + k].tolist()))
+        start += k
+    return out

@@ -9,7 +9,7 @@ from autograd_lite import random as _random
 from autograd_lite.data.dataset import TensorDataset
 from autograd_lite.tensor import Tensor
 
-__all__ = ["DataLoader", "default_collate"]
+__all__ = ["DataLoader", "default_collate", "SequentialSampler", "RandomSampler"]
 
 
 def _to_array(x: Any) -> np.ndarray:
@@ -38,6 +38,42 @@ def default_collate(samples: list) -> Any:
     return Tensor(_to_array(list(samples)))
 
 
+class SequentialSampler:
+    """The indices ``0..len(data_source)-1`` in order."""
+
+    def __init__(self, data_source: Any) -> None:
+        self.data_source = data_source
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(range(len(self.data_source)))
+
+    def __len__(self) -> int:
+        return len(self.data_source)
+
+
+class RandomSampler:
+    """A fresh random order of ``0..len(data_source)-1`` on every ``iter()``, from
+    ``generator`` (an ``ag.Generator``) or the library's generator. With ``replacement``,
+    ``num_samples`` indices drawn with replacement."""
+
+    def __init__(self, data_source: Any, replacement: bool = False,
+                 num_samples: int | None = None, generator: Any = None) -> None:
+        self.data_source = data_source
+        self.replacement = bool(replacement)
+        self._num = num_samples
+        self.generator = generator
+
+    def __len__(self) -> int:
+        return len(self.data_source) if self._num is None else int(self._num)
+
+    def __iter__(self) -> Iterator[int]:
+        rng = _random.resolve(self.generator, "RandomSampler")
+        n = len(self.data_source)
+        if self.replacement:
+            return iter(rng.integers(0, n, size=len(self)).tolist())
+        return iter(rng.permutation(n)[:len(self)].tolist())
+
+
 class DataLoader:
     """Iterate over a dataset in minibatches, as PyTorch's ``DataLoader``.
 
@@ -53,6 +89,12 @@ class DataLoader:
         drop_last: drop the last batch when it is smaller than ``batch_size``.
         collate_fn: turns a list of samples into a batch (for datasets that are not
             ``TensorDataset``).
+        sampler: an iterable of indices giving the order (e.g. ``RandomSampler``); excludes
+            ``shuffle``.
+        generator: an ``ag.Generator``: the shuffle's stream (independent of the global one).
+        num_workers, pin_memory, persistent_workers, prefetch_factor, timeout,
+            worker_init_fn, multiprocessing_context: accepted and ignored (batches are made
+            in the calling process; the batches are the same).
 
     ``len(loader)`` is the number of batches per epoch: ``ceil(n / batch_size)``, or
     ``n // batch_size`` with ``drop_last``. Batches of a ``TensorDataset`` are tuples of
@@ -61,8 +103,12 @@ class DataLoader:
     """
 
     def __init__(self, dataset: Any, batch_size: int = 1, shuffle: bool = False,
-                 drop_last: bool = False, collate_fn: Callable[[list], Any] | None = None
-                 ) -> None:
+                 sampler: Any = None, batch_sampler: Any = None, num_workers: int = 0,
+                 collate_fn: Callable[[list], Any] | None = None, pin_memory: bool = False,
+                 drop_last: bool = False, timeout: float = 0, worker_init_fn: Any = None,
+                 multiprocessing_context: Any = None, generator: Any = None, *,
+                 prefetch_factor: Any = None, persistent_workers: bool = False,
+                 pin_memory_device: str = "") -> None:
         if isinstance(dataset, (np.ndarray, Tensor)):
             dataset = TensorDataset(dataset)
         if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
@@ -71,22 +117,32 @@ class DataLoader:
         if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size should be a positive integer value, "
                              f"but got batch_size={batch_size}")
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
+        if batch_sampler is not None:
+            raise ValueError("DataLoader: batch_sampler is not supported (use batch_size, "
+                             "sampler and drop_last)")
         self.dataset = dataset
+        self.sampler = sampler
+        self.generator = generator
+        self.num_workers = num_workers
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
         self.collate_fn = collate_fn
 
     def __len__(self) -> int:
-        n = len(self.dataset)
+        n = len(self.dataset) if self.sampler is None else len(self.sampler)
         if self.drop_last:
             return n // self.batch_size
         return -(-n // self.batch_size)
 
     def _order(self) -> np.ndarray:
+        if self.sampler is not None:
+            return np.fromiter(iter(self.sampler), dtype=np.int64)
         n = len(self.dataset)
         if self.shuffle:
-            return _random.get_generator().permutation(n)
+            return _random.resolve(self.generator, "DataLoader").permutation(n)
         return np.arange(n)
 
     def __iter__(self) -> Iterator[Any]:

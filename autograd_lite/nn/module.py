@@ -348,8 +348,14 @@ class Module:
             else:
                 p.grad = zeros_like(p.grad)
 
-    def to(self, dtype: Any) -> Module:
-        """Cast all floating parameters and buffers to ``dtype`` in place (gradients dropped)."""
+    def to(self, *args: Any, dtype: Any = None, device: Any = None,
+           non_blocking: bool = False) -> Module:
+        """``module.to(dtype)``, ``.to(device)``, ``.to(device, dtype)``, ``.to(tensor)`` as
+        PyTorch: cast all floating parameters and buffers to ``dtype`` in place (gradients
+        dropped). The device must be ``"cpu"`` (``ValueError`` otherwise)."""
+        from autograd_lite.compat import to_args
+        if (dtype := to_args(args, dtype, device, "Module.to")) is None:
+            return self
         dtype = np.dtype(dtype)
         if dtype.kind != "f":
             raise TypeError(f"Module.to: only floating dtypes are supported, got {dtype}")
@@ -358,6 +364,10 @@ class Module:
                 if t.data.dtype.kind == "f" and t.data.dtype != dtype:
                     t.set_(t.data.astype(dtype))  # in place: the same Parameter, version + 1
                     t.grad = None
+        return self
+
+    def cpu(self) -> Module:
+        """``module.cpu()``: the module itself (everything is on the CPU)."""
         return self
 
     def double(self) -> Module:
