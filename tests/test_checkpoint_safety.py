@@ -27,7 +27,7 @@ import pytest
 
 import autograd_lite as ag
 from autograd_lite import nn, optim
-from autograd_lite.nn import serialization
+from autograd_lite.nn import atomic_write
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -471,7 +471,7 @@ def test_killed_writers_leave_no_temporaries_after_the_next_save(tmp_path):
 
 def test_stale_cleanup_spares_live_writers_other_targets_and_other_files(tmp_path):
     path = tmp_path / "ckpt.npz"
-    host = serialization._HOST
+    host = atomic_write._HOST
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
@@ -490,7 +490,7 @@ def test_stale_cleanup_spares_live_writers_other_targets_and_other_files(tmp_pat
             ".tmp-ckpt.npz-notes.txt": True,                         # not ours
             "ckpt.npz.tmp": True,
         }
-        old = time.time() - 2 * serialization._STALE_SECONDS
+        old = time.time() - 2 * atomic_write._STALE_SECONDS
         for n in names:
             (tmp_path / n).write_bytes(b"PK\x03\x04 a half-written archive")
             if n.endswith(("11111111", "zzzz_old", "mynotes1")):
@@ -522,7 +522,7 @@ def test_exception_mid_write_leaves_no_temporary(tmp_path, monkeypatch, exc):
     monkeypatch.undo()
     assert path.read_bytes() == before
     assert _temporaries(tmp_path) == []
-    assert getattr(serialization, "_ACTIVE", set()) == set()
+    assert atomic_write._ACTIVE == set()
 
 
 def test_exception_in_rename_leaves_no_temporary(tmp_path, monkeypatch):
@@ -531,7 +531,7 @@ def test_exception_in_rename_leaves_no_temporary(tmp_path, monkeypatch):
     def broken_replace(src, dst):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(serialization.os, "replace", broken_replace)
+    monkeypatch.setattr(atomic_write.os, "replace", broken_replace)
     with pytest.raises(KeyboardInterrupt):
         nn.save({"a": 1}, path)
     monkeypatch.undo()

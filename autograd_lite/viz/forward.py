@@ -19,8 +19,12 @@ from typing import Any, Callable, Iterator, Mapping
 
 from autograd_lite.tensor import Tensor
 from autograd_lite.viz import style
-from autograd_lite.viz.draw import Diagram, _build, _emit, _Overlay, walk_nodes
+from autograd_lite.viz.diagram import Diagram
+from autograd_lite.viz.emit import _emit, _Overlay
 from autograd_lite.viz.grouping import apply_internals, hide_boxed
+from autograd_lite.viz.model import _build, walk_nodes
+from autograd_lite.viz.step_draw import _focus
+from autograd_lite.viz.steps import build_units
 
 __all__ = ["ForwardStepper", "ForwardRecord"]
 
@@ -71,7 +75,6 @@ class ForwardStepper:
         if out.grad_fn is None:
             raise RuntimeError("ForwardStepper: fn recorded no ops (do its inputs require "
                                "grad? call it with tensors made with requires_grad=True)")
-        from autograd_lite.viz.stepper import build_units
         self.fn, self.inputs, self.output = fn, inputs, out
         self.internals = internals
         self.max_label_elements = max_label_elements
@@ -160,7 +163,6 @@ class ForwardStepper:
              show_data: bool = True) -> Diagram:
         """The graph built so far (ops not run yet are not drawn), the latest op highlighted.
         ``focus=k`` (or ``True``: the latest) draws only the neighbourhood of step ``k``."""
-        from autograd_lite.viz.stepper import _focus
         k = len(self.steps) - 1 if focus is None or focus is True or focus is False \
             else int(focus)
         model = _build(self.output, names=self._names, outputs=self._outputs,
