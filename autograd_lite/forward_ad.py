@@ -10,9 +10,9 @@
 Inside ``dual_level()`` every op call checks whether an input carries a tangent; if one does,
 the op's JVP rule (``Op(..., jvp=...)``, see ``primitive.Op``) computes the output's tangent
 during the forward pass. No graph is needed. Outside a dual level the only cost is one flag
-test per op (``_state.dual``). Tangents live in a table keyed by tensor identity (the Tensor
-class has no slot for them, so nothing changes for reverse mode) and are dropped when the level
-exits or the tensor dies.
+test per op (``primitive._dual``, a module global). Tangents live in a table keyed by
+tensor identity (the Tensor class has no slot for them, so nothing changes for reverse mode)
+and are dropped when the level exits or the tensor dies.
 
 **Batched tangents.** A tangent of shape ``(B,) + primal.shape`` carries ``B`` tangent
 vectors at once (``make_dual`` recognises the shape). Elementwise rules broadcast over the
@@ -54,7 +54,7 @@ def enter_dual_level() -> int:
     """Open a dual level (``dual_level()`` calls this); returns its number."""
     _count[0] += 1
     _levels.append(_count[0])
-    _state.dual = len(_levels)
+    _P._dual = len(_levels)
     return _count[0]
 
 
@@ -68,7 +68,7 @@ def exit_dual_level(level: int | None = None) -> None:
         raise RuntimeError(f"exit_dual_level: level {level} is not the innermost ({lvl})")
     for k in [k for k, e in _tangents.items() if e[3] == lvl]:
         del _tangents[k]
-    _state.dual = len(_levels)
+    _P._dual = len(_levels)
 
 
 class dual_level:
@@ -105,11 +105,11 @@ def _set(t: Tensor, tangent: Tensor, batched: bool) -> None:
 def _alias(p: Tensor) -> Tensor:
     """A new Tensor on ``p``'s data, differentiable w.r.t. ``p`` if ``p`` requires grad."""
     if p.requires_grad and _state.enabled:
-        saved, _state.dual = _state.dual, 0
+        saved, _P._dual = _P._dual, 0
         try:
             return MakeDual.unary(p)
         finally:
-            _state.dual = saved
+            _P._dual = saved
     return _wrap(p.data)
 
 
@@ -157,28 +157,27 @@ def tangent_of(t: Tensor) -> Tensor | None:
 
 
 # ----------------------------------------------------------------------------- the engine
-# Called by Op.unary/binary/apply when a dual level is open (``_state.dual``).
+# Called by Op.unary/binary/apply when a dual level is open (``primitive._dual``).
 def unary(op: Any, x: Tensor) -> Tensor:
-    saved, _state.dual = _state.dual, 0
+    saved, _P._dual = _P._dual, 0
     try:
         out = op.unary(x)
     finally:
-        _state.dual = saved
+        _P._dual = saved
     e = _get(x)
     return out if e is None else _propagate(op, (x,), (e,), {}, out)
 
 
 def binary(op: Any, a: Any, b: Any, kwargs: dict | None) -> Tensor:
-    from autograd_lite.primitive import operand
     if not isinstance(a, Tensor):
-        a = operand(a, b.data if isinstance(b, Tensor) else None)
+        a = _P.operand(a, b.data if isinstance(b, Tensor) else None)
     if not isinstance(b, Tensor):
-        b = operand(b, a.data)
-    saved, _state.dual = _state.dual, 0
+        b = _P.operand(b, a.data)
+    saved, _P._dual = _P._dual, 0
     try:
         out = op.binary(a, b, kwargs)
     finally:
-        _state.dual = saved
+        _P._dual = saved
     ea, eb = _get(a), _get(b)
     if ea is None and eb is None:
         return out
@@ -186,11 +185,11 @@ def binary(op: Any, a: Any, b: Any, kwargs: dict | None) -> Tensor:
 
 
 def apply(op: Any, ts: Any, kwargs: dict) -> Tensor:
-    saved, _state.dual = _state.dual, 0
+    saved, _P._dual = _P._dual, 0
     try:
         out = op.apply(ts, kwargs)
     finally:
-        _state.dual = saved
+        _P._dual = saved
     es = [_get(t) for t in ts]
     if all(e is None for e in es):
         return out
@@ -227,21 +226,32 @@ def _propagate(op: Any, ins: tuple, es: Any, kw: dict, out: Tensor) -> Tensor:
         raise NotImplementedError(
             f"{op.name}: no forward-mode AD rule (JVP) for this op yet, so a tangent cannot "
             f"pass through it; declare one with Op(..., jvp=...) (see docs/forward_mode.md)")
-    tans = [None if e is None else e[1] for e in es]
+    tans = []
     batch = None
-    for e in es:
-        if e is not None and e[2]:
-            batch = e[1].shape[0]
-            break
-    record = _state.enabled and (any(t is not None and t.requires_grad for t in tans) or (
-        not _plain[0] and any(x.requires_grad for x in ins)))
+    record = False
+    grad_on = _state.enabled
+    for e in es:  # (loops, not any(): this runs for every op in forward mode)
+        if e is None:
+            tans.append(None)
+            continue
+        t = e[1]
+        tans.append(t)
+        if e[2]:
+            batch = t.shape[0]
+        if grad_on and t.requires_grad:
+            record = True
+    if grad_on and not record and not _plain[0]:
+        for x in ins:
+            if x.requires_grad:
+                record = True
+                break
     if record:
         xs, o, tv = ins, out, tans
     else:
         xs = [x.data for x in ins]
         o = out.data
         tv = [None if t is None else t.data for t in tans]
-    saved, _state.dual = _state.dual, 0
+    saved, _P._dual = _P._dual, 0
     try:
         bt = None
         if batch is not None and callable(op.jvp_batched) and rule == "linear" \
@@ -272,7 +282,7 @@ def _propagate(op: Any, ins: tuple, es: Any, kw: dict, out: Tensor) -> Tensor:
         elif r.shape != shape:
             r = r + np.zeros(shape, dtype=out.dtype)
     finally:
-        _state.dual = saved
+        _P._dual = saved
     if isinstance(r, Tensor):
         tangent = r
     else:
@@ -282,7 +292,8 @@ def _propagate(op: Any, ins: tuple, es: Any, kw: dict, out: Tensor) -> Tensor:
     return out
 
 
-from autograd_lite.primitive import Op  # noqa: E402  (primitive imports this module lazily)
+from autograd_lite import primitive as _P  # noqa: E402  (primitive imports this module last)
+from autograd_lite.primitive import Op  # noqa: E402
 
 # make_dual's alias: the identity, recorded so that the dual tensor is differentiable.
 MakeDual = Op("MakeDual", lambda x: x, lambda g, out, x: g, reads=(), jvp="linear",

@@ -20,7 +20,6 @@ class _State(threading.local):
 
     enabled: bool = True
     anomaly: bool = False
-    dual: int = 0  # open forward-mode dual levels (autograd_lite.forward_ad)
 
 
 _state = _State()

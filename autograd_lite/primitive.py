@@ -30,6 +30,9 @@ _wrap = Tensor._wrap
 # Shared by every node recorded without keyword arguments (never mutated): one allocation less
 # per op, which also means less work for Python's garbage collector on big graphs.
 _NO_KWARGS: dict = {}
+# The number of open forward-mode dual levels (set by ``autograd_lite.forward_ad``): the one test
+# that forward mode adds to every op, a module global (cheaper than a thread-local attribute).
+_dual = 0
 
 
 def arr(x: Any) -> np.ndarray:
@@ -163,7 +166,7 @@ class Op:
 
     def unary(self, x: Tensor) -> Tensor:
         """Fast path for one Tensor input and no keyword arguments."""
-        if _state.dual:  # forward mode (a dual level is open): the only test it costs
+        if _dual:  # forward mode (a dual level is open): the only test it costs
             return _fwd.unary(self, x)
         try:
             out = self.forward(x.data)
@@ -177,7 +180,7 @@ class Op:
 
     def binary(self, a: Any, b: Any, kwargs: dict | None = None) -> Tensor:
         """Fast path for two operands (Tensors, arrays or numbers)."""
-        if _state.dual:
+        if _dual:
             return _fwd.binary(self, a, b, kwargs)
         if not isinstance(a, Tensor):
             a = operand(a, b.data if isinstance(b, Tensor) else None)
@@ -199,7 +202,7 @@ class Op:
 
     def apply(self, ts: Sequence[Tensor], kwargs: dict) -> Tensor:
         """Apply to a sequence of Tensors with keyword arguments for the forward."""
-        if _state.dual:
+        if _dual:
             return _fwd.apply(self, ts, kwargs)
         if self.promote:
             ts = self._promote(ts)

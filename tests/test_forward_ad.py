@@ -6,7 +6,7 @@ import pytest
 
 import autograd_lite as ag
 from autograd_lite import forward_ad as fwAD
-from autograd_lite.grad_mode import _state
+from autograd_lite import primitive
 
 
 def _f(x, W):
@@ -36,7 +36,7 @@ def test_jvp_equals_gradient_dot_tangent():
         primal, tangent = ag.unpack_dual(y)
     np.testing.assert_allclose(primal.data, _f(ag.tensor(p), W).data)
     np.testing.assert_allclose(tangent.item(), _grad(lambda x: _f(x, W), p) @ t, rtol=1e-10)
-    assert not _state.dual  # the level closed
+    assert not primitive._dual  # the level closed
 
 
 def test_batched_tangents_give_the_jacobian_in_one_pass():
