@@ -1,0 +1,348 @@
+"""PyTorch programs run unchanged (issue 18): each program below is written for PyTorch and
+takes the library as its ``torch`` argument, so the SAME source runs once with ``import torch``
+and once with ``import autograd_lite as torch`` (the only difference is which module is bound
+to the name ``torch``). Initial weights and data are the same NumPy arrays for both runs, all
+in float64, and the losses must agree to 1e-5 relative. Skipped without torch."""
+import math
+
+import numpy as np
+import pytest
+
+import autograd_lite
+
+torch_real = pytest.importorskip("torch")
+
+RTOL = 1e-5
+
+
+def run_both(program, *args):
+    """``program(torch, *args)`` with PyTorch and with autograd_lite: both results (lists of
+    floats, or of lists of floats), compared to ``RTOL``."""
+    ours = program(autograd_lite, *args)
+    ref = program(torch_real, *args)
+    np.testing.assert_allclose(np.asarray(ours, dtype=np.float64),
+                               np.asarray(ref, dtype=np.float64), rtol=RTOL, atol=1e-12)
+    return ours
+
+
+def _load(torch, model, weights):
+    """Copy NumPy weights into the model's parameters, in order (the same start for both)."""
+    with torch.no_grad():
+        for p, w in zip(model.parameters(), weights, strict=True):
+            p.copy_(torch.tensor(w, dtype=p.dtype))
+
+
+def _weights(shapes, seed=0):
+    rng = np.random.default_rng(seed)
+    return [rng.standard_normal(s) * 0.5 for s in shapes]
+
+
+# ----------------------------------------------------------------------------- 1. tutorial
+def polynomial_manual(torch):
+    """The PyTorch tutorial's polynomial fit of sin(x) with tensors and a manual update
+    (both spellings: in-place under no_grad, and the older ``.data`` habit)."""
+    dtype = torch.float  # the tutorial's line; float64 for the 1e-5 comparison:
+    dtype = torch.float64
+    device = torch.device("cpu")
+    x = torch.linspace(-math.pi, math.pi, 2000, device=device, dtype=dtype)
+    y = torch.sin(x)
+    a = torch.tensor(0.1, device=device, dtype=dtype, requires_grad=True)
+    b = torch.tensor(-0.2, device=device, dtype=dtype, requires_grad=True)
+    c = torch.tensor(0.3, device=device, dtype=dtype, requires_grad=True)
+    d = torch.tensor(0.05, device=device, dtype=dtype, requires_grad=True)
+    learning_rate = 1e-6
+    losses = []
+    for t in range(300):
+        y_pred = a + b * x + c * x ** 2 + d * x ** 3
+        loss = (y_pred - y).pow(2).sum()
+        losses.append(loss.item())
+        loss.backward()
+        if t % 2 == 0:
+            with torch.no_grad():
+                a -= learning_rate * a.grad
+                b -= learning_rate * b.grad
+                c -= learning_rate * c.grad
+                d -= learning_rate * d.grad
+                a.grad = None
+                b.grad = None
+                c.grad = None
+                d.grad = None
+        else:
+            for p in (a, b, c, d):
+                p.data -= learning_rate * p.grad
+                p.grad.zero_()
+    assert a.dtype == torch.float64 and a.device == torch.device("cpu")
+    return losses
+
+
+def test_polynomial_manual_update():
+    losses = run_both(polynomial_manual)
+    assert losses[-1] < losses[0] / 10
+
+
+# ----------------------------------------------------------------------------- 2. Function
+def legendre(torch):
+    """The tutorial's custom ``autograd.Function`` P3(x) = (5x^3 - 3x) / 2, in the
+    ``forward(ctx, ...)`` style and in PyTorch 2's ``setup_context`` style."""
+
+    class LegendrePolynomial3(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, input):
+            ctx.save_for_backward(input)
+            return 0.5 * (5 * input ** 3 - 3 * input)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            input, = ctx.saved_tensors
+            return grad_output * 1.5 * (5 * input ** 2 - 1)
+
+    class LegendreNew(torch.autograd.Function):
+        @staticmethod
+        def forward(input):
+            return 0.5 * (5 * input ** 3 - 3 * input)
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            input, = inputs
+            ctx.save_for_backward(input)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            input, = ctx.saved_tensors
+            return grad_output * 1.5 * (5 * input ** 2 - 1)
+
+    dtype = torch.float64
+    device = torch.device("cpu")
+    x = torch.linspace(-math.pi, math.pi, 2000, device=device, dtype=dtype)
+    y = torch.sin(x)
+    losses = []
+    for P3 in (LegendrePolynomial3.apply, LegendreNew.apply):
+        a = torch.full((), 0.0, device=device, dtype=dtype, requires_grad=True)
+        b = torch.full((), -1.0, device=device, dtype=dtype, requires_grad=True)
+        c = torch.full((), 0.0, device=device, dtype=dtype, requires_grad=True)
+        d = torch.full((), 0.3, device=device, dtype=dtype, requires_grad=True)
+        learning_rate = 5e-6
+        for t in range(200):
+            y_pred = a + b * P3(c + d * x)
+            loss = (y_pred - y).pow(2).sum()
+            losses.append(loss.item())
+            loss.backward()
+            with torch.no_grad():
+                for p in (a, b, c, d):
+                    p -= learning_rate * p.grad
+                    p.grad = None
+    z = torch.tensor([0.3, -0.7], dtype=dtype, requires_grad=True)
+    assert torch.autograd.gradcheck(LegendreNew.apply, (z,), eps=1e-6, atol=1e-4)
+    assert torch.autograd.gradcheck(LegendrePolynomial3.apply, (z,), eps=1e-6, atol=1e-4)
+    return losses
+
+
+def test_custom_autograd_function_both_styles():
+    losses = run_both(legendre)
+    assert losses[199] < losses[0] and losses[-1] < losses[200]
+
+
+# ----------------------------------------------------------------------------- 3. nn + optim
+def nn_optim(torch, weights):
+    """The tutorial's ``nn`` + ``optim`` version: features x, x^2, x^3, Linear + Flatten,
+    MSELoss(sum), RMSprop; then an MLP with Adam and weight decay."""
+    x = torch.linspace(-math.pi, math.pi, 400, dtype=torch.float64)
+    y = torch.sin(x)
+    p = torch.tensor([1, 2, 3])
+    xx = x.unsqueeze(-1).pow(p)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 1), torch.nn.Flatten(0, 1)).double()
+    _load(torch, model, weights[:2])
+    loss_fn = torch.nn.MSELoss(reduction="sum")
+    optimizer = torch.optim.RMSprop(model.parameters(), lr=1e-3)
+    losses = []
+    for t in range(200):
+        y_pred = model(xx)
+        loss = loss_fn(y_pred, y)
+        losses.append(loss.item())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    mlp = torch.nn.Sequential(torch.nn.Linear(1, 16), torch.nn.Tanh(),
+                              torch.nn.Linear(16, 1)).to(torch.float64)
+    _load(torch, mlp, weights[2:])
+    opt = torch.optim.Adam(mlp.parameters(), lr=1e-2, weight_decay=1e-4)
+    for t in range(100):
+        loss = torch.nn.functional.mse_loss(mlp(x.unsqueeze(1)), y.unsqueeze(1))
+        losses.append(loss.item())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return losses
+
+
+def test_nn_and_optim_loop():
+    w = _weights([(1, 3), (1,), (16, 1), (16,), (1, 16), (1,)])
+    losses = run_both(nn_optim, w)
+    assert losses[199] < losses[0] and losses[-1] < losses[200]
+
+
+# ----------------------------------------------------------------------------- 4. utils.data
+def data_loading(torch, X, y, weights):
+    """``torch.utils.data``: TensorDataset, random_split and shuffled DataLoaders driven by a
+    ``torch.Generator`` (reproducible: two generators with one seed give the same batches),
+    workers and pinned memory asked for (ignored here). The shuffled orders are each library's
+    own, so the compared numbers are order-free: summed losses over an epoch, and training
+    with an unshuffled loader."""
+    DataLoader, TensorDataset = torch.utils.data.DataLoader, torch.utils.data.TensorDataset
+    random_split = torch.utils.data.random_split
+    ds = TensorDataset(torch.tensor(X), torch.tensor(y))
+    train, val = random_split(ds, [40, 24], generator=torch.Generator().manual_seed(42))
+    assert len(train) == 40 and len(val) == 24
+
+    def batches(seed):
+        g = torch.Generator().manual_seed(seed)
+        loader = DataLoader(ds, batch_size=16, shuffle=True, generator=g, num_workers=0,
+                            pin_memory=False)
+        return [yb.tolist() for _, yb in loader]
+
+    assert batches(0) == batches(0)
+    model = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.ReLU(),
+                                torch.nn.Linear(8, 3)).double()
+    _load(torch, model, weights)
+    loss_fn = torch.nn.CrossEntropyLoss(reduction="sum")
+    out = []
+    with torch.no_grad():
+        for subset in (train, val):
+            total = 0.0
+            for xb, yb in DataLoader(subset, batch_size=8, shuffle=True,
+                                     generator=torch.Generator().manual_seed(1)):
+                total += loss_fn(model(xb), yb).item()
+            out.append(total)
+        out[0] += out.pop()  # the split differs between libraries, the whole set does not
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    loader = DataLoader(ds, batch_size=16, shuffle=False, drop_last=True)
+    for epoch in range(5):
+        for xb, yb in loader:
+            loss = torch.nn.functional.cross_entropy(model(xb), yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            out.append(loss.item())
+    return out
+
+
+def test_dataloader_with_generator():
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((64, 2))
+    y = (X[:, 0] > 0).astype(np.int64) + (X[:, 1] > 0.5).astype(np.int64)
+    losses = run_both(data_loading, X, y, _weights([(8, 2), (8,), (3, 8), (3,)], seed=1))
+    assert losses[-1] < losses[1]
+
+
+# ----------------------------------------------------------------------------- 5. BatchNorm
+def batchnorm_mlp(torch, X, y, weights):
+    """A makemore-style MLP with BatchNorm1d: training mode (batch statistics), then eval mode
+    (running statistics), cross-entropy and SGD; the running buffers are compared too."""
+    model = torch.nn.Sequential(
+        torch.nn.Linear(4, 12, bias=False), torch.nn.BatchNorm1d(12), torch.nn.Tanh(),
+        torch.nn.Linear(12, 3))
+    model.to(torch.float64)
+    _load(torch, model, weights)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    Xt, yt = torch.tensor(X), torch.tensor(y)
+    losses = []
+    for step in range(40):
+        ix = torch.arange(step % 4 * 16, step % 4 * 16 + 16)
+        logits = model(Xt[ix])
+        loss = torch.nn.functional.cross_entropy(logits, yt[ix])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    model.eval()
+    with torch.no_grad():
+        losses.append(torch.nn.functional.cross_entropy(model(Xt), yt).item())
+    bn = model[1]
+    return [losses, bn.running_mean.tolist(), bn.running_var.tolist()]
+
+
+def test_batchnorm_mlp():
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((64, 4)) * 2 + 1
+    y = rng.integers(0, 3, 64)
+    w = _weights([(12, 4), (12,), (12,), (3, 12), (3,)], seed=2)
+    w[1], w[2] = 1 + 0.1 * w[1], 0.1 * w[2]  # BatchNorm's weight near 1, bias near 0
+    ours = batchnorm_mlp(autograd_lite, X, y, w)
+    ref = batchnorm_mlp(torch_real, X, y, w)
+    for a, b in zip(ours, ref, strict=True):
+        np.testing.assert_allclose(a, b, rtol=RTOL, atol=1e-12)
+
+
+# ----------------------------------------------------------------------------- 6. devices
+def device_dtype(torch, X, y, weights):
+    """Device and dtype juggling as GPU-ready programs write it: pick a device, move model
+    and data with ``.to``, cast with ``.double()`` / ``.to(dtype)`` / ``.type``, factories
+    with ``device=`` and ``dtype=``, ``finfo``, ``.cpu().numpy()``, and a ``.data`` update."""
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if torch.backends.mps.is_available():
+        device = torch.device("mps")
+    model = torch.nn.Linear(3, 2).to(device)
+    model = model.to(torch.float64)
+    _load(torch, model, weights)
+    Xd = torch.tensor(X, dtype=torch.float32).to(device).double()
+    yd = torch.from_numpy(y).to(device=device, dtype=torch.float64) if hasattr(
+        torch, "from_numpy") else torch.as_tensor(y, dtype=torch.float64, device=device)
+    assert Xd.dtype == torch.float64 and Xd.device == device and str(Xd.device) == "cpu"
+    assert Xd.float().dtype == torch.float32 and Xd.type(torch.float32).dtype == torch.float32
+    eps = torch.finfo(torch.float64).eps
+    mask = torch.ones(Xd.shape[0], dtype=torch.bool, device=device)
+    counts = torch.zeros(2, dtype=torch.long, device=device)
+    assert counts.dtype == torch.int64 and mask.dtype == torch.bool
+    losses = []
+    lr = 0.1
+    for step in range(60):
+        out = model(Xd)
+        loss = ((out - yd) ** 2).mean() + eps
+        model.zero_grad()
+        loss.backward()
+        for p in model.parameters():
+            if step % 2:
+                p.data -= lr * p.grad
+            else:
+                p.data = p.data - lr * p.grad
+        losses.append(loss.cpu().item())
+    pred = model(Xd).detach().cpu().numpy()
+    return losses + pred.ravel().tolist()
+
+
+def test_device_and_dtype_juggling():
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((20, 3))
+    y = X @ rng.standard_normal((3, 2)) + 0.1
+    losses = run_both(device_dtype, X, y, _weights([(2, 3), (2,)], seed=3))
+    assert losses[59] < losses[0]
+
+
+# ----------------------------------------------------------------------------- 7. PINN-ish
+def second_derivatives(torch, weights):
+    """``torch.autograd.grad`` twice with ``create_graph=True``: fit u'' = -u with u(0) = 0,
+    u'(0) = 1 (solution sin) by a small tanh net, Adam."""
+    net = torch.nn.Sequential(torch.nn.Linear(1, 10), torch.nn.Tanh(), torch.nn.Linear(10, 1))
+    net = net.double()
+    _load(torch, net, weights)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+    x = torch.linspace(0, 3, 30, dtype=torch.float64).reshape(-1, 1).requires_grad_(True)
+    x0 = torch.zeros(1, 1, dtype=torch.float64, requires_grad=True)
+    losses = []
+    for step in range(60):
+        u = net(x)
+        du, = torch.autograd.grad(u.sum(), x, create_graph=True)
+        d2u, = torch.autograd.grad(du.sum(), x, create_graph=True)
+        u0 = net(x0)
+        du0, = torch.autograd.grad(u0.sum(), x0, create_graph=True)
+        loss = ((d2u + u) ** 2).mean() + (u0 ** 2).sum() + ((du0 - 1) ** 2).sum()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return losses
+
+
+def test_pinn_second_derivatives():
+    losses = run_both(second_derivatives, _weights([(10, 1), (10,), (1, 10), (1,)], seed=4))
+    assert losses[-1] < losses[0]
