@@ -26,6 +26,37 @@ def _compare(fn: Callable, symbol: str) -> Callable:
     return method
 
 
+# Methods whose PyTorch form has no function of the same meaning (or another argument order).
+def _where(self: Tensor, condition: Any, other: Any) -> Tensor:
+    """``x.where(condition, y)``: ``torch.where(condition, x, y)``."""
+    from autograd_lite.ops.elementwise import where
+    return where(condition, self, other)
+
+
+def _expand_as(self: Tensor, other: Tensor) -> Tensor:
+    """``x.expand_as(other)``: ``x.expand(other.shape)``."""
+    return self.expand(other.shape)
+
+
+def _view_as(self: Tensor, other: Tensor) -> Tensor:
+    """``x.view_as(other)``: ``x.view(other.shape)``."""
+    return self.view(other.shape)
+
+
+def _reshape_as(self: Tensor, other: Tensor) -> Tensor:
+    """``x.reshape_as(other)``: ``x.reshape(other.shape)``."""
+    return self.reshape(other.shape)
+
+
+def _nelement(self: Tensor) -> int:
+    """``x.nelement()``: the number of elements (``x.numel()``)."""
+    return self.numel()
+
+
+TORCH_METHODS = {"where": _where, "expand_as": _expand_as, "view_as": _view_as,
+                 "reshape_as": _reshape_as, "nelement": _nelement}
+
+
 def attach_one(info: OpInfo) -> None:
     """Set the method forms of one op of the list on ``Tensor``."""
     for m in info.methods:
@@ -48,6 +79,8 @@ def attach() -> None:
     for name, symbol in (("lt", "<"), ("le", "<="), ("gt", ">"), ("ge", ">="), ("eq", "=="),
                          ("ne", "!=")):
         setattr(Tensor, f"__{name}__", _compare(e.compare, symbol))
+    for name, fn in TORCH_METHODS.items():  # x.where(cond, y), x.expand_as(y), ...
+        setattr(Tensor, name, fn)
     Tensor.__neg__ = e.neg
     Tensor.__abs__ = e.abs
     Tensor.__invert__ = e.bitwise_not

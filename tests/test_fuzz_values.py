@@ -723,8 +723,22 @@ SPECS += [
     V("diagonal", R["diagonal"].fn, lambda x, offset=0, dim1=0, dim2=1: torch.diagonal(
         x, offset, dim1, dim2), d_cases, R["diagonal"]),
     V("trace", R["trace"].fn, lambda x: torch.trace(x), d_cases, R["trace"], "sum", accum=1),
+    V("t", R["t"].fn, lambda x: torch.t(x), d_cases, R["t"]),
+    *[V(n, R[n].fn, (lambda n: lambda a, b: getattr(torch, n)(a, b))(n), d_index("xs"), R[n],
+        accum="prod") for n in ("mm", "mv", "dot", "outer")],
+    V("clamp", R["clamp"].fn, lambda x, min=None, max=None: torch.clamp(x, min=min, max=max),
+      d_clip, R["clamp"], scalar_kw=("min", "max"), op="clip"),
+    V("clamp_min", R["clamp_min"].fn, lambda x, min: torch.clamp_min(x, min), d_cases,
+      R["clamp_min"], scalar_kw=("min",), op="clip"),
+    V("clamp_max", R["clamp_max"].fn, lambda x, max: torch.clamp_max(x, max), d_cases,
+      R["clamp_max"], scalar_kw=("max",), op="clip"),
 ]
 CATALOG_SPECS = list(SPECS)
+# (comparisons by PyTorch's names, ops/elementwise.py: values against torch only, as the
+# operators below)
+SPECS += [V(k, R[k].fn, (lambda k: lambda a, b: getattr(torch, k)(a, b) if isinstance(
+    a, torch.Tensor) else getattr(operator, k)(a, b))(k), d_binary, R[k], rule="bool", op="")
+          for k in ("eq", "ne", "lt", "le", "gt", "ge")]
 
 # ---------------------------------------------------------------- non-differentiable ops
 _CMP = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge,
@@ -1208,6 +1222,8 @@ KNOWN_OPEN: dict = {
         'relu': 'bool and complex inputs compute, torch refuses; gradient at NaN 0 (torch 1)',
         'abs': 'bool input computes; gradient at NaN is NaN (torch 0)',
         'clip': 'complex input computes, torch refuses',
+        **{n: 'as clip' for n in ('clamp', 'clamp_min', 'clamp_max')},
+        **{n: 'as compare_lt' for n in ('lt', 'le', 'gt', 'ge')},
         'log1p': "complex inputs near overflow: NumPy's log1p gives inf or 0 (torch finite, NaN)",
         'mean': 'empty axes raise (torch NaN)',
         'max': 'complex input computes, torch refuses',
@@ -1382,6 +1398,7 @@ TORCH_REFUSES: dict = {
                         "matmul", "matmul_operator", "einsum_batched", "einsum_ellipsis",
                         "einsum_implicit", "einsum_three_operands")},
     "trace": "b",  # (ops/indexing.py: PyTorch has no bool trace)
+    **{n: "b" for n in ("mm", "mv", "dot")},  # (ops/linalg.py refuses bool, as PyTorch)
 }
 
 

@@ -381,6 +381,41 @@ def compare(op: str, a: Any, b: Any) -> Tensor:
                          f"{np.shape(x)} and {np.shape(y)}") from e
 
 
+_SWAPPED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def _comparison(name: str, symbol: str) -> Any:
+    def fn(x: Any, other: Any) -> Tensor:
+        if not isinstance(x, Tensor) and isinstance(other, Tensor):  # as the operator would
+            return compare(_SWAPPED[symbol], other, x)
+        return compare(symbol, x, other)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = (f"``torch.{name}``: ``x {symbol} other`` elementwise with broadcasting, a bool "
+                  "tensor (not differentiable: no graph is recorded).")
+    return export(fn, method=True)
+
+
+eq = _comparison("eq", "==")
+ne = _comparison("ne", "!=")
+lt = _comparison("lt", "<")
+le = _comparison("le", "<=")
+gt = _comparison("gt", ">")
+ge = _comparison("ge", ">=")
+export(clip, name="clamp")  # ag.clamp (PyTorch's name; x.clamp is declared with clip)
+
+
+@export(method=True)
+def clamp_min(x: Any, min: Any) -> Tensor:
+    """``torch.clamp_min``: [`clip`][autograd_lite.clip] from below only."""
+    return clip(x, min=min)
+
+
+@export(method=True)
+def clamp_max(x: Any, max: Any) -> Tensor:
+    """``torch.clamp_max``: [`clip`][autograd_lite.clip] from above only."""
+    return clip(x, max=max)
+
+
 # ----------------------------------------------------------------------------- bitwise
 # Bitwise on integer tensors (two's complement, as NumPy and PyTorch), logical on bool ones;
 # floating operands are refused, as PyTorch. Never differentiable (integer results).

@@ -566,3 +566,16 @@ def _trace_vjp(g: Any, out: Any, x: Any) -> Any:
 
 Trace = Op("Trace", _trace_fwd, _trace_vjp, reads=(),
            jvp="linear", explain=Explain(formula("{g} on the main diagonal of {x}, 0 elsewhere")))
+
+
+# ----------------------------------------------------------------------------- transpose
+@export(method=True)
+def t(x: Any) -> Tensor:
+    """``torch.t``: the transpose of a tensor with at most 2 dims (0-d and 1-d tensors are
+    returned as they are)."""
+    x = operand(x)
+    if x.data.ndim > 2:
+        raise ValueError(f"t: expects a tensor with at most 2 dims, got shape {x.shape} (use "
+                         "transpose(x, dim0, dim1) or permute)")
+    from autograd_lite.ops.shape import transpose
+    return transpose(x, 0, 1) if x.data.ndim == 2 else x

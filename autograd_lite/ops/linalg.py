@@ -225,3 +225,61 @@ def einsum(subscripts: str, *operands: Any) -> Tensor:
             if sizes[c] == 1:  # size 1 broadcasts against a later size
                 sizes[c] = n
     return Einsum.apply(ts, {"subscripts": explicit})
+
+
+# ----------------------------------------------------------------------------- PyTorch's forms
+def _check_dims(op: str, a: Tensor, b: Tensor, na: int, nb: int) -> None:
+    if a.data.ndim != na or b.data.ndim != nb:
+        raise ValueError(f"{op}: expects a {na}-d and a {nb}-d tensor, got shapes {a.shape} and "
+                         f"{b.shape}")
+
+
+def _pair(op: str, a: Any, b: Any) -> tuple:
+    like = a.data if isinstance(a, Tensor) else (b.data if isinstance(b, Tensor) else None)
+    a, b = operand(a, like), operand(b, like)
+    if op != "outer" and np.bool_ in (a.data.dtype, b.data.dtype):
+        raise TypeError(f"{op}: not implemented for bool tensors (as PyTorch)")
+    return a, b
+
+
+@export(method=True)
+def mm(a: Any, b: Any) -> Tensor:
+    """``torch.mm``: the product of an (n, k) and a (k, m) matrix (no broadcasting; see
+    [`matmul`][autograd_lite.matmul] for batches and vectors)."""
+    a, b = _pair("mm", a, b)
+    _check_dims("mm", a, b, 2, 2)
+    if a.data.shape[1] != b.data.shape[0]:
+        raise ValueError(f"mm: shapes {a.shape} and {b.shape} cannot be multiplied "
+                         f"({a.data.shape[1]} != {b.data.shape[0]})")
+    return MatMul.binary(a, b)
+
+
+@export(method=True)
+def mv(a: Any, v: Any) -> Tensor:
+    """``torch.mv``: the product of an (n, k) matrix and a (k,) vector, shape (n,)."""
+    a, v = _pair("mv", a, v)
+    _check_dims("mv", a, v, 2, 1)
+    if a.data.shape[1] != v.data.shape[0]:
+        raise ValueError(f"mv: shapes {a.shape} and {v.shape} cannot be multiplied "
+                         f"({a.data.shape[1]} != {v.data.shape[0]})")
+    return MatMul.binary(a, v)
+
+
+@export(method=True)
+def dot(a: Any, b: Any) -> Tensor:
+    """``torch.dot``: the inner product of two 1-d tensors of the same length (a 0-d
+    result)."""
+    a, b = _pair("dot", a, b)
+    _check_dims("dot", a, b, 1, 1)
+    if a.data.shape != b.data.shape:
+        raise ValueError(f"dot: the two vectors must have the same length, got {a.shape} and "
+                         f"{b.shape}")
+    return MatMul.binary(a, b)
+
+
+@export(method=True)
+def outer(a: Any, b: Any) -> Tensor:
+    """``torch.outer``: ``out[i, j] = a[i] * b[j]`` for 1-d ``a`` and ``b``."""
+    a, b = _pair("outer", a, b)
+    _check_dims("outer", a, b, 1, 1)
+    return a.reshape(-1, 1) * b

@@ -17,6 +17,7 @@ from hypothesis.extra import numpy as hnp
 
 import autograd_lite as ag
 from tests.ops import fuzz_draws as D
+from tests.ops import op_catalog as _cat
 from tests.ops.op_catalog import C, OpRow, boolean, real
 
 
@@ -301,4 +302,44 @@ ROWS += [
           draw=diagonal_draw),
     OpRow("trace", ag.trace, np.trace, [C((3, 3)), C((2, 4)), C((4, 2)), C((1, 1))],
           method="trace", draw=D.unary),
+]
+
+
+# ----------------------------------------------------------------------------- PyTorch's names
+def _clamp_draw(which: str) -> Any:
+    def draw(data: Any) -> tuple:
+        (shape,), kw = D.clip(data)
+        b = kw.get(which)
+        return (shape,), {which: 0.0 if b is None else b}
+    return draw
+
+
+_CMP_REFS = {"eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal,
+             "gt": np.greater, "ge": np.greater_equal}
+#: Rows that are not twice differentiable, and why (tests/ops/test_gradcheck.py).
+WHY = {k: "bool result" for k in _CMP_REFS}
+
+ROWS += [
+    OpRow("t", ag.t, np.transpose, [C((2, 3)), C((3,)), C(()), C((1, 4))], method="t",
+          draw=D.unary),
+    OpRow("mm", ag.mm, np.matmul, [C((2, 3), (3, 4)), C((1, 2), (2, 1)), C((3, 3), (3, 2))],
+          method="mm", draw=D.matmul),
+    OpRow("mv", ag.mv, np.matmul, [C((2, 3), (3,)), C((1, 2), (2,)), C((4, 1), (1,))],
+          method="mv", draw=D.matmul),
+    OpRow("dot", ag.dot, np.dot, [C((3,), (3,)), C((1,), (1,)), C((5,), (5,))], method="dot",
+          draw=D.matmul),
+    OpRow("outer", ag.outer, np.outer, [C((3,), (2,)), C((1,), (4,)), C((2,), (2,))],
+          method="outer", draw=D.matmul, errname=("outer", "mul")),
+    *[OpRow(k, getattr(ag, k), ref, _cat.BINARY, grad=0, method=k, draw=D.binary, errname="")
+      for k, ref in _CMP_REFS.items()],
+    OpRow("clamp", ag.clamp, np.clip,
+          [C((5,), min=-0.5, max=0.7), C((2, 3), min=-0.5), C((2, 3), max=0.7),
+           C((), min=-0.5, max=0.7)], gen=_cat._clip_input, draw=D.clip, smooth_ok=D.clip_ok,
+          errname="clip"),
+    OpRow("clamp_min", ag.clamp_min, lambda x, min: np.maximum(x, min),
+          [C((5,), min=-0.5), C((2, 3), min=0.7), C((), min=-0.5)], gen=_cat._clip_input,
+          method="clamp_min", draw=_clamp_draw("min"), smooth_ok=D.clip_ok, errname="clip"),
+    OpRow("clamp_max", ag.clamp_max, lambda x, max: np.minimum(x, max),
+          [C((5,), max=0.7), C((2, 3), max=-0.5), C((), max=0.7)], gen=_cat._clip_input,
+          method="clamp_max", draw=_clamp_draw("max"), smooth_ok=D.clip_ok, errname="clip"),
 ]

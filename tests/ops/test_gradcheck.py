@@ -9,6 +9,7 @@ from hypothesis.extra import numpy as hnp
 
 import autograd_lite as ag
 from autograd_lite.testing import GradcheckError, gradcheck, gradgradcheck
+from tests.ops import rows_index
 from tests.ops.op_catalog import BY_NAME, ROWS, all_cases, case_ids, tensors
 
 FIRST = all_cases(grad=1)
@@ -41,7 +42,8 @@ def test_every_row_is_twice_differentiable_or_says_why():
     why = {"pow_tensor_exponent_at_zero": "second differences at base 0 read x = -eps, where "
                                           "d/dp x^p = x^p log x is NaN (as in PyTorch)",
            "sign": "piecewise constant", "argmax": "integer result", "argmin": "integer result",
-           **{f"compare_{k}": "bool result" for k in ("lt", "le", "gt", "ge", "eq", "ne")}}
+           **{f"compare_{k}": "bool result" for k in ("lt", "le", "gt", "ge", "eq", "ne")},
+           **rows_index.WHY}
     assert {r.name for r in ROWS if r.grad != 2} == set(why)
 
 

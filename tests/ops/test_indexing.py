@@ -216,3 +216,53 @@ def test_structural_errors_name_the_op(call, kind, match):
     x = f64(np.arange(6).reshape(2, 3))
     with pytest.raises(kind, match=match):
         call(x)
+
+
+# ----------------------------------------------------------------------------- PyTorch's names
+def test_where_method_takes_torchs_argument_order():
+    x = f64([1.0, -2.0, 3.0])
+    y = x.where(x > 0, 0.0)  # torch.where(x > 0, x, 0)
+    np.testing.assert_array_equal(y.data, [1, 0, 3])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [1, 0, 1])
+
+
+def test_as_methods_and_nelement():
+    x = f64(np.arange(3))
+    big = ag.zeros(2, 3)
+    assert x.expand_as(big).shape == (2, 3)
+    assert big.view_as(ag.zeros(6)).shape == (6,) and big.reshape_as(ag.zeros(3, 2)).shape == (3, 2)
+    assert big.nelement() == big.numel() == 6
+    x.expand_as(big).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [2, 2, 2])
+
+
+def test_t_mm_mv_dot_outer():
+    a = f64(np.arange(6).reshape(2, 3))
+    assert a.t().shape == (3, 2) and ag.t(f64([1.0, 2.0])).shape == (2,)
+    np.testing.assert_array_equal(a.mm(a.t()).data, a.data @ a.data.T)
+    np.testing.assert_array_equal(ag.mv(a, f64([1.0, 0.0, 1.0])).data, [2, 8])
+    assert ag.dot(f64([1.0, 2.0]), f64([3.0, 4.0])).item() == 11.0
+    np.testing.assert_array_equal(ag.outer(f64([1.0, 2.0]), f64([1.0, 0.0, -1.0])).data,
+                                  [[1, 0, -1], [2, 0, -2]])
+    for call, match in [(lambda: ag.mm(a, f64([1.0, 2.0, 3.0])), "mm: expects a 2-d and a 2-d"),
+                        (lambda: ag.mm(a, a), "mm: shapes"),
+                        (lambda: ag.dot(f64([1.0]), f64([1.0, 2.0])), "dot: the two vectors"),
+                        (lambda: ag.mv(a, a), "mv: expects"),
+                        (lambda: ag.t(ag.zeros(2, 2, 2)), "t: expects")]:
+        with pytest.raises(ValueError, match=match):
+            call()
+    with pytest.raises(TypeError, match="mm: not implemented for bool"):
+        ag.mm(ag.tensor([[True]]), ag.tensor([[True]]))
+
+
+def test_comparisons_by_name_record_no_graph_and_clamp_forms():
+    x = f64([1.0, 2.0, 3.0])
+    for name, op in [("eq", np.equal), ("ne", np.not_equal), ("lt", np.less),
+                     ("le", np.less_equal), ("gt", np.greater), ("ge", np.greater_equal)]:
+        for out in (getattr(ag, name)(x, 2.0), getattr(x, name)(2.0)):
+            assert out.dtype == np.bool_ and not out.requires_grad and out.grad_fn is None
+            np.testing.assert_array_equal(out.data, op(x.data, 2.0))
+    np.testing.assert_array_equal(ag.clamp(x, 1.5, 2.5).data, [1.5, 2, 2.5])
+    np.testing.assert_array_equal(x.clamp_min(2.0).data, [2, 2, 3])
+    np.testing.assert_array_equal(ag.clamp_max(x, 2.0).data, [1, 2, 2])
