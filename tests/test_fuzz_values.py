@@ -662,6 +662,147 @@ SPECS: list[V] = [
                      (R["einsum_three_operands"], "ij,jk,k->i"),
                      (R["einsum_sum_and_transpose"], "ijk->kj")]],
 ]
+# ---------------------------------------------------------------- prod, scans, norms, sorting
+# (autograd_lite/ops/scan.py; rows in tests/ops/rows_reduce.py)
+def _kw_axis(axis: Any, keepdims: Any, dim: Any, keepdim: Any) -> tuple:
+    return (axis if dim is None else dim), bool(keepdims or keepdim)
+
+
+def t_prod(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+           keepdim: bool = False) -> Any:
+    """torch.prod over None, one dim or (the library's extension) several, as one."""
+    axis, keep = _kw_axis(axis, keepdims, dim, keepdim)
+    if axis is None or isinstance(axis, int):
+        out = torch.prod(x) if axis is None else torch.prod(x, dim=axis, keepdim=keep)
+        return out.reshape((1,) * x.ndim) if keep and axis is None else out
+    axes = sorted(a % x.ndim for a in axis)  # several: flattened into one dim at the end
+    rest = [i for i in range(x.ndim) if i not in axes]
+    xs = x.permute(*rest, *axes)
+    out = torch.prod(xs.reshape(*xs.shape[:len(rest)], int(np.prod(xs.shape[len(rest):]))),
+                     dim=-1)
+    return out.reshape([1 if i in axes else n for i, n in enumerate(x.shape)]) if keep else out
+
+
+def r_prod(x: np.ndarray, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+           keepdim: bool = False) -> np.ndarray:
+    axis, keep = _kw_axis(axis, keepdims, dim, keepdim)
+    return np.prod(x, axis=_scalar_axis(x, axis), keepdims=keep)
+
+
+def r_cumext(which: str) -> Callable:
+    """PyTorch's cummax/cummin: (values, int64 indices), a later equal value or a NaN takes
+    over the index (written independently of the library, one slice at a time)."""
+    better = (lambda v, c: v >= c) if which == "max" else (lambda v, c: v <= c)
+
+    def f(x: np.ndarray, dim: int) -> tuple:
+        x0 = x.reshape(1) if x.ndim == 0 else x
+        xm = np.moveaxis(x0, dim if x.ndim else 0, -1)
+        vals, idx = np.empty_like(xm), np.zeros(xm.shape, np.int64)
+        for pos in np.ndindex(*xm.shape[:-1]):
+            best = 0
+            for j in range(xm.shape[-1]):
+                v = xm[pos + (j,)]
+                if j == 0 or better(v, xm[pos + (best,)]) or (xm.dtype.kind == "f" and v != v):
+                    best = j
+                vals[pos + (j,)], idx[pos + (j,)] = xm[pos + (best,)], best
+        back = (lambda a: np.moveaxis(a, -1, dim).reshape(x.shape)) if x.ndim else \
+            (lambda a: a.reshape(()))
+        return back(vals), back(idx)
+    return f
+
+
+def t_norm(x: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False, **kw: Any) -> Any:
+    dim = kw.get("axis", dim)
+    keepdim = kw.get("keepdims", keepdim)
+    if p == "nuc":  # (the library's vector norms refuse the nuclear norm: torch must too here)
+        raise ValueError("norm: nuc")
+    return torch.linalg.vector_norm(x, 2 if p == "fro" else p, dim, keepdim)
+
+
+def r_norm(x: np.ndarray, p: Any = "fro", dim: Any = None, keepdim: bool = False,
+           **kw: Any) -> np.ndarray:
+    dim = _scalar_axis(x, kw.get("axis", dim))
+    keepdim = kw.get("keepdims", keepdim)
+    if p == "nuc":
+        raise ValueError("norm: nuc")
+    p = 2.0 if p == "fro" else float(p)
+    a = np.abs(x)
+    with np.errstate(all="ignore"):
+        if np.isinf(p):  # (NumPy raises over an empty dim, as torch)
+            return (np.max if p > 0 else np.min)(a, axis=dim, keepdims=keepdim)
+        if p == 0:
+            return np.sum(a != 0, axis=dim, keepdims=keepdim).astype(x.dtype)
+        return np.sum(a ** p, axis=dim, keepdims=keepdim) ** (1 / p)
+
+
+def d_norm(data: Any, dt: np.dtype, spec: V) -> tuple:
+    ops, kw = d_reduce(data, dt, spec)
+    kw["p"] = data.draw(st.sampled_from(["fro", 2, 1, 3, 0, np.inf, -np.inf]), label="p")
+    return ops, kw
+
+
+def r_sort(x: np.ndarray, dim: int = -1, descending: bool = False) -> tuple:
+    """A stable sort with NaN largest (PyTorch's), written with NumPy: descending sorts the
+    reversed data ascending and reverses back (ties keep their order)."""
+    x1 = x.reshape(1) if x.ndim == 0 else x
+    d = 0 if x.ndim == 0 else dim
+    if descending:
+        n = x1.shape[d]
+        idx = n - 1 - np.flip(np.argsort(np.flip(x1, d), axis=d, kind="stable"), d)
+    else:
+        idx = np.argsort(x1, axis=d, kind="stable")
+    vals = np.take_along_axis(x1, idx, d)
+    return vals.reshape(x.shape), idx.astype(np.int64).reshape(x.shape)
+
+
+def d_sort(data: Any, dt: np.dtype, spec: V) -> tuple:
+    ops, kw = d_dim(data, dt, spec)
+    kw["descending"] = data.draw(st.booleans(), label="descending")
+    return ops, kw
+
+
+def d_topk(data: Any, dt: np.dtype, spec: V) -> tuple:
+    ops, kw = d_dim(data, dt, spec)
+    x = ops[0]
+    n = x.shape[kw["dim"]] if x.ndim else 1
+    kw["k"] = data.draw(st.integers(0, n) | st.sampled_from([-1, n + 1]), label="k")
+    kw["largest"] = data.draw(st.booleans(), label="largest")
+    return ops, kw
+
+
+def d_kth(data: Any, dt: np.dtype, spec: V) -> tuple:
+    ops, kw = d_dim(data, dt, spec)
+    x = ops[0]
+    n = x.shape[kw["dim"]] if x.ndim else 1
+    kw["k"] = data.draw(st.integers(1, max(n, 1)) | st.sampled_from([0, n + 1]), label="k")
+    kw["keepdim"] = data.draw(st.booleans(), label="keepdim")
+    return ops, kw
+
+
+SPECS += [
+    V("prod", R["prod"].fn, t_prod, d_reduce, R["prod"], "sum", ref=r_prod),
+    *[V(n, R[n].fn, t_prod, d_cases, R[n], "sum", op="prod", ref=r_prod)
+      for n in ("prod_with_zeros", "prod_one_zero")],
+    V("cumsum", R["cumsum"].fn, lambda x, dim: torch.cumsum(x, dim), d_dim, R["cumsum"], "sum",
+      accum=1),
+    *[V(n, R[n].fn, lambda x, dim: torch.cumprod(x, dim), d_dim if n == "cumprod" else d_cases,
+        R[n], "sum", op="cumprod") for n in ("cumprod", "cumprod_with_zeros",
+                                             "cumprod_one_zero")],
+    V("cummax", ag.cummax, lambda x, dim: torch.cummax(x, dim), d_dim, R["cummax"],
+      ref=r_cumext("max")),
+    V("cummin", ag.cummin, lambda x, dim: torch.cummin(x, dim), d_dim, R["cummin"],
+      ref=r_cumext("min")),
+    V("norm", R["norm"].fn, t_norm, d_norm, R["norm"], "float", accum=1, ref=r_norm),
+    *[V(n, R[n].fn, t_norm, d_cases, R[n], "float", accum=1, op="norm", ref=r_norm)
+      for n in ("norm_with_zeros", "norm_at_zero")],
+    V("sort", ag.sort, lambda x, dim=-1, descending=False: torch.sort(
+        x, dim=dim, descending=descending, stable=True), d_sort, R["sort"], ref=r_sort),
+    # (values only: which of tied elements PyTorch's topk/kthvalue picks is unspecified)
+    V("topk", R["topk"].fn, lambda x, k, dim=-1, largest=True: torch.topk(
+        x, k, dim, largest).values, d_topk, R["topk"]),
+    V("kthvalue", R["kthvalue"].fn, lambda x, k, dim=-1, keepdim=False: torch.kthvalue(
+        x, k, dim, keepdim).values, d_kth, R["kthvalue"]),
+]
 # ---------------------------------------------------------------- indexing
 # (autograd_lite/ops/indexing.py; rows in tests/ops/rows_index.py)
 def d_index(kinds: str) -> Callable:
@@ -739,6 +880,10 @@ CATALOG_SPECS = list(SPECS)
 SPECS += [V(k, R[k].fn, (lambda k: lambda a, b: getattr(torch, k)(a, b) if isinstance(
     a, torch.Tensor) else getattr(operator, k)(a, b))(k), d_binary, R[k], rule="bool", op="")
           for k in ("eq", "ne", "lt", "le", "gt", "ge")]
+SPECS += [  # (an index result: the NumPy-reference test would cast the data to int64 first)
+    V("argsort", ag.argsort, lambda x, dim=-1, descending=False: torch.argsort(
+        x, dim=dim, descending=descending, stable=True), d_sort, R["argsort"], "index"),
+]
 
 # ---------------------------------------------------------------- non-differentiable ops
 _CMP = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge,
@@ -1039,6 +1184,7 @@ def _documented_overflow(e: BaseException, operands: list, kw: dict) -> bool:
 COMPLEX_REFUSALS: set = {
     "sigmoid", "F.sigmoid",  # torch has a complex logistic function; the library's is real
     "F.l1_loss",  # torch gives |a - b| for complex operands; the library's losses are real
+    "norm", "norm_with_zeros", "norm_at_zero",  # (ops/scan.py: real vector norms only)
 }
 
 def _constant_slice(arrays: list, kw: dict) -> bool:
@@ -1059,6 +1205,13 @@ GRAD_DIFFERENCES: dict = {
     # docs/pytorch.md: "A constant input has a variance of exactly 0 here ...; PyTorch's
     # rounding sometimes leaves ~1e-17, whose std gradient is then of order 1 instead of 0."
     "std": (_constant_slice, "std of a constant slice: exactly 0 here, gradient 0"),
+    # (autograd_lite/ops/scan.py) prod/cumprod: the zero-safe gradient divides where a slice
+    # has no zero (as PyTorch's plain backward), so an inf or NaN input gives NaN where
+    # PyTorch's general algorithm sometimes gives +-inf or 0
+    **{n: (lambda arrays, kw: not np.all(np.isfinite(arrays[0])),
+           "inf/NaN inputs: NaN gradients where torch has +-inf or 0")
+       for n in ("prod", "prod_with_zeros", "prod_one_zero", "cumprod", "cumprod_with_zeros",
+                 "cumprod_one_zero")},
 }
 
 
@@ -1268,6 +1421,8 @@ KNOWN_OPEN: dict = {
         'F.avg_pool2d': 'float16 sums overflow (torch accumulates in float32)',
     },
     'test_values_match_numpy_reference': {
+        'norm': "float32 |x|^p overflows for int64 extremes (as torch's float32; the reference "
+                "computes in float64)",
         'mean': 'empty axes raise (torch NaN)',
         'logsumexp': 'empty input raises (torch -inf)',
         'einsum_trace': 'sum-only einsum on ints keeps the dtype (torch int64)',
@@ -1399,6 +1554,7 @@ TORCH_REFUSES: dict = {
                         "einsum_implicit", "einsum_three_operands")},
     "trace": "b",  # (ops/indexing.py: PyTorch has no bool trace)
     **{n: "b" for n in ("mm", "mv", "dot")},  # (ops/linalg.py refuses bool, as PyTorch)
+    "topk": "b", "kthvalue": "b",  # (ops/scan.py: PyTorch has no bool topk/kthvalue)
 }
 
 

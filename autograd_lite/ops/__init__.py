@@ -5,7 +5,17 @@ Importing this package imports each family file, whose ``@export`` declarations 
 ``autograd_lite``), and ``autograd_lite.methods`` attaches the method forms to ``Tensor``.
 """
 from autograd_lite import primitive as _primitive
-from autograd_lite.ops import conv, elementwise, indexing, linalg, loss, reduction, shape, special
+from autograd_lite.ops import (  # noqa: F401  (scan: products, cumulative ops, norms, sorting)
+    conv,
+    elementwise,
+    indexing,
+    linalg,
+    loss,
+    reduction,
+    scan,
+    shape,
+    special,
+)
 from autograd_lite.ops.reduction import normalize_axis  # noqa: F401  (helpers used by clients)
 from autograd_lite.ops.shape import normalize_index  # noqa: F401
 from autograd_lite.primitive import OPS
@@ -29,4 +39,4 @@ def _export_later(info) -> None:  # an op declared after import: exported and at
 
 
 _primitive._on_export.append(_export_later)
-del conv, elementwise, indexing, linalg, loss, reduction, shape, special
+del conv, elementwise, indexing, linalg, loss, reduction, scan, shape, special

@@ -1,0 +1,211 @@
+"""Catalog rows for ``autograd_lite/ops/scan.py``: prod, cumulative ops, norms and sorting.
+
+Appended to ``tests.ops.op_catalog.ROWS`` (one line there); the same ``OpRow``/``C`` helpers and
+input domains. Inputs with exact zeros check the zero-safe gradients of ``prod``/``cumprod``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+import autograd_lite as ag
+from tests.ops import fuzz_draws as D
+from tests.ops.op_catalog import C, OpRow, distinct, nonzero, real, values_of, with_zeros
+
+
+# ----------------------------------------------------------------------------- domains
+def one_zero(rng: np.random.Generator, shape: tuple) -> np.ndarray:
+    """Reals with exactly one 0 (PyTorch's one-zero case of the prod gradient)."""
+    x = real(rng, shape)
+    if x.size:
+        x.reshape(-1)[rng.integers(x.size)] = 0.0
+    return x
+
+
+# ----------------------------------------------------------------------------- draws
+def dim1(data: Any) -> tuple:
+    """A shape (0-d and empty included) and one ``dim``, sometimes out of range."""
+    shape = data.draw(D.SHAPE, label="shape")
+    nd = max(len(shape), 1)
+    return (shape,), {"dim": data.draw(st.integers(-nd - 1, nd), label="dim")}
+
+
+# ----------------------------------------------------------------------------- references
+def _prod_ref(x: np.ndarray, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+              keepdim: bool = False) -> np.ndarray:
+    return np.prod(x, axis=axis if dim is None else dim, keepdims=keepdims or keepdim)
+
+
+def _along(fn: Any) -> Any:
+    """``fn(x, axis)`` on one dim, a 0-d input as its one-element vector."""
+    def f(x: np.ndarray, dim: int) -> Any:
+        if x.ndim == 0:
+            out = fn(x.reshape(1), 0)
+            return tuple(o.reshape(()) for o in out) if isinstance(out, tuple) else \
+                out.reshape(())
+        return fn(x, dim)
+    return f
+
+
+_cumsum_ref = _along(lambda x, d: np.cumsum(x, axis=d))
+_cumprod_ref = _along(lambda x, d: np.cumprod(x, axis=d))
+_cummax_ref = _along(lambda x, d: np.maximum.accumulate(x, axis=d))
+_cummin_ref = _along(lambda x, d: np.minimum.accumulate(x, axis=d))
+
+PROD = [C((5,)), C((2, 3), axis=0), C((2, 3), axis=1, keepdims=True), C((2, 3, 2), axis=(0, 2)),
+        C(()), C((2, 3), keepdims=True), C((2, 3), dim=-1), C((3, 2), dim=0, keepdim=True)]
+SCAN = [C((5,), dim=0), C((2, 3), dim=1), C((2, 3), dim=0), C((2, 3, 2), dim=-2), C((), dim=0)]
+
+ROWS = [
+    # ---------------------------------------------------------------- prod (scan.py)
+    OpRow("prod", ag.prod, _prod_ref, PROD, method="prod", family="reduction", draw=D.reduce),
+    # every other element 0: one and several zeros per reduced slice (PyTorch's rule)
+    OpRow("prod_with_zeros", ag.prod, _prod_ref, PROD[:4] + PROD[6:], domain=with_zeros,
+          op="prod"),
+    OpRow("prod_one_zero", ag.prod, _prod_ref, [C((4,)), C((2, 3), axis=1), C((3, 2), dim=0),
+                                                C((2, 2, 2), axis=(1, 2))],
+          domain=one_zero, op="prod"),
+    # ---------------------------------------------------------------- cumulative
+    OpRow("cumsum", ag.cumsum, _cumsum_ref, SCAN, method="cumsum", draw=dim1),
+    OpRow("cumprod", ag.cumprod, _cumprod_ref, SCAN, method="cumprod", draw=dim1),
+    OpRow("cumprod_with_zeros", ag.cumprod, _cumprod_ref, SCAN[:4] + [C((6,), dim=0)],
+          domain=with_zeros, op="cumprod"),
+    OpRow("cumprod_one_zero", ag.cumprod, _cumprod_ref, SCAN[:4], domain=one_zero,
+          op="cumprod"),
+    OpRow("cummax", values_of(ag.cummax), _cummax_ref, SCAN, domain=distinct, method="cummax",
+          draw=dim1),
+    OpRow("cummin", values_of(ag.cummin), _cummin_ref, SCAN, domain=distinct, method="cummin",
+          draw=dim1),
+]
+
+
+# ----------------------------------------------------------------------------- norm, sorting
+def zeros(rng: np.random.Generator, shape: tuple) -> np.ndarray:
+    return np.zeros(shape)
+
+
+def norm_draw(data: Any) -> tuple:
+    shapes, kw = D.reduce(data)
+    kw["p"] = data.draw(st.sampled_from(["fro", 2, 1, 3, 1.5, 0, np.inf, -np.inf, "nuc"]),
+                        label="p")
+    return shapes, kw
+
+
+def norm_ok(arrays: list, kw: dict) -> bool:
+    """Smooth: p = 2 or 3 away from a zero norm, other p away from x = 0 and ties in |x|."""
+    a = np.abs(arrays[0])
+    if kw.get("p") in (0, "nuc") or not np.all(np.isfinite(a)):
+        return False
+    if kw.get("p") in ("fro", 2, 3):
+        return bool(np.all(a > 1e-3))
+    return bool(np.all(a > 1e-3)) and len(np.unique(np.round(a, 3))) == a.size
+
+
+def sort_draw(data: Any) -> tuple:
+    shapes, kw = dim1(data)
+    kw["descending"] = data.draw(st.booleans(), label="descending")
+    return shapes, kw
+
+
+def topk_draw(data: Any) -> tuple:
+    shapes, kw = dim1(data)
+    kw["k"] = data.draw(st.integers(-1, 4), label="k")
+    kw["largest"] = data.draw(st.booleans(), label="largest")
+    return shapes, kw
+
+
+def kth_draw(data: Any) -> tuple:
+    shapes, kw = dim1(data)
+    kw["k"] = data.draw(st.integers(0, 4), label="k")
+    kw["keepdim"] = data.draw(st.booleans(), label="keepdim")
+    return shapes, kw
+
+
+def distinct_ok(arrays: list, kw: dict) -> bool:
+    """No ties (the sorted order, and so the gradient's positions, do not flip)."""
+    a = arrays[0]
+    return bool(np.all(np.isfinite(a))) and len(np.unique(np.round(a, 3))) == a.size
+
+
+def _norm_ref(x: np.ndarray, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Any:
+    p = 2.0 if p == "fro" else float(p)
+    a = np.abs(x)
+    kw = {"axis": dim, "keepdims": keepdim}
+    if np.isinf(p):
+        return (np.max if p > 0 else np.min)(a, **kw)
+    if p == 0:
+        return np.sum(a != 0, **kw).astype(x.dtype)
+    return np.sum(a ** p, **kw) ** (1 / p)
+
+
+def _sort_np(x: np.ndarray, dim: int, descending: bool) -> tuple:
+    """(values, indices) of a stable sort; descending keeps ties in their order."""
+    x1 = x.reshape(1) if x.ndim == 0 else x
+    key = -x1 if descending else x1
+    idx = np.argsort(key, axis=dim, kind="stable")
+    vals = np.take_along_axis(x1, idx, dim)
+    return (vals.reshape(x.shape), idx.reshape(x.shape)) if x.ndim == 0 else (vals, idx)
+
+
+def _sort_ref(x: np.ndarray, dim: int = -1, descending: bool = False) -> np.ndarray:
+    return _sort_np(x, dim, descending)[0]
+
+
+def _argsort_ref(x: np.ndarray, dim: int = -1, descending: bool = False) -> np.ndarray:
+    return _sort_np(x, dim, descending)[1]
+
+
+def _topk_ref(x: np.ndarray, k: int, dim: int = -1, largest: bool = True) -> np.ndarray:
+    if not 0 <= k <= (x.shape[dim] if x.ndim else 1):
+        raise ValueError("topk: k out of range")
+    v = _sort_np(x, dim, largest)[0]
+    return v if x.ndim == 0 else np.take(v, np.arange(k), axis=dim)
+
+
+def _kth_ref(x: np.ndarray, k: int, dim: int = -1, keepdim: bool = False) -> np.ndarray:
+    if not 1 <= k <= (x.shape[dim] if x.ndim else 1):
+        raise ValueError("kthvalue: k out of range")
+    v = _sort_np(x, dim, False)[0]
+    return v if x.ndim == 0 else np.take(v, [k - 1] if keepdim else k - 1, axis=dim)
+
+
+NORM = [C((5,)), C((2, 3), dim=1), C((2, 3), p=1, dim=0), C((2, 3, 2), p=3, dim=(0, 2),
+                                                             keepdim=True),
+        C(()), C((2, 3), p=np.inf, dim=1), C((3, 2), p=-np.inf), C((2, 3), p=1.5, keepdim=True),
+        C((2, 3), p="fro", dim=(0, 1))]
+SORT = [C((5,)), C((2, 3), dim=0), C((2, 3), dim=1, descending=True), C((2, 3, 2), dim=-2),
+        C(())]
+
+ROWS += [
+    # ---------------------------------------------------------------- norm (scan.py)
+    OpRow("norm", ag.norm, _norm_ref, NORM, domain=nonzero, method="norm", draw=norm_draw,
+          smooth_ok=norm_ok),
+    # zeros in the input (a nonzero norm): smooth for p = 2 and 4
+    OpRow("norm_with_zeros", ag.norm, _norm_ref, [C((4,)), C((2, 3), dim=1), C((2, 3), p=4,
+                                                                              dim=0),
+                                                  C((2, 2, 2), dim=(1, 2), keepdim=True)],
+          domain=with_zeros, op="norm"),
+    # a zero norm: the zero subgradient (first derivatives only: the kink of |x| at 0)
+    OpRow("norm_at_zero", ag.norm, _norm_ref, [C((3,)), C((2, 3), dim=1), C((2, 3), p=3, dim=0),
+                                               C((2, 2), p=np.inf)],
+          domain=zeros, grad=1, op="norm"),
+    # ---------------------------------------------------------------- sorting
+    OpRow("sort", values_of(ag.sort), _sort_ref, SORT, domain=distinct, method="sort",
+          draw=sort_draw, smooth_ok=distinct_ok),
+    OpRow("argsort", ag.argsort, _argsort_ref, SORT, domain=distinct, grad=0, method="argsort",
+          draw=sort_draw),
+    OpRow("topk", values_of(ag.topk), _topk_ref,
+          [C((5,), k=2), C((2, 4), k=3, dim=1), C((3, 2), k=1, dim=0, largest=False), C((), k=1),
+           C((2, 3), k=0)], domain=distinct, method="topk", draw=topk_draw, smooth_ok=distinct_ok),
+    OpRow("kthvalue", values_of(ag.kthvalue), _kth_ref,
+          [C((5,), k=2), C((2, 4), k=3, dim=1), C((3, 2), k=1, dim=0, keepdim=True),
+           C((1,), k=1)],  # (0-d, where torch also takes bool: tests/ops/test_scan.py)
+          domain=distinct, method="kthvalue", draw=kth_draw, smooth_ok=distinct_ok),
+]
+
+#: Rows that are not twice differentiable, and why (tests/ops/test_gradcheck.py).
+WHY = {"argsort": "integer result",
+       "norm_at_zero": "at a zero norm only the first derivative (the zero subgradient) exists: "
+                       "|x| has a kink at 0"}
