@@ -35,6 +35,11 @@ __all__ = ["conv2d", "conv_transpose2d", "max_pool2d", "sum_pool2d", "pair", "ou
 
 def pair(v: Any, name: str, op: str) -> tuple[int, int]:
     """``v`` as an (h, w) pair of non-negative ints (an int means both)."""
+    if type(v) is int and v >= 0:  # the common cases first (this runs on every call)
+        return v, v
+    if type(v) is tuple and len(v) == 2 and type(v[0]) is int and type(v[1]) is int \
+            and v[0] >= 0 and v[1] >= 0:
+        return v
     if isinstance(v, Tensor):
         v = v.data.tolist()
     if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
@@ -172,6 +177,8 @@ Conv2dWeightGrad = Op(
 
 
 def _groups(groups: Any, op: str) -> int:
+    if type(groups) is int and groups >= 1:
+        return groups
     if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
         raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
     return int(groups)
@@ -179,7 +186,7 @@ def _groups(groups: Any, op: str) -> int:
 
 def _kernel_args(op: str, stride: Any, padding: Any, dilation: Any, groups: Any) -> tuple:
     stride, padding = pair(stride, "stride", op), pair(padding, "padding", op)
-    dilation = pair(dilation, "dilation", op)
+    dilation = (1, 1) if type(dilation) is int and dilation == 1 else pair(dilation, "dilation", op)
     if min(stride) == 0:
         raise ValueError(f"{op}: stride must be positive, got {stride}")
     if min(dilation) == 0:
@@ -293,8 +300,8 @@ def _max_arg(x: np.ndarray, k: tuple, s: tuple, p: tuple, d: tuple = (1, 1),
     Loops over the kh * kw offsets, each step a vectorised compare over all windows.
     ``d``: dilation; ``e``: extra bottom/right padding (ceil_mode)."""
     xp = _pad(x, p, _lowest(x.dtype), e)
-    out_hw = tuple((n - d_ * (k_ - 1) - 1) // s_ + 1
-                   for n, k_, s_, d_ in zip(xp.shape[2:], k, s, d))
+    out_hw = ((xp.shape[2] - d[0] * (k[0] - 1) - 1) // s[0] + 1,
+              (xp.shape[3] - d[1] * (k[1] - 1) - 1) // s[1] + 1)
     offs = _offsets(k, s, out_hw, d)
     best = xp[:, :, offs[0][1], offs[0][2]].copy()
     arg = np.zeros(best.shape, dtype=np.int32)
@@ -369,7 +376,7 @@ def _pool_args(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any,
     s = k if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) \
         else pair(stride, "stride", op)
     p = pair(padding, "padding", op)
-    d = pair(dilation, "dilation", op)
+    d = (1, 1) if type(dilation) is int and dilation == 1 else pair(dilation, "dilation", op)
     if min(k) < 1 or min(s) < 1 or min(d) < 1:
         raise ValueError(f"{op}: kernel_size, stride and dilation must be positive, got {k}, "
                          f"{s} and {d}")
