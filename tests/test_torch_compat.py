@@ -265,3 +265,14 @@ def test_tensor_constructor_differs_from_torch():
     # ag.tensor; torch.Tensor(3) is an uninitialised vector of length 3. Use ag.empty(3).
     assert ag.Tensor(3).shape == () and ag.Tensor(3).item() == 3
     assert ag.empty(3).shape == (3,)
+
+
+def test_remaining_differences_documented_in_pytorch_md():
+    assert not ag.empty(2, 2).data.any() and not ag.empty_like(ag.ones(3)).data.any()
+    assert str(ag.ones(1).dtype) == "float32"  # torch: "torch.float32"
+    assert not hasattr(nn.Linear(1, 1), "cuda")
+    with pytest.raises(ValueError, match="batch_sampler"):
+        ag.utils.data.DataLoader(ag.utils.data.TensorDataset(ag.ones(4)), batch_sampler=[[0]])
+    g = ag.Generator().manual_seed(0)
+    assert np.array_equal(ag.rand(3, generator=g).data,
+                          np.random.default_rng(0).random(3).astype(np.float32))  # NumPy's PCG64

@@ -92,7 +92,7 @@ class Subset(Dataset):
 
 
 def random_split(dataset: Any, lengths: Sequence[Any], generator: Any = None) -> list:
-    """Split ``dataset`` into non-overlapping random [`Subset`]s of the given ``lengths``
+    """Split ``dataset`` into non-overlapping random ``Subset``s of the given ``lengths``
     (``torch.utils.data.random_split``): ints summing to ``len(dataset)``, or fractions summing
     to 1 (the remainder goes round-robin to the first subsets, as PyTorch). The permutation
     comes from ``generator`` (an ``ag.Generator``), else the library's generator."""
