@@ -186,16 +186,19 @@ def _to(self: Tensor, *args: Any, dtype: Any = None, device: Any = None, copy: b
 
 
 _DATA_SLOT = Tensor.data  # the __slots__ member descriptor
+_slot_set = _DATA_SLOT.__set__
+_ndarray = np.ndarray
 
 
 def _set_data(self: Tensor, value: Any) -> None:
     """``t.data = value``: a Tensor stores its array (PyTorch's ``p.data = p.data - lr * g``);
     arrays are stored as they are."""
-    if isinstance(value, Tensor):
-        value = value.data
-    elif not isinstance(value, np.ndarray):
-        value = np.asarray(value)
-    _DATA_SLOT.__set__(self, value)
+    if value.__class__ is not _ndarray:  # every op's result passes here: one check
+        if isinstance(value, Tensor):
+            value = value.data
+        elif not isinstance(value, np.ndarray):
+            value = np.asarray(value)
+    _slot_set(self, value)
 
 
 # the getter is the slot's own (C) one; only assignment goes through Python
