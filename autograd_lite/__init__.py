@@ -22,7 +22,8 @@ from autograd_lite.ops import *  # noqa: F401,F403  (every op of the op list: ag
 from autograd_lite.ops import __all__ as _ops_all
 from autograd_lite.random import Generator, manual_seed
 from autograd_lite import compat as _compat  # PyTorch's names: dtypes, devices, .data = t
-from autograd_lite.compat import accelerator, backends, cuda, device, finfo, iinfo, tensor
+from autograd_lite.compat import (accelerator, backends, cuda, device, finfo, from_numpy, iinfo,
+                                  inference_mode, is_tensor, tensor)
 _compat.attach()
 globals().update(_compat.DTYPES)  # ag.float32, ag.float, ag.long, ... (not in __all__)
 from autograd_lite.function import Function
@@ -44,7 +45,7 @@ __all__ = [
     "rand", "randn", "randint",
     "empty", "empty_like", "rand_like", "randn_like", "randint_like", "randperm", "normal",
     "multinomial", "Generator", "device", "finfo", "iinfo", "cuda", "backends", "accelerator",
-    "autograd",
+    "autograd", "from_numpy", "is_tensor", "inference_mode",
 ]
 
 

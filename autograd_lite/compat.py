@@ -19,7 +19,7 @@ from autograd_lite import dtypes as _dtypes
 from autograd_lite.tensor import Tensor
 
 __all__ = ["device", "check_device", "is_device", "to_args", "finfo", "iinfo", "tensor", "cuda",
-           "backends", "accelerator", "DTYPES"]
+           "backends", "accelerator", "DTYPES", "from_numpy", "is_tensor", "inference_mode"]
 
 #: PyTorch's dtype names, as NumPy dtypes (``t.dtype == ag.float32`` works).
 DTYPES = {
@@ -131,6 +131,28 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, *, device:
     ``pin_memory`` is accepted and ignored."""
     check_device(device, "tensor")
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """``torch.from_numpy``: a Tensor sharing ``array``'s memory and dtype (no copy)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected np.ndarray (got {type(array).__name__})")
+    from autograd_lite.factories import as_tensor
+    return as_tensor(array)
+
+
+def is_tensor(obj: Any) -> bool:
+    """``torch.is_tensor``: whether ``obj`` is a Tensor."""
+    return isinstance(obj, Tensor)
+
+
+def inference_mode(mode: Any = True) -> Any:
+    """``torch.inference_mode``: here the same as ``no_grad()`` (``enable_grad()`` for
+    ``mode=False``); a context manager or decorator, with or without the parentheses."""
+    from autograd_lite.grad_mode import enable_grad, no_grad
+    if callable(mode):  # @inference_mode without parentheses
+        return no_grad()(mode)
+    return no_grad() if mode else enable_grad()
 
 
 # ----------------------------------------------------------------------------- Tensor methods

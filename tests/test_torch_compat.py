@@ -276,3 +276,26 @@ def test_remaining_differences_documented_in_pytorch_md():
     g = ag.Generator().manual_seed(0)
     assert np.array_equal(ag.rand(3, generator=g).data,
                           np.random.default_rng(0).random(3).astype(np.float32))  # NumPy's PCG64
+
+
+def test_from_numpy_is_tensor_inference_mode():
+    a = np.arange(3.0)
+    t = ag.from_numpy(a)
+    assert t.data is a and t.dtype == ag.float64 and ag.is_tensor(t) and not ag.is_tensor(a)
+    with pytest.raises(TypeError, match="from_numpy"):
+        ag.from_numpy([1.0])
+    w = ag.ones(2, requires_grad=True)
+    with ag.inference_mode():
+        assert not (w * 2).requires_grad
+    with ag.inference_mode(False):
+        assert (w * 2).requires_grad
+
+    @ag.inference_mode
+    def f(x):
+        return x * 2
+
+    @ag.inference_mode()
+    def g(x):
+        return x * 2
+
+    assert not f(w).requires_grad and not g(w).requires_grad

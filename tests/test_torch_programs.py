@@ -285,8 +285,8 @@ def device_dtype(torch, X, y, weights):
     model = model.to(torch.float64)
     _load(torch, model, weights)
     Xd = torch.tensor(X, dtype=torch.float32).to(device).double()
-    yd = torch.from_numpy(y).to(device=device, dtype=torch.float64) if hasattr(
-        torch, "from_numpy") else torch.as_tensor(y, dtype=torch.float64, device=device)
+    yd = torch.from_numpy(y).to(device=device, dtype=torch.float64)
+    assert torch.is_tensor(yd) and not torch.is_tensor(y)
     assert Xd.dtype == torch.float64 and Xd.device == device and str(Xd.device) == "cpu"
     assert Xd.float().dtype == torch.float32 and Xd.type(torch.float32).dtype == torch.float32
     eps = torch.finfo(torch.float64).eps
@@ -306,7 +306,8 @@ def device_dtype(torch, X, y, weights):
             else:
                 p.data = p.data - lr * p.grad
         losses.append(loss.cpu().item())
-    pred = model(Xd).detach().cpu().numpy()
+    with torch.inference_mode():
+        pred = model(Xd).cpu().numpy()
     return losses + pred.ravel().tolist()
 
 
