@@ -362,7 +362,9 @@ def norm(x: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False, *, axis
     sqrt(sum |x|^2), a number p gives (sum |x|^p)^(1/p), ``p=0`` the count of nonzeros,
     ``inf``/``-inf`` the largest/smallest |x|. Integer inputs compute in the default dtype;
     complex inputs are refused. The gradient at a zero norm is 0 (PyTorch's subgradient, no
-    NaN); for ``inf`` it goes to the largest |x| (shared evenly at ties)."""
+    NaN); for ``inf`` it goes to the largest |x| (shared evenly at ties). For PyTorch's
+    ``p.data.norm()`` habit write ``p.norm()`` (under ``no_grad``) or ``p.detach().norm()``:
+    ``p.data`` is the NumPy array (``np.linalg.norm(p.data)`` is the same number)."""
     x = operand(x)
     if x.data.dtype.kind == "c":
         raise TypeError("norm: complex inputs are not supported")

@@ -163,6 +163,10 @@ def test_norm_defaults_and_dtypes():
     assert ag.norm(ag.tensor([3, 4])).dtype == ag.get_default_dtype()
     assert ag.norm(x, 0).item() == 2.0  # p = 0: the count of nonzeros
     assert ag.norm(x.astype(np.float16)).dtype == np.float16
+    w = ag.tensor([[3.0, 4.0]], requires_grad=True)  # PyTorch's p.data.norm() habit
+    with ag.no_grad():
+        n = w.norm()
+    assert not n.requires_grad and n.item() == w.detach().norm().item() == 5.0
 
 
 # ----------------------------------------------------------------------------- sorting
