@@ -81,6 +81,9 @@ def attach() -> None:
         setattr(Tensor, f"__{name}__", _compare(e.compare, symbol))
     for name, fn in TORCH_METHODS.items():  # x.where(cond, y), x.expand_as(y), ...
         setattr(Tensor, name, fn)
+    from autograd_lite.ops.mathfuncs import CAST_METHODS  # .float() .half() .int() .to() ...
+    for name, fn in CAST_METHODS.items():
+        setattr(Tensor, name, fn)
     Tensor.__neg__ = e.neg
     Tensor.__abs__ = e.abs
     Tensor.__invert__ = e.bitwise_not

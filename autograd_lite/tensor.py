@@ -154,12 +154,6 @@ class Tensor:
         """The number of dimensions (``ndim``, PyTorch's name)."""
         return self.data.ndim
 
-    def float(self) -> "Tensor":
-        return _ops.astype(self, np.float32)
-
-    def double(self) -> "Tensor":
-        return _ops.astype(self, np.float64)
-
     # ------------------------------------------------------------------ repr
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", precision=4, prefix="tensor(")

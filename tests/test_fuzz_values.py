@@ -541,6 +541,16 @@ def r_reduce(fn: Callable) -> Callable:
     return f
 
 
+def t_div_rounding(a: Any, b: Any, rounding_mode: Any = None) -> Any:
+    """torch.div; integer "trunc" division from the floor one (torch's own dies with SIGFPE
+    on INT_MIN / -1)."""
+    if rounding_mode == "trunc" and not any(t.is_floating_point() or t.is_complex()
+                                            for t in (a, b)):
+        q = torch.div(a, b, rounding_mode="floor")
+        return q + ((torch.remainder(a, b) != 0) & ((a < 0) != (b < 0))).to(q.dtype)
+    return torch.div(a, b, rounding_mode=rounding_mode)
+
+
 # ----------------------------------------------------------------------------- the op table
 R = cat.BY_NAME
 
@@ -898,6 +908,41 @@ SPECS += [
     V("clone", ag.clone, lambda x: x.clone(), d_unary, R["clone"]),
     V("log1p", ag.log1p, lambda x: torch.log1p(x), d_unary, R["log1p"], "float"),
     V("erf", ag.erf, lambda x: torch.special.erf(x), d_unary, R["erf"], "float"),
+    # ---- ops/mathfuncs.py and the add..div forms (rows: tests/ops/rows_math.py)
+    *[V(n, R[n].fn, (lambda n: lambda x: getattr(torch, n)(x))(n), d_unary, R[n], "float")
+      for n in ("atan", "asin", "acos", "sinh", "cosh", "expm1", "exp2", "log2", "log10")],
+    V("atan2", ag.atan2, lambda a, b: torch.atan2(a, b), d_binary_tensors, R["atan2"], "float"),
+    *[V(n, R[n].fn, (lambda n: lambda x: getattr(torch, n)(x))(n), d_unary, R[n])
+      for n in ("floor", "ceil", "trunc", "frac")],
+    V("round", ag.round, lambda x, decimals=0: torch.round(x, decimals=decimals), d_cases,
+      R["round"]),
+    V("fmod", ag.fmod, lambda a, b: torch.fmod(a, b), d_binary_tensors, R["fmod"]),
+    V("remainder", ag.remainder, lambda a, b: torch.remainder(a, b), d_binary_tensors,
+      R["remainder"]),
+    V("add_alpha", ag.add, lambda a, b, alpha=1: torch.add(a, b, alpha=alpha), d_cases,
+      R["add_alpha"], op="add"),
+    V("sub_alpha", ag.sub, lambda a, b, alpha=1: torch.sub(a, b, alpha=alpha), d_cases,
+      R["sub_alpha"], op="sub"),
+    V("mul_function", ag.mul, lambda a, b: torch.mul(a, b), d_binary_tensors,
+      R["mul_function"], op="mul"),
+    V("div_rounding", ag.div, t_div_rounding, d_cases, R["div_rounding"], op="div"),
+    V("true_divide", ag.true_divide, lambda a, b: torch.true_divide(a, b), d_binary_tensors,
+      R["true_divide"], "float", op="div"),
+    V("floor_divide", ag.floor_divide, lambda a, b: torch.floor_divide(a, b),
+      d_binary_tensors, R["floor_divide"]),
+    V("isclose", ag.isclose, lambda a, b, **kw: torch.isclose(a, b, **kw), d_cases,
+      R["isclose"], "bool"),
+    V("allclose", R["allclose"].fn, lambda a, b, **kw: torch.tensor(torch.allclose(a, b, **kw)),
+      d_cases, R["allclose"], "bool"),
+    *[V(f"cast_{m}", R[f"cast_{m}"].fn, (lambda m, a: lambda x: getattr(x, m)(*a))(m, a),
+        d_unary, R[f"cast_{m}"], str(np.dtype(dt)), op=m)
+      for m, a, dt in (("float", (), np.float32), ("double", (), np.float64),
+                       ("half", (), np.float16), ("int", (), np.int32),
+                       ("long", (), np.int64), ("bool", (), np.bool_))],
+    V("cast_to", R["cast_to"].fn, lambda x: x.to(torch.float64), d_unary, R["cast_to"],
+      "float64", op="to"),
+    V("cast_type", R["cast_type"].fn, lambda x: x.type(torch.float32), d_unary, R["cast_type"],
+      "float32", op="type"),
     V("argmax", ag.argmax, lambda x, axis=None, keepdims=False: torch.argmax(
         x, dim=axis, keepdim=keepdims), d_arg, rule="index"),
     V("argmin", ag.argmin, lambda x, axis=None, keepdims=False: torch.argmin(
@@ -1366,6 +1411,8 @@ def assert_same(got: list, want: list, scale: float, what: str, loose: bool = Fa
 KNOWN_OPEN: dict = {
     'test_values_match_torch': {
         'sub': 'bool operands compute; torch refuses',
+        'sub_alpha': 'as sub',
+        'round': 'integer tensors give a copy (torch refuses some: round_vml_cpu, 0-d)',
         'pow': 'bool ** int gives int8 (torch int64); int ** negative int raises (torch computes)',
         'pow_tensor_exponent_at_zero': 'bool/int exponent dtypes',
         'maximum':

@@ -5,12 +5,13 @@ Importing this package imports each family file, whose ``@export`` declarations 
 ``autograd_lite``), and ``autograd_lite.methods`` attaches the method forms to ``Tensor``.
 """
 from autograd_lite import primitive as _primitive
-from autograd_lite.ops import (  # noqa: F401  (scan: products, cumulative ops, norms, sorting)
-    conv,
+from autograd_lite.ops import (  # noqa: F401  (scan: products, cumulative ops, norms, sorting;
+    conv,  # mathfuncs: atan2, floor, fmod, isclose, the dtype-cast methods...)
     elementwise,
     indexing,
     linalg,
     loss,
+    mathfuncs,
     reduction,
     scan,
     shape,
@@ -39,4 +40,4 @@ def _export_later(info) -> None:  # an op declared after import: exported and at
 
 
 _primitive._on_export.append(_export_later)
-del conv, elementwise, indexing, linalg, loss, reduction, scan, shape, special
+del conv, elementwise, indexing, linalg, loss, mathfuncs, reduction, scan, shape, special

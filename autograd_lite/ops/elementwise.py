@@ -66,15 +66,37 @@ Pow = Op("Pow", np.power, _pow_base, _pow_exp, save_out=True,
                          names=("x", "p")))
 
 
+def _scaled(a: Any, b: Any, alpha: Any, name: str) -> tuple:
+    """``a`` and ``alpha * b`` in their result dtype, for ``add``/``sub`` (PyTorch's
+    ``alpha=``), with the operators' ops."""
+    if not isinstance(a, Tensor):
+        a = operand(a, b.data if isinstance(b, Tensor) else None)
+    b = operand(b, a.data)
+    rt = result_type(a.data, b.data)
+    if b.data.dtype != rt:
+        b = b.astype(rt) if b.requires_grad else _wrap(b.data.astype(rt))
+    kind = rt.kind
+    if isinstance(alpha, float) and kind in "biu":
+        raise TypeError(f"{name}: alpha must not be a float for integer operands (as PyTorch), "
+                        f"got alpha={alpha!r}")
+    if kind == "b":  # bool alpha * b: b itself or all False
+        return a, b if alpha else _wrap(np.zeros_like(b.data))
+    return a, Mul.binary(b, alpha)
+
+
 @export(method=True)
-def add(a: Any, b: Any) -> Tensor:
-    """``a + b`` with broadcasting."""
+def add(a: Any, b: Any, alpha: Any = 1) -> Tensor:
+    """``a + alpha * b`` with broadcasting (``torch.add(input, other, alpha=1)``)."""
+    if alpha != 1:
+        a, b = _scaled(a, b, alpha, "add")
     return Add.binary(a, b)
 
 
 @export(method=True)
-def sub(a: Any, b: Any) -> Tensor:
-    """``a - b`` with broadcasting."""
+def sub(a: Any, b: Any, alpha: Any = 1) -> Tensor:
+    """``a - alpha * b`` with broadcasting (``torch.sub(input, other, alpha=1)``)."""
+    if alpha != 1:
+        a, b = _scaled(a, b, alpha, "sub")
     return Sub.binary(a, b)
 
 
@@ -85,9 +107,14 @@ def mul(a: Any, b: Any) -> Tensor:
 
 
 @export(method=True)
-def div(a: Any, b: Any) -> Tensor:
+def div(a: Any, b: Any, rounding_mode: str | None = None) -> Tensor:
     """``a / b`` (true division) with broadcasting. Integer and bool operands divide in the
-    default dtype (float32 unless changed), as PyTorch; NumPy would give float64."""
+    default dtype (float32 unless changed), as PyTorch; NumPy would give float64.
+    ``rounding_mode="trunc"`` / ``"floor"``: the quotient rounded toward zero / down, as
+    ``torch.div`` (integer operands give integers; zero gradient)."""
+    if rounding_mode is not None:
+        from autograd_lite.ops.mathfuncs import _div_rounded
+        return _div_rounded(a, b, rounding_mode)
     if isinstance(a, Tensor):  # the fast paths: a floating tensor on either side
         if a.data.dtype.kind == "f":
             return Div.binary(a, b)

@@ -492,6 +492,8 @@ if F is not None:
 
 from tests.ops.rows_reduce import ROWS as _ROWS_REDUCE  # noqa: E402, I001  (prod, scans, sort)
 ROWS += _ROWS_REDUCE
+from tests.ops.rows_math import ROWS as _MATH_ROWS  # noqa: E402, I001  (mathfuncs, add..div)
+ROWS += _MATH_ROWS
 from tests.ops.rows_index import ROWS as _INDEX_ROWS  # noqa: E402, I001  (ops/indexing.py)
 ROWS += _INDEX_ROWS
 from tests.ops.rows_nn import ROWS as _NN_ROWS  # noqa: E402, I001  (conv, pooling, attention)

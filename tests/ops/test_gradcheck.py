@@ -9,7 +9,6 @@ from hypothesis.extra import numpy as hnp
 
 import autograd_lite as ag
 from autograd_lite.testing import GradcheckError, gradcheck, gradgradcheck
-from tests.ops import rows_index
 from tests.ops.op_catalog import BY_NAME, ROWS, all_cases, case_ids, tensors
 
 FIRST = all_cases(grad=1)
@@ -38,14 +37,14 @@ def test_gradgradcheck(row, i):
 
 def test_every_row_is_twice_differentiable_or_says_why():
     # (imported here: a rows file imported before op_catalog would be a circular import)
-    from tests.ops import rows_reduce
+    from tests.ops import rows_index, rows_math, rows_reduce
     # Every op in the catalog is twice differentiable away from its kinks; a row with grad 1
     # (first derivatives only) or 0 (not differentiable) needs a reason here.
     why = {"pow_tensor_exponent_at_zero": "second differences at base 0 read x = -eps, where "
                                           "d/dp x^p = x^p log x is NaN (as in PyTorch)",
            "sign": "piecewise constant", "argmax": "integer result", "argmin": "integer result",
            **{f"compare_{k}": "bool result" for k in ("lt", "le", "gt", "ge", "eq", "ne")},
-           **rows_index.WHY, **rows_reduce.WHY}
+           **rows_math.WHY, **rows_index.WHY, **rows_reduce.WHY}
     assert {r.name for r in ROWS if r.grad != 2} == set(why)
 
 

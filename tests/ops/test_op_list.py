@@ -28,9 +28,10 @@ from tests.ops.op_catalog import ROWS
 ROOT = Path(__file__).resolve().parents[2]
 CORE_MD = ROOT / "docs" / "api" / "core.md"
 FAMILIES = ("elementwise", "reduction", "shape", "linalg", "special", "conv", "loss",
-            "indexing", "scan")
+            "indexing", "scan", "mathfuncs")
 #: The API page's section for each family's ops.
 SECTIONS = {"elementwise": "Elementwise ops", "special": "Elementwise ops",
+            "mathfuncs": "Elementwise ops",
             "reduction": "Reductions and softmax", "shape": "Shape and indexing",
             "indexing": "Shape and indexing", "scan": "Reductions and softmax",
             "linalg": "Linear algebra"}
