@@ -133,3 +133,18 @@ def test_matmul_batched_shapes():
             t = ag.unpack_dual(y).tangent.data
         want = np.stack([ta[k] @ b + a @ tb[k] for k in range(2)])
         np.testing.assert_allclose(t, want, rtol=1e-12, err_msg=f"{sa} @ {sb}")
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_fused_cross_entropy_jvp(reduction, weighted):
+    from autograd_lite.ops.loss import softmax_cross_entropy
+    rng = np.random.default_rng(4)
+    for shape, cdim in (((4, 3), 1), ((2, 3, 5), 1)):
+        x = ag.tensor(rng.standard_normal(shape), requires_grad=True)
+        tshape = shape[:cdim] + shape[cdim + 1:]
+        target = rng.integers(0, shape[cdim], tshape)
+        w = rng.random(tshape) if weighted else None
+        assert ag.testing.gradcheck(
+            lambda a: softmax_cross_entropy(a, target, w, cdim, reduction), (x,),
+            check_forward_ad=True)

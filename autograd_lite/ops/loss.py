@@ -59,7 +59,24 @@ def _ce_vjp(g: Any, out: Any, x: Any, target: np.ndarray, weight: np.ndarray | N
     return d * g
 
 
-SoftmaxCrossEntropy = Op("SoftmaxCrossEntropy", _ce_fwd, _ce_vjp,
+def _ce_jvp(t: Any, out: Any, x: Any, target: np.ndarray, weight: np.ndarray | None,
+            cdim: int, reduction: str) -> Any:
+    # forward mode: d loss_i = sum_c (softmax(x) - onehot(t))_ic dx_ic (weighted, reduced)
+    shape = list(x.shape)
+    shape[cdim] = 1
+    c = x.shape[cdim]
+    classes = np.arange(c).reshape((c,) + (1,) * (x.ndim - cdim - 1))
+    d = Softmax.in_rule(x, axis=cdim) - (target.reshape(shape) == classes)
+    per = (d * t).sum(cdim)
+    if weight is not None:
+        per = per * weight.astype(arr(x).dtype, copy=False)
+    if reduction == "none":
+        return per
+    total = per.sum()
+    return total if reduction == "sum" else total * (1.0 / _total_weight(weight, target))
+
+
+SoftmaxCrossEntropy = Op("SoftmaxCrossEntropy", _ce_fwd, _ce_vjp, jvp=(_ce_jvp,),
                          explain=Explain(formula("{g} * (softmax({x}) - onehot({target})) "
                                                  "(divided by N for reduction='mean')")))
 
