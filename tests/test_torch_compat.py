@@ -299,3 +299,11 @@ def test_from_numpy_is_tensor_inference_mode():
         return x * 2
 
     assert not f(w).requires_grad and not g(w).requires_grad
+
+
+def test_init_takes_an_ag_generator():
+    w1, w2 = ag.zeros(3, 4), ag.zeros(3, 4)
+    nn.init.kaiming_uniform_(w1, generator=ag.Generator().manual_seed(0))
+    nn.init.kaiming_uniform_(w2, generator=ag.Generator().manual_seed(0))
+    assert np.array_equal(w1.data, w2.data) and w1.data.any()
+    nn.init.normal_(w1, generator=np.random.default_rng(0))  # a NumPy generator still works

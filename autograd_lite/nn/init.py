@@ -23,7 +23,7 @@ __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones
 
 
 def _gen(generator: np.random.Generator | None) -> np.random.Generator:
-    return _random.get_generator() if generator is None else generator
+    return _random.resolve(generator, "init")  # None, an ag.Generator or a NumPy Generator
 
 
 def _fill(tensor: Tensor, values: Any) -> Tensor:
