@@ -148,3 +148,25 @@ def test_fused_cross_entropy_jvp(reduction, weighted):
         assert ag.testing.gradcheck(
             lambda a: softmax_cross_entropy(a, target, w, cdim, reduction), (x,),
             check_forward_ad=True)
+
+
+def test_conv_and_pool_jvps():
+    F = ag.nn.functional
+    rng = np.random.default_rng(5)
+    x = ag.tensor(rng.standard_normal((1, 4, 5, 5)), requires_grad=True)
+    w = ag.tensor(rng.standard_normal((2, 4, 3, 3)), requires_grad=True)
+    w2 = ag.tensor(rng.standard_normal((4, 2, 2, 2)), requires_grad=True)
+    for ww, kw in ((w, {}), (w, {"stride": 2, "padding": 1}), (w2, {"groups": 2, "dilation": 2})):
+        assert ag.testing.gradcheck(lambda a, b: F.conv2d(a, b, **kw), (x, ww),
+                                    check_forward_ad=True)
+    assert ag.testing.gradcheck(lambda a: F.max_pool2d(a, 2), (x,), check_forward_ad=True)
+    assert ag.testing.gradcheck(lambda a: F.avg_pool2d(a, 3, stride=2, padding=1), (x,),
+                                check_forward_ad=True)
+    # forward over reverse through the conv and pool backward kernels
+    v = rng.standard_normal(x.shape)
+
+    def f(a):
+        return (F.max_pool2d(ag.tanh(F.conv2d(a, w.detach(), padding=1)), 2) ** 2).sum()
+    hv_fr = ag.functional.hvp(f, x.detach(), ag.tensor(v))[1]
+    hv_rr = ag.functional.hvp(f, x.detach(), ag.tensor(v), mode="rev-rev")[1]
+    np.testing.assert_allclose(hv_fr.data, hv_rr.data, rtol=1e-9, atol=1e-12)

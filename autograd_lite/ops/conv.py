@@ -143,6 +143,15 @@ def _hw(t: Any) -> tuple:
     return tuple(t.shape[2:])
 
 
+# Forward mode: the three conv kernels are bilinear, so each input's JVP is the kernel itself
+# with that input's tangent in its place (``_bilinear``).
+def _bilinear(op_name: str, i: int) -> Any:
+    def rule(t: Any, out: Any, a: Any, b: Any, **kw: Any) -> Any:
+        op = globals()[op_name]
+        return op.in_rule(t, b, **kw) if i == 0 else op.in_rule(a, t, **kw)
+    return rule
+
+
 Conv2d = Op(
     "Conv2d", _conv_fwd,
     lambda g, out, x, w, stride, padding, dilation=(1, 1), groups=1:
@@ -151,6 +160,7 @@ Conv2d = Op(
     lambda g, out, x, w, stride, padding, dilation=(1, 1), groups=1:
     Conv2dWeightGrad.in_rule(x, g, stride=stride, padding=padding, k=_hw(w),
                              dilation=dilation, groups=groups),
+    jvp=(_bilinear("Conv2d", 0), _bilinear("Conv2d", 1)),
     explain=Explain(formula("transposed convolution of {g} with {w}", shapes=True),
                     formula("correlation of {x} with {g}", shapes=True), names=("x", "w")))
 
@@ -161,6 +171,7 @@ Conv2dInputGrad = Op(
     lambda h, out, g, w, stride, padding, in_hw, dilation=(1, 1), groups=1:
     Conv2dWeightGrad.in_rule(h, g, stride=stride, padding=padding, k=_hw(w),
                              dilation=dilation, groups=groups),
+    jvp=(_bilinear("Conv2dInputGrad", 0), _bilinear("Conv2dInputGrad", 1)),
     explain=Explain(formula("convolution of {g} with {w}"), formula("correlation of {g} with "
                                                                      "{gy}"),
                     names=("gy", "w")))
@@ -172,6 +183,7 @@ Conv2dWeightGrad = Op(
                             dilation=dilation, groups=groups),
     lambda h, out, x, g, stride, padding, k, dilation=(1, 1), groups=1:
     Conv2d.in_rule(x, h, stride=stride, padding=padding, dilation=dilation, groups=groups),
+    jvp=(_bilinear("Conv2dWeightGrad", 0), _bilinear("Conv2dWeightGrad", 1)),
     explain=Explain(formula("transposed convolution of {g} with {gy}"),
                     formula("convolution of {x} with {g}"), names=("x", "gy")))
 
@@ -355,17 +367,22 @@ def _gather_fwd(h: np.ndarray, x: np.ndarray, k: tuple, s: tuple, p: tuple,
 MaxPool2d = Op("MaxPool2d", _maxpool_fwd,
                lambda g, out, x, k, s, p, d=(1, 1), e=(0, 0):
                MaxPool2dScatter.in_rule(g, arr(x), k=k, s=s, p=p, d=d, e=e),
+               jvp=(lambda t, out, x, **kw: MaxPool2dGather.in_rule(t, arr(x), **kw),),
                explain=Explain(formula("{g} sent to the maximum of each {k} window of {x}, "
                                        "0 elsewhere", shapes=True)))
 # x is passed as a constant: the argmax pattern is piecewise constant in x.
 MaxPool2dScatter = Op("MaxPool2dScatter", _scatter_fwd,
                       lambda h, out, g, x, k, s, p, d=(1, 1), e=(0, 0):
                       MaxPool2dGather.in_rule(h, x, k=k, s=s, p=p, d=d, e=e), None,
+                      jvp=(lambda t, out, g, x, **kw:
+                           MaxPool2dScatter.in_rule(t, arr(x), **kw), None),
                       explain=Explain(formula("{g} read at the maximum of each window"),
                                       names=("gy", "x")))
 MaxPool2dGather = Op("MaxPool2dGather", _gather_fwd,
                      lambda g, out, h, x, k, s, p, d=(1, 1), e=(0, 0):
                      MaxPool2dScatter.in_rule(g, x, k=k, s=s, p=p, d=d, e=e), None,
+                     jvp=(lambda t, out, h, x, **kw:
+                          MaxPool2dGather.in_rule(t, arr(x), **kw), None),
                      explain=Explain(formula("{g} sent back to the maximum of each window"),
                                      names=("h", "x")))
 
@@ -430,12 +447,13 @@ def _sumpool_t_fwd(g: np.ndarray, k: tuple, s: tuple, p: tuple, in_hw: tuple,
 SumPool2d = Op("SumPool2d", _sumpool_fwd,
                lambda g, out, x, k, s, p, e=(0, 0):
                SumPool2dTranspose.in_rule(g, k=k, s=s, p=p, in_hw=_hw(x), e=e),
+               jvp="linear",
                explain=Explain(formula("{g} copied to every position of its {k} window of "
                                        "{x} (added where windows overlap)", shapes=True)))
 SumPool2dTranspose = Op("SumPool2dTranspose", _sumpool_t_fwd,
                         lambda h, out, g, k, s, p, in_hw, e=(0, 0):
                         SumPool2d.in_rule(h, k=k, s=s, p=p, e=e),
-                        explain=Explain(formula("{g} summed over each {k} window")))
+                        jvp="linear", explain=Explain(formula("{g} summed over each {k} window")))
 
 
 def sum_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
