@@ -347,3 +347,95 @@ def second_derivatives(torch, weights):
 def test_pinn_second_derivatives():
     losses = run_both(second_derivatives, _weights([(10, 1), (10,), (1, 10), (1,)], seed=4))
     assert losses[-1] < losses[0]
+
+
+# ----------------------------------------------------------------------------- 8. blitz
+def blitz_autograd(torch):
+    """The 60-minute blitz's autograd part: ``requires_grad``, ``out.backward()``, a
+    vector-Jacobian product ``y.backward(v)``, ``no_grad``, ``detach``, ``requires_grad_``."""
+    out = []
+    x = torch.ones(2, 2, requires_grad=True, dtype=torch.float64)
+    y = x + 2
+    z = y * y * 3
+    res = z.mean()
+    res.backward()
+    out += x.grad.flatten().tolist() + [res.item()]
+    a = torch.tensor([[2.0, -1.0], [0.5, 3.0]], dtype=torch.float64)
+    a = ((a * 3) / (a - 1))
+    assert not a.requires_grad
+    a.requires_grad_(True)
+    b = (a * a).sum()
+    b.backward()
+    out += a.grad.flatten().tolist()
+    x = torch.tensor([0.3, -1.2, 2.5], dtype=torch.float64, requires_grad=True)
+    y = x * 2
+    while y.detach().norm() < 1000:  # the blitz's y.data.norm(): .data is an ndarray here
+        y = y * 2
+    v = torch.tensor([0.1, 1.0, 0.0001], dtype=torch.float64)
+    y.backward(v)
+    out += x.grad.tolist()
+    with torch.no_grad():
+        assert not (x ** 2).requires_grad
+    assert not x.detach().requires_grad and x.detach().eq(x).sum().item() == 3
+    return out
+
+
+def test_blitz_autograd():
+    run_both(blitz_autograd)
+    y = autograd_lite.ones(2)
+    with pytest.raises(AttributeError):  # documented difference: .data is a NumPy array
+        y.data.norm()
+
+
+# ----------------------------------------------------------------------------- 9. d2l
+def d2l_linear_regression(torch, X, noise):
+    """d2l's linear regression from scratch: synthetic data, a ``data_iter`` shuffled by
+    Python's ``random`` (seeded, so the same batches in both runs), index tensors, the
+    ``sgd`` of ``param -= lr * param.grad / batch_size; param.grad.zero_()``."""
+    import random
+
+    true_w = torch.tensor([2, -3.4], dtype=torch.float64)
+    true_b = 4.2
+    features = torch.tensor(X)
+    labels = (torch.matmul(features, true_w) + true_b + torch.tensor(noise)).reshape((-1, 1))
+
+    def data_iter(batch_size, features, labels):
+        num_examples = len(features)
+        indices = list(range(num_examples))
+        random.shuffle(indices)
+        for i in range(0, num_examples, batch_size):
+            batch_indices = torch.tensor(indices[i: min(i + batch_size, num_examples)])
+            yield features[batch_indices], labels[batch_indices]
+
+    def linreg(X, w, b):
+        return torch.matmul(X, w) + b
+
+    def squared_loss(y_hat, y):
+        return (y_hat - y.reshape(y_hat.shape)) ** 2 / 2
+
+    def sgd(params, lr, batch_size):
+        with torch.no_grad():
+            for param in params:
+                param -= lr * param.grad / batch_size
+                param.grad.zero_()
+
+    w = torch.tensor([[0.01], [-0.02]], dtype=torch.float64, requires_grad=True)
+    b = torch.zeros(1, requires_grad=True, dtype=torch.float64)
+    random.seed(0)
+    lr, num_epochs, batch_size = 0.03, 3, 10
+    losses = []
+    for epoch in range(num_epochs):
+        for Xb, yb in data_iter(batch_size, features, labels):
+            l = squared_loss(linreg(Xb, w, b), yb)  # noqa: E741  (d2l's name)
+            l.sum().backward()
+            sgd([w, b], lr, batch_size)
+        with torch.no_grad():
+            losses.append(float(squared_loss(linreg(features, w, b), labels).mean()))
+    return losses + w.detach().flatten().tolist() + b.tolist()
+
+
+def test_d2l_linear_regression_from_scratch():
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((200, 2))
+    losses = run_both(d2l_linear_regression, X, 0.01 * rng.standard_normal(200))
+    assert losses[2] < losses[0] / 10
