@@ -45,15 +45,18 @@ def _floating_pair(a: Any, b: Any, name: str) -> tuple:
 # ----------------------------------------------------------------------------- inverse trig
 # NOTE: d atan(x)/dx = 1 / (1 + x^2); d asin/dx = 1 / sqrt(1 - x^2) = -d acos/dx (|x| < 1).
 Atan = Op("Atan", np.arctan, lambda g, out, x: g / (1 + x * x),
+          jvp="elementwise",
           explain=Explain(local("1 / (1 + {x}^2)", lambda out, x: 1 / (1 + x * x))))
 Asin = Op("Asin", np.arcsin, lambda g, out, x: g / Sqrt.in_rule(1 - x * x),
+          jvp="elementwise",
           explain=Explain(local("1 / sqrt(1 - {x}^2)", lambda out, x: 1 / np.sqrt(1 - x * x))))
 Acos = Op("Acos", np.arccos, lambda g, out, x: -g / Sqrt.in_rule(1 - x * x),
-          explain=Explain(local("-1 / sqrt(1 - {x}^2)",
+          jvp="elementwise", explain=Explain(local("-1 / sqrt(1 - {x}^2)",
                                 lambda out, x: -1 / np.sqrt(1 - x * x))))
 # NOTE: atan2(y, x) is the angle of the point (x, y); its gradient is (x, -y) / (x^2 + y^2).
 Atan2 = Op("Atan2", np.arctan2, lambda g, out, y, x: g * x / (x * x + y * y),
            lambda g, out, y, x: -g * y / (x * x + y * y),
+           jvp="elementwise",
            explain=Explain(local("{x} / ({x}^2 + {y}^2)", lambda out, y, x: x / (x * x + y * y)),
                            local("-{y} / ({x}^2 + {y}^2)",
                                  lambda out, y, x: -y / (x * x + y * y)),
@@ -61,19 +64,21 @@ Atan2 = Op("Atan2", np.arctan2, lambda g, out, y, x: g * x / (x * x + y * y),
 
 # ----------------------------------------------------------------------------- hyperbolic
 Sinh = Op("Sinh", np.sinh, lambda g, out, x: g * Cosh.in_rule(x),
-          explain=Explain(local("cosh {x}", lambda out, x: np.cosh(x))))
+          jvp="elementwise", explain=Explain(local("cosh {x}", lambda out, x: np.cosh(x))))
 Cosh = Op("Cosh", np.cosh, lambda g, out, x: g * Sinh.in_rule(x),
-          explain=Explain(local("sinh {x}", lambda out, x: np.sinh(x))))
+          jvp="elementwise", explain=Explain(local("sinh {x}", lambda out, x: np.sinh(x))))
 
 # ----------------------------------------------------------------------------- exp and log
 # NOTE: d expm1(x)/dx = e^x = expm1(x) + 1; d 2^x/dx = 2^x ln 2; d log_b(x)/dx = 1 / (x ln b).
 Expm1 = Op("Expm1", np.expm1, lambda g, out, x: g * (out + 1), save_out=True, reads=(),
-           explain=Explain(local("{out} + 1", lambda out, x: out + 1)))
+           jvp="elementwise", explain=Explain(local("{out} + 1", lambda out, x: out + 1)))
 Exp2 = Op("Exp2", np.exp2, lambda g, out, x: g * (out * _LN2), save_out=True, reads=(),
-          explain=Explain(local("{out} ln 2", lambda out, x: out * _LN2)))
+          jvp="elementwise", explain=Explain(local("{out} ln 2", lambda out, x: out * _LN2)))
 Log2 = Op("Log2", np.log2, lambda g, out, x: g / (x * _LN2),
+          jvp="elementwise",
           explain=Explain(local("1 / ({x} ln 2)", lambda out, x: 1 / (x * _LN2))))
 Log10 = Op("Log10", np.log10, lambda g, out, x: g / (x * _LN10),
+           jvp="elementwise",
            explain=Explain(local("1 / ({x} ln 10)", lambda out, x: 1 / (x * _LN10))))
 
 
@@ -152,16 +157,16 @@ def _zero(g: Any, out: Any, *xs: Any, **kw: Any) -> Any:
 
 
 def _rounding_op(name: str, fn: Any) -> Op:
-    return Op(name, fn, _zero, reads=(), explain=Explain(local("0")))
+    return Op(name, fn, _zero, reads=(), jvp="elementwise", explain=Explain(local("0")))
 
 
 Floor = _rounding_op("Floor", np.floor)
 Ceil = _rounding_op("Ceil", np.ceil)
 Trunc = _rounding_op("Trunc", np.trunc)
 Round = Op("Round", lambda x, decimals=0: np.round(x, decimals), _zero, reads=(),
-           explain=Explain(local("0")))
+           jvp="elementwise", explain=Explain(local("0")))
 Frac = Op("Frac", lambda x: x - np.trunc(x), lambda g, out, x: g, reads=(),
-          explain=Explain(local("1")))
+          jvp="elementwise", explain=Explain(local("1")))
 
 
 def _real_operand(x: Any, name: str, ints: bool = True) -> Tensor:
@@ -244,11 +249,11 @@ def _remainder(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 # d/db = -trunc(a/b) (fmod) or -floor(a/b) (remainder), PyTorch's rules.
 Fmod = Op("Fmod", _fmod, lambda g, out, a, b: g,
           lambda g, out, a, b: -g * np.trunc(arr(a) / arr(b)),
-          explain=Explain(local("1"), local("-trunc({a} / {b})",
+          jvp="elementwise", explain=Explain(local("1"), local("-trunc({a} / {b})",
                                             lambda out, a, b: -np.trunc(a / b))))
 Remainder = Op("Remainder", _remainder, lambda g, out, a, b: g,
                lambda g, out, a, b: -g * np.floor(arr(a) / arr(b)),
-               explain=Explain(local("1"), local("-floor({a} / {b})",
+               jvp="elementwise", explain=Explain(local("1"), local("-floor({a} / {b})",
                                                  lambda out, a, b: -np.floor(a / b))))
 
 
@@ -314,7 +319,7 @@ def _floor_div_float(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 DivRounded = Op("DivRounded", _div_round, _zero, _zero, reads=(),
-                explain=Explain(local("0"), local("0")))
+                jvp="elementwise", explain=Explain(local("0"), local("0")))
 
 
 def _div_rounded(a: Any, b: Any, rounding_mode: str, name: str = "div") -> Tensor:

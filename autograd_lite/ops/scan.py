@@ -73,10 +73,12 @@ def _scatter_add_fwd(g: np.ndarray, index: np.ndarray, axis: int, shape: tuple) 
 ScatterAddAlong = Op("ScatterAddAlong", _scatter_add_fwd,
                      lambda h, out, g, index, axis, shape:
                      TakeAlong.in_rule(h, index=index, axis=axis), reads=(),
+                     jvp="linear",
                      explain=Explain(formula("{g} read at the scattered indices (axis {axis})")))
 TakeAlong = Op("TakeAlong", _take_fwd,
                lambda g, out, x, index, axis:
                ScatterAddAlong.in_rule(g, index=index, axis=axis, shape=x.shape), reads=(),
+               jvp="linear",
                explain=Explain(formula("{g} added back at the taken indices along axis {axis}, "
                                        "0 elsewhere")))
 
@@ -108,6 +110,7 @@ def _cumsum_fwd(x: np.ndarray, axis: int, reverse: bool = False) -> np.ndarray:
 Cumsum = Op("Cumsum", _cumsum_fwd,
             lambda g, out, x, axis, reverse=False:
             Cumsum.in_rule(g, axis=axis, reverse=not reverse), reads=(),
+            jvp="linear",
             explain=Explain(formula("{g} summed from the end along axis {axis} (the reversed "
                                     "cumulative sum)")))
 
@@ -172,7 +175,18 @@ def _prod_vjp(g: Any, out: Any, x: Any, axis: int, keepdims: bool) -> Any:
     return _cumprod_vjp(gl, Cumprod.in_rule(x, axis=axis), x, axis)
 
 
+def _jvp_by_vjp(vjp: Any) -> Any:
+    """Forward mode of a reduction from its VJP: each input element goes into one output, so
+    the VJP of a gradient of ones is d out / d x elementwise, and the JVP sums it times the
+    tangent over the reduced axes (exact where the VJP is: zeros, ties)."""
+    def rule(t: Any, out: Any, x: Any, **kw: Any) -> Any:
+        ones = np.ones(np.shape(arr(out)), dtype=arr(out).dtype)
+        return (vjp(ones, out, x, **kw) * t).sum(kw["axis"], keepdims=kw["keepdims"])
+    return rule
+
+
 Prod = Op("Prod", _prod_fwd, _prod_vjp,
+          jvp=(_jvp_by_vjp(_prod_vjp),),
           explain=Explain(formula("{g} * the product of the other elements of {x} along axis "
                                   "{axis} (exact at zeros)")))
 
@@ -333,6 +347,7 @@ def _norm_vjp(g: Any, out: Any, x: Any, p: float, axis: Any, keepdims: bool) -> 
 
 
 Norm = Op("Norm", _norm_fwd, _norm_vjp, save_out=True,
+          jvp=(_jvp_by_vjp(_norm_vjp),),
           explain=Explain(formula("{g} * sign({x}) |{x}|^(p-1) / {out}^(p-1) for p = {p} "
                                   "(0 where the norm is 0; p = inf: at the largest |{x}|)")))
 
