@@ -20,6 +20,7 @@ import numpy as np
 from autograd_lite import dtypes as _dtypes
 from autograd_lite.explain import Explain, formula
 from autograd_lite.ops.reduction import _expand, normalize_axis
+from autograd_lite.ops.shape import Stack
 from autograd_lite.primitive import Op, arr, export, operand
 from autograd_lite.tensor import Tensor
 
@@ -158,7 +159,23 @@ def _cumprod_vjp(g: Any, out: Any, x: Any, axis: int) -> Any:
     return part1 + part2 + part3 + part4
 
 
-Cumprod = Op("Cumprod", _cumprod_fwd, _cumprod_vjp, save_out=True,
+def _cumprod_jvp(t: Any, out: Any, x: Any, axis: int) -> Any:
+    # forward mode, without dividing by x (exact at zeros): the dual-number recurrence
+    # d out_j = x_j d out_(j-1) + out_(j-1) t_j along the axis, one step per position
+    axis = axis % x.ndim
+    n = x.shape[axis]
+    if n == 0:
+        return t
+    pre = (slice(None),) * axis
+    d = t[pre + (0,)]
+    parts = [d]
+    for j in range(1, n):
+        d = x[pre + (j,)] * d + out[pre + (j - 1,)] * t[pre + (j,)]
+        parts.append(d)
+    return Stack.in_rule(*parts, axis=axis)
+
+
+Cumprod = Op("Cumprod", _cumprod_fwd, _cumprod_vjp, save_out=True, jvp=(_cumprod_jvp,),
              explain=Explain(formula("sum over j >= i of {g}_j * prod_(k <= j, k != i) {x}_k "
                                      "along axis {axis} (exact at zeros)")))
 
