@@ -245,6 +245,18 @@ def _propagate(op: Any, ins: tuple, es: Any, kw: dict, out: Tensor) -> Tensor:
             if x.requires_grad:
                 record = True
                 break
+    if not record and batch is None:  # the common case, kept short: rules on ndarrays (which
+        o = out.data                   # never dispatch ops, so the level flag can stay on)
+        r = _eval(op, rule, [None if t is None else t.data for t in tans], o,
+                  [x.data for x in ins], kw, None)
+        if r is None:
+            r = np.zeros(o.shape, dtype=o.dtype)
+        elif r.shape != o.shape:
+            r = r + np.zeros(o.shape, dtype=o.dtype)
+        if type(r) is not np.ndarray:
+            r = np.asarray(r)
+        _set(out, _wrap(r if r.dtype == o.dtype else r.astype(o.dtype)), False)
+        return out
     if record:
         xs, o, tv = ins, out, tans
     else:
