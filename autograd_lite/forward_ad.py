@@ -35,7 +35,7 @@ from autograd_lite.grad_mode import _state
 from autograd_lite.tensor import Tensor
 
 __all__ = ["dual_level", "make_dual", "unpack_dual", "UnpackedDualTensor", "enter_dual_level",
-           "exit_dual_level"]
+           "exit_dual_level", "node_jvp"]
 
 _wrap = Tensor._wrap
 UnpackedDualTensor = namedtuple("UnpackedDualTensor", ["primal", "tangent"])
@@ -154,6 +154,35 @@ def tangent_of(t: Tensor) -> Tensor | None:
     """The tangent of ``t`` (None if none): ``unpack_dual(t).tangent`` without the alias."""
     e = _get(t)
     return None if e is None else e[1]
+
+
+def node_jvp(node: Any, tangents: Any, out: Any = None) -> np.ndarray | None:
+    """Replay one recorded op (a ``grad_fn`` node) through its JVP rule, on arrays: the
+    tangent of its output given ``tangents``, one entry per input (an array, or None for an
+    input without a tangent); None when no input has one. ``out`` is the node's output
+    (default ``node.output``). The rule is the one ``dual_level`` uses (so a recorded graph
+    can be shown in forward mode after the fact: ``viz.ForwardStepper(..., tangents=)``).
+    Raises ``NotImplementedError`` for an op without a JVP (a custom ``ag.Function``)."""
+    op = node.op
+    rule = getattr(op, "jvp", None)
+    if out is None:
+        out = node.output
+    if out is None or node.inputs is None:
+        raise RuntimeError(f"node_jvp: {node}'s output or inputs were freed")
+    tv = [None if t is None else np.asarray(getattr(t, "data", t)) for t in tangents]
+    if all(t is None for t in tv):
+        return None
+    o = out.data
+    if o.dtype.kind not in "fc":
+        return None
+    if rule is None:
+        raise NotImplementedError(f"{getattr(op, 'name', node)}: no forward-mode AD rule "
+                                  "(JVP) for this op, so a tangent cannot pass through it")
+    r = _eval(op, rule, tv, o, [x.data for x in node.inputs], node.kwargs or {}, None)
+    if r is None:
+        return np.zeros(o.shape, dtype=o.dtype)
+    r = getattr(r, "data", r)
+    return np.asarray(r + np.zeros(o.shape, dtype=o.dtype), dtype=o.dtype)
 
 
 # ----------------------------------------------------------------------------- the engine

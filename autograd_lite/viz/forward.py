@@ -8,8 +8,14 @@ far (ops not run yet are not drawn). `ForwardStepper.backward` continues with a
 the forward pass and then the backward pass on the same picture.
 
 Library calls (``F.linear``, a loss) are one step unless ``internals=True``, as in the
-backward stepper. Each record has ``tangents`` (``None`` for now): the slot where
-forward-mode tangents (``ag.make_dual``) will be shown when forward-mode AD lands.
+backward stepper.
+
+**Forward mode.** ``ForwardStepper(fn, *inputs, tangents={w: 1.0})`` also shows each op's
+tangent (its directional derivative along the given input tangents; inputs not listed have
+tangent 0): the recorded ops are replayed in order through their JVP rules
+(`autograd_lite.forward_ad.node_jvp`, the rules ``ag.dual_level`` runs), each record's
+``tangents`` holds its output's tangent, its text reads ``h = ... = 0.24,  dh = dxw + db =
+0.3``, and the picture adds a ``dh = 0.3`` line to each tensor computed so far.
 """
 from __future__ import annotations
 
@@ -17,12 +23,15 @@ import os
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping
 
+from autograd_lite.forward_ad import node_jvp
 from autograd_lite.tensor import Tensor
 from autograd_lite.viz import style
 from autograd_lite.viz.diagram import Diagram
 from autograd_lite.viz.emit import _emit, _Overlay
 from autograd_lite.viz.grouping import apply_internals, hide_boxed
 from autograd_lite.viz.model import _build, walk_nodes
+from autograd_lite.viz.overlay import Paint
+from autograd_lite.viz.rules import _sub, fmt_value
 from autograd_lite.viz.step_draw import _focus
 from autograd_lite.viz.steps import build_units
 
@@ -40,8 +49,8 @@ class ForwardRecord:
         inputs: the step's input tensors; ``output``: the tensor it produced.
         text: ``1: linear(x (64, 10), 0.weight (128, 10), 0.bias (128,)) -> linear.out
             (64, 128) = mean ...``.
-        tangents: forward-mode tangents of the output (``None`` until forward-mode AD is
-            shown here).
+        tangents: forward mode (``ForwardStepper(..., tangents=...)``): the tangent of the
+            output (an ndarray of its shape); ``None`` otherwise.
     """
 
     index: int
@@ -68,7 +77,8 @@ class ForwardStepper:
     """
 
     def __init__(self, fn: Callable[..., Tensor], *inputs: Any, internals: bool = False,
-                 names: Mapping[str, Any] | None = None, max_label_elements: int = 6) -> None:
+                 names: Mapping[str, Any] | None = None, max_label_elements: int = 6,
+                 tangents: Mapping[Tensor, Any] | None = None) -> None:
         out = fn(*inputs)
         if not isinstance(out, Tensor):
             raise TypeError(f"ForwardStepper: fn must return a Tensor, got {type(out).__name__}")
@@ -88,6 +98,68 @@ class ForwardStepper:
         self._model = _build(out, names=names, outputs=self._outputs, inputs=self._inputs,
                              max_nodes=None, collapse=False, cluster_modules=True)
         self.steps: list[ForwardRecord] = []
+        self._leaf_tan: dict = {}
+        self._tan: dict | None = None
+        if tangents is not None:
+            self._replay(tangents)
+
+    def _replay(self, tangents: Mapping[Tensor, Any]) -> None:
+        """Every node's output tangent, the nodes replayed in order through their JVPs."""
+        import numpy as np
+        for t, v in tangents.items():
+            if not isinstance(t, Tensor):
+                raise TypeError("ForwardStepper: tangents maps input Tensors to their "
+                                f"tangents, got a key of type {type(t).__name__}")
+            a = np.asarray(getattr(v, "data", v), dtype=t.dtype)
+            try:
+                a = np.broadcast_to(a, t.shape).copy()
+            except ValueError:
+                raise ValueError(f"ForwardStepper: a tangent of shape {a.shape} for an input "
+                                 f"of shape {t.shape}") from None
+            self._leaf_tan[id(t)] = (t, a)
+        self._tan = {}
+        for n in self._nodes:
+            tv = [self._tangent_of(x) for x in self._inputs[n]]
+            self._tan[n] = node_jvp(n, tv, self._outputs.get(n))
+
+    def _tangent_of(self, t: Any) -> Any:
+        if t is None:
+            return None
+        if t.grad_fn is not None and self._tan is not None and t.grad_fn in self._tan:
+            return self._tan[t.grad_fn]
+        e = self._leaf_tan.get(id(t))
+        return e[1] if e is not None and e[0] is t else None
+
+    def _tangent_text(self, u: Any, out: Any) -> tuple:
+        """``(tangent array, "dh = dxw + db = 0.3")`` of a step."""
+        import numpy as np
+        tan = self._tan.get(u.out)
+        if tan is None:
+            tan = np.zeros(out.shape, dtype=out.dtype) if out is not None else None
+        lhs = "d" + self._name(out)
+        terms = []
+        node = u.out
+        ex = node.explain if len(u.nodes) == 1 else None
+        ins = self._inputs[node] if len(u.nodes) == 1 else [t for p, t in u.ext]
+        dn = [None if self._tangent_of(t) is None else "d" + self._name(t) for t in ins]
+        if ex is not None and all(ex.rule(i, len(ins)).kind == "local"
+                                  for i, d in enumerate(dn) if d is not None):
+            table = {"out": self._name(out)}
+            table.update({p: self._name(t) for p, t in zip(ex.input_names(len(ins)), ins)})
+            for k, v in (node.kwargs or {}).items():
+                table.setdefault(k, fmt_value(v) if not isinstance(v, str) else v)
+            for i, d in enumerate(dn):
+                if d is None:
+                    continue
+                loc = _sub(ex.rule(i, len(ins)).text, table)
+                terms.append(d if loc == "1" else "-" + d if loc == "-1" else f"{loc} {d}")
+            sym = " + ".join(terms).replace("+ -", "- ") if terms else "0"
+        elif any(d is not None for d in dn):
+            sym = f"J_{u.name} ({', '.join(d for d in dn if d is not None)})"
+        else:
+            sym = "0"
+        val = "None" if tan is None else fmt_value(tan, self.max_label_elements)
+        return tan, f"{lhs} = {sym} = {val}" if sym != val else f"{lhs} = {val}"
 
     @property
     def done(self) -> bool:
@@ -109,7 +181,11 @@ class ForwardStepper:
         out = self._outputs.get(u.out)
         args = ", ".join(self._arg(t) for t in ins)
         text = f"{k}: {u.name}({args}) -> {self._name_node(u)} {self._val(out)}"
-        rec = ForwardRecord(k, u.name, tuple(u.nodes), tuple(ins), out, text)
+        tan = None
+        if self._tan is not None:
+            tan, ttext = self._tangent_text(u, out)
+            text += ",  " + ttext
+        rec = ForwardRecord(k, u.name, tuple(u.nodes), tuple(ins), out, text, tan)
         self.steps.append(rec)
         return rec
 
@@ -186,8 +262,21 @@ class ForwardStepper:
                 _focus(model, set(cur.nodes))
         else:
             ov.title = f"forward: {len(self._units)} ops to go"
+        paint = None
+        if self._tan is not None:  # forward mode: each tensor's tangent, a line of its label
+            paint = Paint()
+            for it in model.tensors:
+                if it.producer is not None:
+                    tan = self._tan.get(it.producer) if it.producer in ran else None
+                    if tan is None and it.producer in ran:
+                        tan = 0.0
+                else:
+                    tan = self._tangent_of(it.tensor)
+                if tan is not None:
+                    paint.note[it] = f"d{it.name or model.display_name(it)} = " \
+                        f"{fmt_value(tan, 2)}"
         return _emit(model, show_data=show_data, show_grad=False, rankdir=rankdir,
-                     max_el=self.max_label_elements, overlay=ov)
+                     max_el=self.max_label_elements, overlay=ov, paint=paint)
 
     def backward(self, **kwargs: Any) -> Any:
         """A [`BackwardStepper`][autograd_lite.viz.BackwardStepper] on the same output (same
