@@ -410,6 +410,58 @@ print(f"engine dz/dx = {x.grad.item()}, 4 x sum i^2 = {expected}")
 assert np.isclose(x.grad.item(), expected) and expected == 60  # the text's claims, checked
 
 # %% [markdown]
+# ## Forward and reverse mode on the same graph (lecture 004)
+#
+# The chain rule can be multiplied out in either direction. **Forward mode** pushes a *tangent*
+# $\dot v = \partial v/\partial w$ from the input to the output: start with $\dot w = 1$,
+# $\dot b = 0$, and each op turns its inputs' tangents into its output's,
+# $\dot h = x\,\dot w + \dot b$, $\dot\lambda = \lambda(1 - \lambda)\,\dot h$,
+# $\dot r = -\dot\lambda$ for $r = y - \lambda$, $\dot l = r\,\dot r$; the last one is
+# $\partial l/\partial w$.
+# **Reverse mode** (backward) pulls an *adjoint* $\bar v = \partial l/\partial v$ from the
+# output to the inputs: $\bar r = r$, $\bar\lambda = -\bar r$, $\bar h = \lambda(1 - \lambda)\,
+# \bar\lambda$, $\bar w = x\,\bar h$. The same local derivatives, multiplied in the opposite
+# order. One forward pass gives the derivative of every value along one input direction; one
+# backward pass the derivative of one output with respect to every input.
+#
+# `ForwardStepper(..., tangents={w: 1.0})` replays the graph through each op's forward-mode
+# rule (the `dv = ...` line in each box); `.backward()` continues on the same graph with the
+# adjoints (the `grad` lines):
+
+# %%
+wf = ag.tensor(2.0, requires_grad=True)
+bf = ag.tensor(np.log(4.0) - 0.6, requires_grad=True)
+nm = {"w": wf, "b": bf}
+
+
+def neuron(w, b):
+    xw = x_in * w
+    h = xw + b
+    lam = ag.sigmoid(h)
+    r = y_true - lam
+    s = r**2
+    l = 0.5 * s
+    nm.update({"xw": xw, "h": h, "lambda": lam, "r": r, "s": s, "l": l})
+    return l
+
+
+fwd = viz.ForwardStepper(neuron, wf, bf, tangents={wf: 1.0}, names=nm)
+for record in fwd:
+    print(record.text)
+display(fwd.draw())
+rev = fwd.backward()
+for record in rev:
+    print(record.text)
+display(rev.draw())
+dl_dw_forward, dl_dw_reverse = fwd.steps[-1].tangents.item(), wf.grad.item()
+print(f"dl/dw: forward mode {dl_dw_forward:.6f}, reverse mode {dl_dw_reverse:.6f}")
+lv = nm["lambda"].item()
+assert np.isclose(lv, 0.8) and np.isclose(dl_dw_forward, dl_dw_reverse)  # the text's claims
+assert np.isclose(dl_dw_forward, -(y_true - lv) * lv * (1 - lv) * x_in)  # = -0.0096
+_, jv = ag.functional.jvp(lambda w: neuron(w, bf), wf, ag.tensor(1.0))
+assert np.isclose(jv.item(), dl_dw_forward)  # the same number as ag.functional.jvp
+
+# %% [markdown]
 # **Takeaways.** The graph is recorded as you compute; backward visits it in reverse
 # topological order, each op turning the gradient of its output into gradients of its inputs;
 # values used along several paths receive the sum of their gradients. Check a slide's numbers
