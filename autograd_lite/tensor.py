@@ -28,7 +28,9 @@ class Tensor:
 
     __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_vcount", "_stamp", "_hooks",
                  "name", "__weakref__")
-    __array_ufunc__ = None  # let ``ndarray + Tensor`` call Tensor.__radd__
+    # NumPy defers to Tensor (``ndarray + Tensor`` calls ``Tensor.__radd__``); compat.py replaces
+    # this with a handler that also lets ``arr op= tensor`` update ``arr`` in place.
+    __array_ufunc__ = None
     __array_priority__ = 1000
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
