@@ -42,6 +42,8 @@ from typing import Any
 
 import numpy as np
 
+from autograd_lite import forward_ad as _fw
+from autograd_lite import primitive as _P
 from autograd_lite.anomaly import check_forward
 from autograd_lite.grad_mode import _state, no_grad
 from autograd_lite.node import Node
@@ -71,6 +73,8 @@ class FunctionCtx:
     - ``ctx.needs_input_grad``: one bool per positional argument of ``forward``, True where the
       argument is a Tensor that requires grad (skip work in ``backward`` where it is False).
     - ``ctx.mark_non_differentiable(*outputs)``: outputs that get no gradient (e.g. indices).
+    - ``ctx.save_for_forward(*tensors)`` keeps Tensors for ``jvp`` (forward mode); inside
+      ``jvp``, ``ctx.saved_tensors`` returns these (``()`` if none were saved), as PyTorch.
     - Any other attribute (``ctx.alpha = 2.0``) keeps non-tensor state for ``backward``.
     """
 
@@ -82,6 +86,9 @@ class FunctionCtx:
         self._tick = 0
         self._outs: list = []  # per output: (weakref to the result, data, weakref to its node)
         self._non_diff: list = []
+        self._fwd_saved: tuple | None = None  # save_for_forward's tensors (None: not called)
+        self._in_jvp = False
+        self._out_tangents: dict = {}  # output index -> its forward-mode tangent entry
 
     def save_for_backward(self, *tensors: Any) -> None:
         """Keep tensors (or None) for ``backward``; changing them in place later is an error."""
@@ -94,6 +101,16 @@ class FunctionCtx:
         self._versions = tuple(None if t is None else t._version for t in tensors)
         self._tick = now()  # a change through an alias stamps the buffer later than this
 
+    def save_for_forward(self, *tensors: Any) -> None:
+        """Keep tensors (or None) for ``jvp`` (PyTorch's ``ctx.save_for_forward``); ``jvp``
+        reads them back with ``ctx.saved_tensors``."""
+        for i, t in enumerate(tensors):
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(f"{self._name}: save_for_forward expects Tensors or None, got "
+                                f"{type(t).__name__} at position {i}; keep other values as "
+                                f"ctx attributes (ctx.name = value)")
+        self._fwd_saved = tensors
+
     def mark_non_differentiable(self, *outputs: Tensor) -> None:
         """Declare outputs of ``forward`` that have no gradient (they get no ``grad_fn``)."""
         self._non_diff.extend(outputs)
@@ -102,7 +119,10 @@ class FunctionCtx:
     def saved_tensors(self) -> tuple:
         """The tensors given to ``save_for_backward``, in order. A saved output comes back
         attached to the graph (its ``grad_fn`` is this Function's node), so a ``backward``
-        that uses it is still differentiable."""
+        that uses it is still differentiable. Inside ``jvp``: the tensors given to
+        ``save_for_forward``."""
+        if self._in_jvp:
+            return () if self._fwd_saved is None else tuple(self._fwd_saved)
         out = []
         for t, v in zip(self._saved, self._versions, strict=True):
             if isinstance(t, _OutputSlot):
@@ -111,6 +131,9 @@ class FunctionCtx:
                 if live is None:  # rebuilt from the saved array, still attached to its node
                     node = node_ref()
                     live = _wrap(data, node is not None, node)
+                    e = self._out_tangents.get(t.k)
+                    if e is not None:  # forward over reverse: the rebuilt output keeps its tangent
+                        _fw.reattach(live, e)
                 elif live._version != v or buffer_tick(data) > self._tick:
                     raise RuntimeError(
                         f"{self._name}Backward: output {t.k} of {self._name}.forward (shape "
@@ -222,6 +245,9 @@ class Function:
 
     The ``setup_context`` style of PyTorch 2.x works too: ``forward(*args)`` without ``ctx``
     plus ``setup_context(ctx, inputs, output)`` (both static), with the same ``backward``.
+
+    Forward mode (``ag.dual_level``, ``functional.jvp``): define a third static method
+    ``jvp(ctx, *tangents)``, as PyTorch's ``Function.jvp``. See `Function.jvp`.
     """
 
     @staticmethod
@@ -231,6 +257,18 @@ class Function:
     @staticmethod
     def backward(ctx: FunctionCtx, *grad_outputs: Any) -> Any:
         raise NotImplementedError("Function subclasses must define a static backward(ctx, ...)")
+
+    @staticmethod
+    def jvp(ctx: FunctionCtx, *tangents: Any) -> Any:
+        """Forward mode (PyTorch's ``Function.jvp``): called by ``apply`` right after
+        ``forward`` when the Function runs inside a dual level and some Tensor argument has a
+        tangent. It gets one tangent per positional argument of ``forward`` (zeros for a
+        floating Tensor without one, None for other arguments; shaped like the argument) and
+        returns one tangent per output of ``forward``, shaped like it (None: no tangent).
+        ``ctx`` is ``forward``'s (or ``setup_context``'s); in here ``ctx.saved_tensors`` gives
+        what ``ctx.save_for_forward`` kept. Written with Tensor ops it composes with reverse
+        mode. Not overridden: a tangent reaching the Function raises ``NotImplementedError``."""
+        raise NotImplementedError
 
     @staticmethod
     def setup_context(ctx: FunctionCtx, inputs: tuple, output: Any) -> None:
@@ -243,6 +281,11 @@ class Function:
         name = type(self).__name__
         raise TypeError(f"call a custom Function through its class: {name}.apply(...), not "
                         f"{name}()(...)")
+
+    @classmethod
+    def _jvp(cls) -> Any:
+        """The class's ``jvp`` rule, None when it does not define one."""
+        return None if cls.jvp is Function.jvp else cls.jvp
 
     @classmethod
     def _op(cls) -> _FunctionOp:
@@ -262,12 +305,17 @@ class Function:
         name = cls.__name__
         needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         ctx = FunctionCtx(needs, name)
-        with no_grad():
-            if cls.setup_context is Function.setup_context:
-                result = cls.forward(ctx, *args, **kwargs)
-            else:  # PyTorch 2.x style: forward(*args), then setup_context(ctx, inputs, output)
-                result = cls.forward(*args, **kwargs)
-                cls.setup_context(ctx, args, result)
+        dual = _P._dual  # inside a dual level: forward sees no tangents (as PyTorch), jvp does
+        _P._dual = 0
+        try:
+            with no_grad():
+                if cls.setup_context is Function.setup_context:
+                    result = cls.forward(ctx, *args, **kwargs)
+                else:  # PyTorch 2.x style: forward(*args), then setup_context(ctx, inputs, out)
+                    result = cls.forward(*args, **kwargs)
+                    cls.setup_context(ctx, args, result)
+        finally:
+            _P._dual = dual
         single = not isinstance(result, tuple)
         raw = (result,) if single else result
         outs = []
@@ -280,49 +328,59 @@ class Function:
             outs.append(o)
         if not (_state.enabled and any(needs)):
             res = tuple(_wrap(o.data) for o in outs)
+            if dual:
+                _fw.function_jvp(name, cls._jvp(), ctx, args, outs, res)
             return res[0] if single else res
-
-        op = cls._op()
-        tensors = tuple(a for a in args if isinstance(a, Tensor))
-        nexts = tuple((t.grad_fn or t) if t.requires_grad else None for t in tensors)
-        arg_specs, pos = [], 0
-        for a in args:
-            if isinstance(a, Tensor):
-                arg_specs.append((pos, a.shape))
-                pos += 1
-            else:
-                arg_specs.append(type(a).__name__)
-        out_specs = tuple((o.shape, o.dtype) for o in outs)
-        non_diff = ctx._non_diff
-        results: list = []
-        nodes: list = []
-        for k, o in enumerate(outs):
-            if o.dtype.kind not in "fc" or any(o is nd for nd in non_diff):
-                results.append(_wrap(o.data))
-                nodes.append(None)
-                continue
-            node = Node(op, tensors, nexts, {})
-            node._saved_tick = None  # a Function checks what it saved (in ctx.saved_tensors)
-            node.saved = (ctx, k, out_specs, arg_specs)
-            r = _wrap(o.data, True, node)
-            node._out = weakref.ref(r)
-            if _state.anomaly:
-                check_forward(node, o.data)
-            results.append(r)
-            nodes.append(node)
-        # A saved output becomes a slot index: the node does not keep its own output alive
-        # (no reference cycle), and the output comes back attached to the graph in backward.
-        if ctx._saved:
-            saved, versions = list(ctx._saved), list(ctx._versions)
-            for i, t in enumerate(saved):
-                if t is None or any(t is a for a in tensors):
-                    continue
-                for k, o in enumerate(outs):
-                    if t is o:
-                        saved[i], versions[i] = _OutputSlot(k), 0  # results start at 0
-                        break
-            ctx._saved, ctx._versions = tuple(saved), tuple(versions)
-            ctx._outs = [(weakref.ref(r), r.data,
-                          weakref.ref(n) if n is not None else (lambda: None))
-                         for r, n in zip(results, nodes, strict=True)]
+        results = _record(cls, ctx, args, outs)
+        if dual:
+            _fw.function_jvp(name, cls._jvp(), ctx, args, outs, results)
         return results[0] if single else tuple(results)
+
+
+def _record(cls: type, ctx: FunctionCtx, args: tuple, outs: list) -> list:
+    """Record one node per differentiable output of ``cls.forward`` (``outs``); the new
+    result Tensors, in order."""
+    op = cls._op()
+    tensors = tuple(a for a in args if isinstance(a, Tensor))
+    nexts = tuple((t.grad_fn or t) if t.requires_grad else None for t in tensors)
+    arg_specs, pos = [], 0
+    for a in args:
+        if isinstance(a, Tensor):
+            arg_specs.append((pos, a.shape))
+            pos += 1
+        else:
+            arg_specs.append(type(a).__name__)
+    out_specs = tuple((o.shape, o.dtype) for o in outs)
+    non_diff = ctx._non_diff
+    results: list = []
+    nodes: list = []
+    for k, o in enumerate(outs):
+        if o.dtype.kind not in "fc" or any(o is nd for nd in non_diff):
+            results.append(_wrap(o.data))
+            nodes.append(None)
+            continue
+        node = Node(op, tensors, nexts, {})
+        node._saved_tick = None  # a Function checks what it saved (in ctx.saved_tensors)
+        node.saved = (ctx, k, out_specs, arg_specs)
+        r = _wrap(o.data, True, node)
+        node._out = weakref.ref(r)
+        if _state.anomaly:
+            check_forward(node, o.data)
+        results.append(r)
+        nodes.append(node)
+    # A saved output becomes a slot index: the node does not keep its own output alive
+    # (no reference cycle), and the output comes back attached to the graph in backward.
+    if ctx._saved:
+        saved, versions = list(ctx._saved), list(ctx._versions)
+        for i, t in enumerate(saved):
+            if t is None or any(t is a for a in tensors):
+                continue
+            for k, o in enumerate(outs):
+                if t is o:
+                    saved[i], versions[i] = _OutputSlot(k), 0  # results start at 0
+                    break
+        ctx._saved, ctx._versions = tuple(saved), tuple(versions)
+        ctx._outs = [(weakref.ref(r), r.data,
+                      weakref.ref(n) if n is not None else (lambda: None))
+                     for r, n in zip(results, nodes, strict=True)]
+    return results
