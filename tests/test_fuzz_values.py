@@ -947,6 +947,13 @@ SPECS += [
         x, dim=axis, keepdim=keepdims), d_arg, rule="index"),
     V("argmin", ag.argmin, lambda x, axis=None, keepdims=False: torch.argmin(
         x, dim=axis, keepdim=keepdims), d_arg, rule="index"),
+    # torch.all/any of uint8 give uint8 (a legacy quirk): compared as bool, as ours returns
+    V("all", ag.all, lambda x, axis=None, keepdims=False: torch.all(
+        x, dim=_dims(x, axis), keepdim=keepdims).bool(), d_reduce, R["all"], "bool"),
+    V("any", ag.any, lambda x, axis=None, keepdims=False: torch.any(
+        x, dim=_dims(x, axis), keepdim=keepdims).bool(), d_reduce, R["any"], "bool"),
+    V("equal", R["equal"].fn, lambda a, b: torch.tensor(torch.equal(a, b)), d_binary_tensors,
+      R["equal"], "bool"),
 ]
 
 

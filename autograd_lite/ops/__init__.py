@@ -6,7 +6,8 @@ Importing this package imports each family file, whose ``@export`` declarations 
 """
 from autograd_lite import primitive as _primitive
 from autograd_lite.ops import (  # noqa: F401  (scan: products, cumulative ops, norms, sorting;
-    conv,  # mathfuncs: atan2, floor, fmod, isclose, the dtype-cast methods...)
+    conv,  # mathfuncs: atan2, floor, fmod, isclose, the dtype-cast methods...;
+           # truth: all, any, equal)
     elementwise,
     indexing,
     linalg,
@@ -16,6 +17,7 @@ from autograd_lite.ops import (  # noqa: F401  (scan: products, cumulative ops, 
     scan,
     shape,
     special,
+    truth,
 )
 from autograd_lite.ops.reduction import normalize_axis  # noqa: F401  (helpers used by clients)
 from autograd_lite.ops.shape import normalize_index  # noqa: F401
@@ -40,4 +42,4 @@ def _export_later(info) -> None:  # an op declared after import: exported and at
 
 
 _primitive._on_export.append(_export_later)
-del conv, elementwise, indexing, linalg, loss, mathfuncs, reduction, scan, shape, special
+del conv, elementwise, indexing, linalg, loss, mathfuncs, reduction, scan, shape, special, truth

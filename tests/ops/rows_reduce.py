@@ -12,7 +12,17 @@ from hypothesis import strategies as st
 
 import autograd_lite as ag
 from tests.ops import fuzz_draws as D
-from tests.ops.op_catalog import C, OpRow, distinct, nonzero, real, values_of, with_zeros
+from tests.ops.op_catalog import (
+    BINARY,
+    REDUCE,
+    C,
+    OpRow,
+    distinct,
+    nonzero,
+    real,
+    values_of,
+    with_zeros,
+)
 
 
 # ----------------------------------------------------------------------------- domains
@@ -203,6 +213,14 @@ ROWS += [
           [C((5,), k=2), C((2, 4), k=3, dim=1), C((3, 2), k=1, dim=0, keepdim=True),
            C((1,), k=1)],  # (0-d, where torch also takes bool: tests/ops/test_scan.py)
           domain=distinct, method="kthvalue", draw=kth_draw, smooth_ok=distinct_ok),
+    # ---------------------------------------------------------------- ops/truth.py (bool results)
+    OpRow("all", ag.all, np.all, REDUCE + [C((2, 3), axis=(0, 1))], domain=with_zeros, grad=0,
+          method="all", draw=D.reduce),
+    OpRow("any", ag.any, np.any, REDUCE + [C((2, 3), axis=(0, 1))], domain=with_zeros, grad=0,
+          method="any", draw=D.reduce),
+    OpRow("equal", lambda a, b: ag.tensor(ag.equal(a, b)),
+          lambda a, b: np.asarray(a.shape == b.shape and np.array_equal(a, b)), BINARY,
+          grad=0, op="equal", draw=D.binary),
 ]
 
 #: Rows that are not twice differentiable, and why (tests/ops/test_gradcheck.py).
