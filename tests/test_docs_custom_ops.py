@@ -57,7 +57,8 @@ def test_page_has_the_sections():
     text = PAGE.read_text()
     for needle in ("class ResidualLayer(ag.Function)", "gradcheck(", "taylor_test(",
                    "nn.Module", "opt.step()", "@export(method=True)", ".in_rule(",
-                   "OpRow(\"logcosh\"", "::: autograd_lite.logcosh"):
+                   "OpRow(\"logcosh\"", "::: autograd_lite.logcosh", "def jvp(ctx, du, dK)",
+                   "check_forward_ad=True"):
         assert needle in text
     assert len(_blocks()) >= 6
 
