@@ -20,7 +20,8 @@ from autograd_lite.grad_mode import (detect_anomaly, enable_grad, is_anomaly_ena
                                      is_grad_enabled, no_grad, set_grad_enabled)
 from autograd_lite.ops import *  # noqa: F401,F403  (every op of the op list: ag.exp, ...)
 from autograd_lite.ops import __all__ as _ops_all
-from autograd_lite.random import Generator, manual_seed
+from autograd_lite.random import (Generator, get_rng_state, initial_seed, manual_seed, seed,
+                                  set_rng_state)
 from autograd_lite import compat as _compat  # PyTorch's names: dtypes, devices, .data = t
 from autograd_lite.compat import (accelerator, backends, cuda, device, finfo, from_numpy, iinfo,
                                   inference_mode, is_tensor, tensor)
@@ -37,7 +38,8 @@ __version__ = "0.1.0"
 __all__ = [
     "Tensor", "tensor", "Function", "grad", "functional", "testing", "DimensionError",
     "forward_ad", "dual_level", "make_dual", "unpack_dual",
-    "set_default_dtype", "get_default_dtype", "manual_seed",
+    "set_default_dtype", "get_default_dtype", "manual_seed", "seed", "initial_seed",
+    "get_rng_state", "set_rng_state",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
     "is_anomaly_enabled",
     "as_tensor", *_ops_all,

@@ -6,23 +6,27 @@ reproducible at once.
 """
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
 
-__all__ = ["manual_seed", "get_generator", "seed", "Generator", "resolve"]
+__all__ = ["manual_seed", "get_generator", "seed", "initial_seed", "get_rng_state",
+           "set_rng_state", "Generator", "resolve"]
 
-_generator: np.random.Generator = np.random.default_rng()
+_initial_seed: int = int(np.random.SeedSequence().entropy % (2**63))
+_generator: np.random.Generator = np.random.default_rng(_initial_seed)
 
 
 def manual_seed(seed: int) -> np.random.Generator:
     """Re-seed the library's generator (factories, init, dropout, shuffles); returns it."""
-    global _generator
+    global _generator, _initial_seed
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"manual_seed: seed must be an int, got {type(seed).__name__}")
     if seed < 0:
         raise ValueError(f"manual_seed: seed must be non-negative, got {seed}")
-    _generator = np.random.default_rng(int(seed))
+    _initial_seed = int(seed)
+    _generator = np.random.default_rng(_initial_seed)
     return _generator
 
 
@@ -31,6 +35,30 @@ def seed() -> int:
     s = int(np.random.SeedSequence().entropy % (2**63))
     manual_seed(s)
     return s
+
+
+def initial_seed() -> int:
+    """The seed the global generator was last seeded with (``manual_seed``, ``seed``, or the
+    entropy drawn at import), as ``torch.initial_seed``."""
+    return _initial_seed
+
+
+def get_rng_state() -> dict:
+    """A copy of the global generator's state, for `set_rng_state` (``torch.get_rng_state``).
+    It is the NumPy bit generator's state dict, not PyTorch's uint8 tensor: keep it opaque."""
+    return copy.deepcopy(_generator.bit_generator.state)
+
+
+def set_rng_state(new_state: dict) -> None:
+    """Restore the global generator to a state from `get_rng_state`: the numbers drawn
+    afterwards repeat those drawn after it was saved."""
+    if not isinstance(new_state, dict) or "bit_generator" not in new_state:
+        raise TypeError(f"set_rng_state: expected a state from ag.get_rng_state() (a dict), got "
+                        f"{type(new_state).__name__}")
+    try:
+        _generator.bit_generator.state = copy.deepcopy(new_state)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"set_rng_state: not a state of this generator: {e}") from None
 
 
 def get_generator() -> np.random.Generator:

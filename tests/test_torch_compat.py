@@ -123,6 +123,24 @@ def test_generator_reproducible_and_independent():
         ag.rand(2, generator=42)
 
 
+def test_global_rng_state_and_seeds():
+    ag.manual_seed(11)
+    assert ag.initial_seed() == 11
+    state = ag.get_rng_state()
+    first = ag.randn(5).data
+    ag.rand(7)  # moves on
+    ag.set_rng_state(state)
+    assert np.array_equal(ag.randn(5).data, first)
+    ag.set_rng_state(state)  # the saved state is a copy: restoring twice repeats twice
+    assert np.array_equal(ag.randn(5).data, first)
+    s = ag.seed()
+    assert isinstance(s, int) and ag.initial_seed() == s
+    with pytest.raises(TypeError, match="set_rng_state"):
+        ag.set_rng_state(b"\x00")
+    with pytest.raises(ValueError, match="set_rng_state"):
+        ag.set_rng_state({"bit_generator": "MT19937", "state": {}})
+
+
 def test_random_functions():
     ag.manual_seed(0)
     assert sorted(ag.randperm(6).tolist()) == list(range(6)) and ag.randperm(6).dtype == ag.long

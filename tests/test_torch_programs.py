@@ -439,3 +439,389 @@ def test_d2l_linear_regression_from_scratch():
     X = rng.standard_normal((200, 2))
     losses = run_both(d2l_linear_regression, X, 0.01 * rng.standard_normal(200))
     assert losses[2] < losses[0] / 10
+
+
+def _fan_in(shapes, seed=0):
+    """Weights scaled by 1/sqrt(fan-in) (biases by 0.1), so deeper nets stay well-conditioned."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for s in shapes:
+        fan = int(np.prod(s[1:])) if len(s) > 1 else 10
+        out.append(rng.standard_normal(s) / math.sqrt(fan))
+    return out
+
+
+# ----------------------------------------------------------------------------- 10. makemore
+def makemore_batchnorm(torch, Xtr, Ytr, batches, weights):
+    """The makemore BatchNorm lesson's character MLP with the batch normalisation written by
+    hand: parameters drawn from a seeded ``torch.Generator`` (then replaced by the shared
+    weights; the draws are each library's own stream), an embedding lookup ``C[Xb]``,
+    ``view``, batch mean and unbiased ``std(0, keepdim=True)``, running statistics updated
+    under ``no_grad``, ``p.data += -lr * p.grad``, a step decay, the loss in log10, an
+    evaluation with the running statistics, the backprop-ninja ``var(0, unbiased=True)``
+    check, and sampling with ``multinomial(..., generator=g)``. Default dtype float64."""
+    F = torch.nn.functional
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        vocab_size, block_size, n_embd, n_hidden = 27, 3, 10, 64
+        g = torch.Generator().manual_seed(2147483647)
+        C = torch.randn((vocab_size, n_embd), generator=g)
+        W1 = torch.randn((n_embd * block_size, n_hidden), generator=g) * (5 / 3) / (
+            (n_embd * block_size) ** 0.5)
+        b1 = torch.randn(n_hidden, generator=g) * 0.01
+        W2 = torch.randn((n_hidden, vocab_size), generator=g) * 0.01
+        b2 = torch.randn(vocab_size, generator=g) * 0
+        first = torch.randn((vocab_size, n_embd),
+                            generator=torch.Generator().manual_seed(2147483647))
+        assert torch.equal(C, first) and C.dtype == torch.float64  # a reproducible stream
+        bngain = torch.ones((1, n_hidden))
+        bnbias = torch.zeros((1, n_hidden))
+        bnmean_running = torch.zeros((1, n_hidden))
+        bnstd_running = torch.ones((1, n_hidden))
+        parameters = [C, W1, b1, W2, b2, bngain, bnbias]
+        for p, w in zip(parameters, weights):  # the shared start (the first five)
+            p.data = torch.tensor(w)
+        assert sum(p.nelement() for p in parameters) == 27 * 10 + 30 * 64 + 64 + 64 * 27 + 27 + 128
+        for p in parameters:
+            p.requires_grad = True
+        Xtr, Ytr = torch.tensor(Xtr), torch.tensor(Ytr)
+        lossi = []
+        for i, ix in enumerate(batches):
+            ix = torch.tensor(ix)  # the lesson: torch.randint(0, Xtr.shape[0], (32,), generator=g)
+            Xb, Yb = Xtr[ix], Ytr[ix]
+            emb = C[Xb]
+            embcat = emb.view(emb.shape[0], -1)
+            hpreact = embcat @ W1 + b1
+            bnmeani = hpreact.mean(0, keepdim=True)
+            bnstdi = hpreact.std(0, keepdim=True)
+            hpreact = bngain * (hpreact - bnmeani) / bnstdi + bnbias
+            with torch.no_grad():
+                bnmean_running = 0.999 * bnmean_running + 0.001 * bnmeani
+                bnstd_running = 0.999 * bnstd_running + 0.001 * bnstdi
+            h = torch.tanh(hpreact)
+            logits = h @ W2 + b2
+            loss = F.cross_entropy(logits, Yb)
+            for p in parameters:
+                p.grad = None
+            loss.backward()
+            lr = 0.1 if i < 30 else 0.01
+            for p in parameters:
+                p.data += -lr * p.grad
+            lossi.append(loss.log10().item())
+
+        @torch.no_grad()
+        def split_loss(x, y):
+            emb = C[x]
+            embcat = emb.view(emb.shape[0], -1)
+            hpreact = embcat @ W1 + b1
+            hpreact = bngain * (hpreact - bnmean_running) / bnstd_running + bnbias
+            h = torch.tanh(hpreact)
+            return F.cross_entropy(h @ W2 + b2, y).item()
+
+        out = lossi + [split_loss(Xtr, Ytr)] + bnstd_running.flatten().tolist()
+        # backprop ninja: the variance by hand (Bessel's correction) is torch's var
+        hprebn = C[Xtr[:32]].view(32, -1) @ W1 + b1
+        bnvar = 1 / (32 - 1) * ((hprebn - hprebn.mean(0, keepdim=True)) ** 2).sum(0, keepdim=True)
+        assert torch.allclose(bnvar, hprebn.var(0, keepdim=True, unbiased=True))
+        assert torch.allclose(bnvar, hprebn.var(0, keepdim=True))
+        hpre = bngain * (hprebn - hprebn.mean(0, keepdim=True)) * (bnvar + 1e-5) ** -0.5 + bnbias
+        loss = F.cross_entropy(torch.tanh(hpre) @ W2 + b2, Ytr[:32])
+        for p in parameters:
+            p.grad = None
+        loss.backward()
+        out += [loss.item(), C.grad.abs().sum().item(), bngain.grad.norm().item()]
+        # sampling: the lesson's generation loop (the characters drawn are each library's)
+        g = torch.Generator().manual_seed(2147483647 + 10)
+        with torch.no_grad():
+            context = [0] * block_size
+            for _ in range(5):
+                emb = C[torch.tensor([context])]
+                h = torch.tanh(bngain * (emb.view(1, -1) @ W1 + b1 - bnmean_running)
+                               / bnstd_running + bnbias)
+                probs = F.softmax(h @ W2 + b2, dim=1)
+                ix = torch.multinomial(probs, num_samples=1, generator=g).item()
+                assert isinstance(ix, int) and 0 <= ix < vocab_size
+                context = context[1:] + [ix]
+        return out
+    finally:
+        torch.set_default_dtype(old)
+
+
+def test_makemore_batchnorm_by_hand():
+    rng = np.random.default_rng(13)
+    Xtr = rng.integers(0, 27, (200, 3))
+    Ytr = (Xtr[:, 0] + 2 * Xtr[:, 2]) % 27  # a learnable next-character rule
+    batches = [rng.integers(0, 200, 32) for _ in range(60)]
+    w = [rng.standard_normal((27, 10)), rng.standard_normal((30, 64)) * (5 / 3) / 30 ** 0.5,
+         rng.standard_normal(64) * 0.01, rng.standard_normal((64, 27)) * 0.01, np.zeros(27)]
+    out = run_both(makemore_batchnorm, Xtr, Ytr, batches, w)
+    assert np.mean(out[50:60]) < out[0]
+
+
+# ----------------------------------------------------------------------------- 11. LeNet
+def lenet(torch, images, targets, weights, grad_out):
+    """The 60-minute blitz's neural-network part: LeNet as an ``nn.Module`` subclass
+    (``Conv2d``, ``F.max_pool2d`` with a tuple and an int window, ``x.size()[1:]`` in
+    ``num_flat_features``, ``view``), ``out.backward(v)`` after ``net.zero_grad()``,
+    ``params[0].size()``, then ``MSELoss`` and ``optim.SGD`` steps."""
+    nn, F, optim = torch.nn, torch.nn.functional, torch.optim
+
+    class Net(nn.Module):
+        def __init__(self):
+            super(Net, self).__init__()
+            self.conv1 = nn.Conv2d(1, 6, 5)
+            self.conv2 = nn.Conv2d(6, 16, 5)
+            self.fc1 = nn.Linear(16 * 5 * 5, 120)
+            self.fc2 = nn.Linear(120, 84)
+            self.fc3 = nn.Linear(84, 10)
+
+        def forward(self, x):
+            x = F.max_pool2d(F.relu(self.conv1(x)), (2, 2))
+            x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+            x = x.view(-1, self.num_flat_features(x))
+            x = F.relu(self.fc1(x))
+            x = F.relu(self.fc2(x))
+            return self.fc3(x)
+
+        def num_flat_features(self, x):
+            size = x.size()[1:]
+            num_features = 1
+            for s in size:
+                num_features *= s
+            return num_features
+
+    net = Net().double()
+    params = list(net.parameters())
+    assert len(params) == 10 and tuple(params[0].size()) == (6, 1, 5, 5)
+    _load(torch, net, weights)
+    inp = torch.tensor(images)
+    out = net(inp[:1])
+    net.zero_grad()
+    out.backward(torch.tensor(grad_out))
+    res = [out.sum().item()] + net.conv1.bias.grad.tolist()
+    criterion = nn.MSELoss()
+    optimizer = optim.SGD(net.parameters(), lr=0.01)
+    target = torch.tensor(targets)
+    for step in range(8):
+        optimizer.zero_grad()
+        output = net(inp)
+        loss = criterion(output, target)
+        loss.backward()
+        optimizer.step()
+        res.append(loss.item())
+    return res
+
+
+def test_lenet_blitz():
+    rng = np.random.default_rng(17)
+    shapes = [(6, 1, 5, 5), (6,), (16, 6, 5, 5), (16,), (120, 400), (120,), (84, 120), (84,),
+              (10, 84), (10,)]
+    out = run_both(lenet, rng.standard_normal((4, 1, 32, 32)), rng.standard_normal((4, 10)),
+                   _fan_in(shapes, seed=5), rng.standard_normal((1, 10)))
+    assert out[-1] < out[-8]
+
+
+# ----------------------------------------------------------------------------- 12. dynamic net
+def dynamic_net(torch, weights):
+    """The tutorial's dynamic graph: a polynomial module whose depth is chosen by Python's
+    ``random`` on each forward (seeded, so the same choices in both runs), scalar
+    ``nn.Parameter``s made by ``torch.randn(())``, a ``string()`` method with ``.item()``,
+    ``MSELoss(reduction='sum')`` and SGD with momentum."""
+    import random
+
+    class DynamicNet(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = torch.nn.Parameter(torch.randn(()))
+            self.b = torch.nn.Parameter(torch.randn(()))
+            self.c = torch.nn.Parameter(torch.randn(()))
+            self.d = torch.nn.Parameter(torch.randn(()))
+            self.e = torch.nn.Parameter(torch.randn(()))
+
+        def forward(self, x):
+            y = self.a + self.b * x + self.c * x ** 2 + self.d * x ** 3
+            for exp in range(4, random.randint(4, 6)):
+                y = y + self.e * x ** exp
+            return y
+
+        def string(self):
+            return (f"y = {self.a.item()} + {self.b.item()} x + {self.c.item()} x^2 + "
+                    f"{self.d.item()} x^3 + {self.e.item()} x^4 ? + {self.e.item()} x^5 ?")
+
+    x = torch.linspace(-math.pi, math.pi, 2000, dtype=torch.float64)
+    y = torch.sin(x)
+    model = DynamicNet().to(torch.float64)
+    _load(torch, model, weights)
+    assert model.string().startswith("y = ")
+    criterion = torch.nn.MSELoss(reduction="sum")
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e-8, momentum=0.9)
+    random.seed(1)
+    losses = []
+    for t in range(300):
+        y_pred = model(x)
+        loss = criterion(y_pred, y)
+        losses.append(loss.item())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return losses
+
+
+def test_dynamic_net():
+    w = [np.array(v) for v in (0.1, 0.8, -0.05, -0.1, 0.001)]
+    losses = run_both(dynamic_net, w)
+    assert losses[-1] < losses[0]
+
+
+# ----------------------------------------------------------------------------- 13. generators
+def generator_streams(torch, X, y, weights):
+    """``torch.Generator`` semantics: a seeded generator's stream is reproducible, its state
+    saves and restores, it leaves the global stream alone (``manual_seed``, ``initial_seed``,
+    ``get_rng_state``/``set_rng_state``), and every random function takes ``generator=``
+    (``randn rand randint randperm normal multinomial rand_like randn_like nn.init``). The
+    training draws a ``randperm`` per epoch and accumulates the gradient over its
+    minibatches before one step: the step does not depend on the order, so the losses
+    compare although the two libraries' streams differ."""
+    g = torch.Generator().manual_seed(1234)
+    assert g.initial_seed() == 1234
+    a = torch.randn(5, generator=g, dtype=torch.float64)
+    assert torch.equal(a, torch.randn(5, generator=torch.Generator().manual_seed(1234),
+                                      dtype=torch.float64))
+    state = g.get_state()
+    u = torch.rand(4, generator=g)
+    g.set_state(state)
+    assert torch.equal(u, torch.rand(4, generator=g))
+    torch.manual_seed(0)
+    assert torch.initial_seed() == 0
+    r1 = torch.rand(3)
+    torch.manual_seed(0)
+    torch.randn(100, generator=g)  # does not move the global stream
+    assert torch.equal(r1, torch.rand(3))
+    saved = torch.get_rng_state()
+    r2 = torch.randn(2, 2)
+    torch.set_rng_state(saved)
+    assert torch.equal(r2, torch.randn(2, 2))
+    k = torch.randint(0, 10, (50,), generator=g)
+    assert k.dtype == torch.int64 and k.min().item() >= 0 and k.max().item() < 10
+    perm = torch.randperm(20, generator=g)
+    assert torch.equal(perm.sort().values, torch.arange(20))
+    n = torch.normal(2.0, 3.0, size=(1000,), generator=g)
+    assert abs(n.mean().item() - 2.0) < 0.5 and tuple(n.shape) == (1000,)
+    assert torch.randn_like(a, generator=g).dtype == torch.float64
+    assert tuple(torch.rand_like(a, generator=g).shape) == (5,)
+    m = torch.multinomial(torch.tensor([0.0, 1.0, 0.0]), 4, replacement=True, generator=g)
+    assert m.tolist() == [1, 1, 1, 1]
+
+    model = torch.nn.Sequential(torch.nn.Linear(3, 16), torch.nn.Tanh(),
+                                torch.nn.Linear(16, 1)).double()
+    for p in model.parameters():
+        torch.nn.init.normal_(p, std=0.1, generator=g)  # replaced by the shared start
+    _load(torch, model, weights)
+    Xt, yt = torch.tensor(X), torch.tensor(y)
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    losses = []
+    for epoch in range(30):
+        perm = torch.randperm(len(Xt), generator=g)
+        opt.zero_grad()
+        total = 0.0
+        for i in range(0, len(Xt), 16):
+            idx = perm[i:i + 16]
+            loss = ((model(Xt[idx]).squeeze(1) - yt[idx]) ** 2).sum() / len(Xt)
+            loss.backward()
+            total += loss.item()
+        opt.step()
+        losses.append(total)
+    return losses
+
+
+def test_generator_streams():
+    rng = np.random.default_rng(19)
+    X = rng.standard_normal((64, 3))
+    y = np.sin(X[:, 0]) + 0.5 * X[:, 1] * X[:, 2]
+    losses = run_both(generator_streams, X, y, _fan_in([(16, 3), (16,), (1, 16), (1,)], 6))
+    assert losses[-1] < losses[0]
+
+
+# ----------------------------------------------------------------------------- 14. d2l
+def d2l_softmax_and_mlp(torch, X, y, weights):
+    """d2l from scratch: softmax regression (``exp``, ``sum(1, keepdim=True)``, the
+    cross-entropy by ``y_hat[range(len(y_hat)), y]``, ``argmax(axis=1)``, ``.type(y.dtype)``
+    in the accuracy, parameters from ``torch.normal(..., requires_grad=True)``), then an MLP
+    with ``relu`` as ``torch.max(X, torch.zeros_like(X))``, ``CrossEntropyLoss(reduction=
+    'none')``, and weight decay on the weights only through SGD parameter groups."""
+    num_inputs, num_outputs, num_hiddens = 4, 3, 8
+    W = torch.normal(0, 0.01, size=(num_inputs, num_outputs), requires_grad=True,
+                     dtype=torch.float64)
+    b = torch.zeros(num_outputs, requires_grad=True, dtype=torch.float64)
+    with torch.no_grad():
+        W.copy_(torch.tensor(weights[0]))
+
+    def softmax(X):
+        X_exp = torch.exp(X)
+        partition = X_exp.sum(1, keepdim=True)
+        return X_exp / partition
+
+    def net(X):
+        return softmax(torch.matmul(X.reshape((-1, W.shape[0])), W) + b)
+
+    def cross_entropy(y_hat, y):
+        return -torch.log(y_hat[range(len(y_hat)), y])
+
+    def accuracy(y_hat, y):
+        if len(y_hat.shape) > 1 and y_hat.shape[1] > 1:
+            y_hat = y_hat.argmax(axis=1)
+        cmp = y_hat.type(y.dtype) == y
+        return float(cmp.type(y.dtype).sum())
+
+    features, labels = torch.tensor(X), torch.tensor(y)
+    out = []
+    updater = torch.optim.SGD([W, b], lr=0.1)
+    for epoch in range(5):
+        for i in range(0, len(features), 32):
+            Xb, yb = features[i:i + 32], labels[i:i + 32]
+            l = cross_entropy(net(Xb), yb)  # noqa: E741
+            updater.zero_grad()
+            l.mean().backward()
+            updater.step()
+        with torch.no_grad():
+            out += [cross_entropy(net(features), labels).mean().item(),
+                    accuracy(net(features), labels) / len(labels)]
+
+    W1 = torch.nn.Parameter(torch.tensor(weights[1]))
+    b1 = torch.nn.Parameter(torch.zeros(num_hiddens, dtype=torch.float64))
+    W2 = torch.nn.Parameter(torch.tensor(weights[2]))
+    b2 = torch.nn.Parameter(torch.zeros(num_outputs, dtype=torch.float64))
+
+    def relu(X):
+        a = torch.zeros_like(X)
+        return torch.max(X, a)
+
+    def mlp(X):
+        X = X.reshape((-1, num_inputs))
+        H = relu(X @ W1 + b1)
+        return H @ W2 + b2
+
+    loss = torch.nn.CrossEntropyLoss(reduction="none")
+    trainer = torch.optim.SGD([{"params": [W1, W2], "weight_decay": 0.01},
+                               {"params": [b1, b2]}], lr=0.2)
+    assert len(trainer.param_groups) == 2 and trainer.param_groups[1]["weight_decay"] == 0
+    for epoch in range(10):
+        for i in range(0, len(features), 32):
+            l = loss(mlp(features[i:i + 32]), labels[i:i + 32])  # noqa: E741
+            trainer.zero_grad()
+            l.mean().backward()
+            trainer.step()
+        out.append(loss(mlp(features), labels).mean().item())
+    out.append((torch.sum(W1.pow(2)) / 2).item())  # d2l's l2_penalty
+    return out
+
+
+def test_d2l_softmax_regression_and_mlp():
+    rng = np.random.default_rng(23)
+    X = rng.standard_normal((96, 4))
+    y = np.argmax(X[:, :3] + 0.3 * X[:, 3:], axis=1)
+    w = [0.01 * rng.standard_normal((4, 3)), 0.5 * rng.standard_normal((4, 8)),
+         0.5 * rng.standard_normal((8, 3))]
+    out = run_both(d2l_softmax_and_mlp, X, y, w)
+    assert out[8] < out[0] and out[-2] < out[10]
