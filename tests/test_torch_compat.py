@@ -64,7 +64,7 @@ def test_device_argument_everywhere():
     for make in (lambda: ag.zeros(2, device="cuda"), lambda: ag.tensor(1.0, device="mps"),
                  lambda: ag.randn(2, device=ag.device("cuda", 0)), lambda: x.to("cuda"),
                  lambda: x.cuda(), lambda: nn.Linear(2, 2).to("cuda"),
-                 lambda: nn.Linear(2, 2, device="cuda")):
+                 lambda: nn.Linear(2, 2, device="cuda"), lambda: nn.Linear(2, 2).cuda()):
         with pytest.raises(ValueError, match="CPU only|cpu"):
             make()
 

@@ -370,6 +370,13 @@ class Module:
         """``module.cpu()``: the module itself (everything is on the CPU)."""
         return self
 
+    def cuda(self, device: Any = None) -> Module:
+        """``module.cuda()`` raises: autograd_lite runs on the CPU only. (A GPU-ready program
+        picks its device with ``ag.cuda.is_available()``, which is False, and calls
+        ``.to(device)``.)"""
+        raise ValueError("Module.cuda: autograd_lite runs on the CPU only (no CUDA device); "
+                         "use .cpu() or .to('cpu')")
+
     def double(self) -> Module:
         return self.to(np.float64)
 
