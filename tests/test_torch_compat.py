@@ -288,7 +288,8 @@ def test_tensor_constructor_differs_from_torch():
 def test_remaining_differences_documented_in_pytorch_md():
     assert not ag.empty(2, 2).data.any() and not ag.empty_like(ag.ones(3)).data.any()
     assert str(ag.ones(1).dtype) == "float32"  # torch: "torch.float32"
-    assert not hasattr(nn.Linear(1, 1), "cuda")
+    with pytest.raises(ValueError, match="CPU only"):
+        nn.Linear(1, 1).cuda()
     with pytest.raises(ValueError, match="batch_sampler"):
         ag.utils.data.DataLoader(ag.utils.data.TensorDataset(ag.ones(4)), batch_sampler=[[0]])
     g = ag.Generator().manual_seed(0)
