@@ -32,12 +32,13 @@ from autograd_lite import functional, testing  # noqa: E402
 from autograd_lite import autograd  # noqa: E402  (torch.autograd's names)
 from autograd_lite import forward_ad  # noqa: E402
 from autograd_lite.forward_ad import dual_level, make_dual, unpack_dual  # noqa: E402
+from autograd_lite.compiled import compile  # noqa: E402,A004  (trace mode, ag.compile)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Tensor", "tensor", "Function", "grad", "functional", "testing", "DimensionError",
-    "forward_ad", "dual_level", "make_dual", "unpack_dual",
+    "forward_ad", "dual_level", "make_dual", "unpack_dual", "compile",
     "set_default_dtype", "get_default_dtype", "manual_seed", "seed", "initial_seed",
     "get_rng_state", "set_rng_state",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",

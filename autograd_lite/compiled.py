@@ -1,0 +1,232 @@
+"""Trace mode: [`compile`][autograd_lite.compiled.compile] records a call once and replays it.
+
+``step = ag.compile(fn)`` (or ``@ag.compile``). A call is looked up by its *signature*: the
+shapes, dtypes and ``requires_grad`` of its tensor and array arguments, the values of the other
+arguments, grad mode and the default dtype. The first two calls with a new signature run
+``fn`` eagerly while ``autograd_lite.trace`` records the NumPy kernels they run (forward,
+backward, ``.grad`` updates, in-place updates, optimizer steps, random draws). If both
+recordings are the same program, it is turned into one flat Python function (a line per
+kernel, no Tensor or Node objects) that later calls run instead. A replay first checks the
+*guards*: the modules' ``training`` flags and parameters, the outside tensors' shapes and
+dtypes, and every value the Python code read (``if loss.item() > 1``); if one fails, the call
+runs eagerly and is recorded again. A call the recorder cannot follow (see ``trace.py``) is
+never replayed: ``fn`` then always runs eagerly, with one warning that says why
+(``compiled.explain()``). See docs/compile.md for what breaks a trace and what it costs.
+"""
+from __future__ import annotations
+
+import threading
+import warnings
+from typing import Any, Callable
+
+import numpy as np
+
+from autograd_lite import dtypes as _dtypes
+from autograd_lite import trace_hooks
+from autograd_lite.grad_mode import _state
+from autograd_lite.tensor import Tensor
+from autograd_lite.trace import Recorder
+from autograd_lite.trace_codegen import Abort, build, gen_of, private_tensors, signature
+from autograd_lite.trace_patch import recording
+
+__all__ = ["compile", "Compiled"]
+
+_LOCK = threading.RLock()   # one recording at a time in the process
+_SIDE = ("leafgrad", "setgrad", "inplace", "opaque")  # effects a failed guard cannot undo
+_MAX_MISMATCH = 3
+
+
+class _KeyState:
+    __slots__ = ("programs", "last_sig", "mismatches", "bad")
+
+    def __init__(self) -> None:
+        self.programs: list = []
+        self.last_sig: Any = None
+        self.mismatches = 0
+        self.bad: str | None = None
+
+
+_STATIC = (int, float, complex, str, bytes, bool, type(None), np.generic, np.dtype, slice)
+
+
+def _flatten(x: Any, leaves: list, key: list) -> None:
+    """Split the arguments into the dynamic leaves (tensors, arrays) and a hashable key."""
+    if isinstance(x, Tensor):
+        for j, t in enumerate(leaves):
+            if t is x:  # the same tensor twice: part of the signature
+                key.append(("same", j))
+                return
+        d = x._data
+        key.append(("T", d.shape, d.dtype, x.requires_grad))
+        leaves.append(x)
+    elif isinstance(x, np.ndarray):
+        key.append(("A", x.shape, x.dtype))
+        leaves.append(x)
+    elif type(x) is tuple or type(x) is list:
+        key.append((type(x).__name__, len(x)))
+        for y in x:
+            _flatten(y, leaves, key)
+    elif type(x) is dict:
+        key.append(("dict", tuple(x)))
+        for y in x.values():
+            _flatten(y, leaves, key)
+    elif isinstance(x, _STATIC):
+        key.append((type(x).__name__, x))
+    else:  # modules, optimizers, functions: by identity
+        key.append(("id", id(x)))
+
+
+def _out_spec(rec: Recorder, x: Any) -> tuple:
+    if isinstance(x, Tensor):
+        fn = x.grad_fn
+        if fn is not None and not fn.freed:
+            rec.escape("the function returns a tensor whose graph is still needed (call "
+                       "backward inside the compiled function, or do not compile it)")
+        return rec.spec_t(x)
+    if type(x) is tuple or type(x) is list:
+        return ("t" if type(x) is tuple else "l", [_out_spec(rec, y) for y in x])
+    if type(x) is dict:
+        return ("d", {k: _out_spec(rec, y) for k, y in x.items()})
+    if not isinstance(x, _STATIC):
+        rec.escape(f"the function returns a {type(x).__name__}")
+    return ("p", x)
+
+
+class Compiled:
+    """``ag.compile(fn)``: call it as ``fn``. ``explain()`` says, per signature, whether calls
+    replay a trace or run eagerly and why; ``reset()`` forgets every trace (call it after
+    changing a module's Python attributes, which a trace does not watch)."""
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn = fn
+        self.__name__ = getattr(fn, "__name__", "compiled")
+        self.__doc__ = getattr(fn, "__doc__", None)
+        self._cache: dict = {}
+        self.replays = 0
+        self.recordings = 0
+
+    def reset(self) -> None:
+        self._cache.clear()
+
+    def explain(self) -> str:
+        if not self._cache:
+            return f"{self.__name__}: not called yet"
+        lines = [f"{self.__name__}: {self.replays} replayed calls, {self.recordings} recorded"]
+        for i, st in enumerate(self._cache.values()):
+            how = (f"runs eagerly: {st.bad}" if st.bad else
+                   f"replays {len(st.programs)} trace(s)" if st.programs else "recording")
+            lines.append(f"  signature {i}: {how}")
+        return "\n".join(lines)
+
+    def sources(self) -> list:
+        """The generated Python source of every trace (what a replay runs)."""
+        return [p[2] for st in self._cache.values() for p in st.programs]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if trace_hooks._recorder is not None or _state.anomaly or _dual():
+            return self.fn(*args, **kwargs)  # inside another recording, anomaly or dual mode
+        leaves: list = []
+        key: list = [_state.enabled, _dtypes.get_default_dtype()]
+        _flatten(args, leaves, key)
+        _flatten(kwargs, leaves, key)
+        try:
+            k = tuple(key)
+            st = self._cache.get(k)
+        except TypeError:  # an unhashable static argument: no trace
+            return self.fn(*args, **kwargs)
+        if st is None:
+            st = self._cache[k] = _KeyState()
+        if st.bad is not None:
+            return self.fn(*args, **kwargs)
+        if st.programs:
+            arrays = [t._data if isinstance(t, Tensor) else t for t in leaves]
+            for replay, draws, _src in st.programs:
+                states = _snapshot(draws)
+                try:
+                    out = replay(arrays, leaves)
+                except Abort:
+                    _restore(states)
+                    continue
+                self.replays += 1
+                return out
+        return self._record(st, args, kwargs, leaves)
+
+    def _record(self, st: _KeyState, args: tuple, kwargs: dict, leaves: list) -> Any:
+        rec = Recorder()
+        rec.name = self.__name__
+        for i, x in enumerate(leaves):
+            n = rec.new_slot(x)
+            if isinstance(x, Tensor):
+                rec.input_pos[n] = i
+            else:
+                rec.array_inputs[n] = i
+        with _LOCK, recording(rec):
+            out = self.fn(*args, **kwargs)
+        self.recordings += 1
+        template = _out_spec(rec, out)
+        if rec.bad is None:
+            first_side = next((i for i, e in enumerate(rec.entries) if e[0] in _SIDE), None)
+            if first_side is not None and any(e[0] == "guard"
+                                              for e in rec.entries[first_side:]):
+                rec.escape("a tensor value is read (a guard) after a .grad or in-place update")
+        if rec.bad is not None:
+            st.bad = rec.bad
+            warnings.warn(f"ag.compile: {self.__name__} runs eagerly: {rec.bad}", stacklevel=3)
+            return out
+        rec.tmap.clear()
+        rec.amap.clear()
+        rec.keep.clear()
+        private = private_tensors(rec)
+        sig = signature(rec, template, private)
+        if sig != st.last_sig:  # the first recording, or a program unlike the last one
+            st.mismatches += st.last_sig is not None
+            st.last_sig = sig
+            if st.mismatches >= _MAX_MISMATCH:
+                st.bad = "every recording differs (values change the program, or constants " \
+                         "made from tensor values outside the ops)"
+                warnings.warn(f"ag.compile: {self.__name__} runs eagerly: {st.bad}",
+                              stacklevel=3)
+            return out
+        self._accept(st, rec, template, private)
+        return out
+
+    def _accept(self, st: _KeyState, rec: Recorder, template: tuple, private: dict) -> None:
+        for i in rec.snapshots:
+            private.pop(i, None)
+        owners = {e[1][1] for e in rec.entries
+                  if e[0] in ("leafgrad", "setgrad", "getgrad") and e[1][0] == "e"}
+        if owners & set(private):
+            st.bad = "a tensor created inside the function gets a .grad (create it outside)"
+            return
+        replay, src = build(rec, template, private)
+        draws = tuple(rec.generators) + ((("global",),) if rec.draws else ())
+        if len(st.programs) >= 8:
+            st.programs.pop(0)
+        st.programs.insert(0, (replay, draws, src))
+
+
+def _dual() -> bool:
+    from autograd_lite import primitive
+    return bool(primitive._dual)
+
+
+def _snapshot(draws: tuple) -> list:
+    return [(d, gen_of(d).bit_generator.state) for d in dict.fromkeys(draws)]
+
+
+def _restore(states: list) -> None:
+    for d, s in states:
+        gen_of(d).bit_generator.state = s
+
+
+def compile(fn: Callable[..., Any] | None = None) -> Any:
+    """Trace mode: ``ag.compile(fn)`` or ``@ag.compile``. Returns a
+    [`Compiled`][autograd_lite.compiled.Compiled] that calls ``fn`` eagerly until two
+    recordings agree, then replays the recorded NumPy kernels (the same kernels in the same
+    order as eager, so the same numbers), re-recording when a guard fails. See the module
+    docstring and docs/compile.md."""
+    if fn is None:
+        return compile
+    if not callable(fn):
+        raise TypeError(f"compile: expected a function, got {type(fn).__name__}")
+    return Compiled(fn)

@@ -1,0 +1,277 @@
+"""Recording a trace for ``ag.compile``: which NumPy kernels a call ran, on which arrays.
+
+While a [`Recorder`][autograd_lite.trace.Recorder] is active the call runs eagerly, exactly as
+without it, and the recorder writes down a flat program (``Recorder.entries``):
+
+- ``fwd``: an op's forward (``Op.forward``) on the arrays of its operands (from the three entry
+  points every op goes through, ``Op.unary/binary/apply``), ``cast``/``copy`` for promotions
+  and ``Tensor(t)`` copies;
+- ``ones``, ``vjp``, ``add``, ``leafgrad``: ``backward()``, node by node in the engine's own
+  order (the VJP rules, the sums where paths meet, the ``.grad`` updates);
+- ``inplace``, ``setgrad``, ``getgrad``, ``opaque`` (``optimizer.step()``, ``zero_grad()``,
+  a scheduler's ``step()``), ``draw`` and ``kcall`` (random numbers, ``@kernel`` functions);
+- ``guard``: a value the Python code read (``t.item()``, ``bool(t)``, ...): a replay checks it.
+
+Operands are *specs*: ``("s", n)`` a slot (an array made in the trace or an input), ``("e", i)``
+a tensor from outside (a parameter: read when the kernel runs), ``("c", x)`` a constant.
+Anything the recorder cannot follow makes the trace unusable (``Recorder.bad`` says why, and
+the function keeps running eagerly): reading a traced tensor's array (``.data``, ``.numpy()``)
+and computing with it outside an op, writing into it, ``create_graph``, ``ag.grad``, hooks,
+custom Functions. Arrays handed out by ``.data`` during a recording are "tainted" views
+(``_Tainted``) so that such uses are seen.
+"""
+from __future__ import annotations
+
+import sys
+import threading
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+import numpy as np
+
+from autograd_lite import trace_hooks
+from autograd_lite.tensor import Tensor
+
+__all__ = ["Recorder"]
+
+
+class _Tainted(np.ndarray):
+    """A view of a traced tensor's array handed out during a recording: anything NumPy derives
+    from it is tainted too, so the recorder sees values computed outside the ops. ``_slot`` /
+    ``_src`` identify an exact alias of a slot / an outside tensor (``None`` once derived)."""
+
+    def __array_finalize__(self, obj: Any) -> None:
+        self._slot = None
+        self._src = None
+
+    def _escape(self, what: str) -> None:
+        rec = trace_hooks._recorder
+        if rec is not None:
+            rec.escape(f"{what} of a tensor's array (.data/.numpy()) outside an op")
+
+    def __bool__(self) -> bool:
+        self._escape("bool()")
+        return bool(self.view(np.ndarray))
+
+    def __float__(self) -> float:
+        self._escape("float()")
+        return float(self.view(np.ndarray))
+
+    def __int__(self) -> int:
+        self._escape("int()")
+        return int(self.view(np.ndarray))
+
+    def __index__(self) -> int:
+        self._escape("an index")
+        return self.view(np.ndarray).__index__()
+
+    def item(self, *args: Any) -> Any:
+        self._escape("item()")
+        return self.view(np.ndarray).item(*args)
+
+    def tolist(self) -> Any:
+        self._escape("tolist()")
+        return self.view(np.ndarray).tolist()
+
+    def __iter__(self) -> Iterator:
+        self._escape("iterating over the values")
+        return iter(self.view(np.ndarray))
+
+    def __getitem__(self, index: Any) -> Any:
+        r = super().__getitem__(index)
+        if not isinstance(r, np.ndarray):
+            self._escape("reading an element")
+        return r
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self._escape("writing into")
+        super().__setitem__(index, value)
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        out = kwargs.get("out")
+        if out is not None and any(isinstance(o, _Tainted) for o in out):
+            self._escape(f"writing (np.{ufunc.__name__}(..., out=)) into")
+        args = [i.view(np.ndarray) if isinstance(i, _Tainted) else i for i in inputs]
+        if out is not None:
+            kwargs["out"] = tuple(o.view(np.ndarray) if isinstance(o, _Tainted) else o
+                                  for o in out)
+        r = getattr(ufunc, method)(*args, **kwargs)
+        if out is not None:
+            return out[0] if len(out) == 1 else out
+        if isinstance(r, tuple):
+            return tuple(x.view(_Tainted) if isinstance(x, np.ndarray) else x for x in r)
+        return r.view(_Tainted) if isinstance(r, np.ndarray) else np.asarray(r).view(_Tainted)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        if func in _WRITERS and args and isinstance(args[0], _Tainted):
+            self._escape(f"writing (np.{func.__name__}) into")
+        return super().__array_function__(func, types, args, kwargs)
+
+
+_WRITERS = {np.copyto, np.put, np.place, np.putmask, np.fill_diagonal}
+
+
+def user_location() -> str:
+    """``file:line`` of the innermost frame outside the library (where the user's code was)."""
+    f = sys._getframe(1)
+    while f is not None and f.f_globals.get("__name__", "").startswith("autograd_lite"):
+        f = f.f_back
+    return f"{f.f_code.co_filename}:{f.f_lineno}" if f is not None else "?"
+
+
+class Recorder:
+    """The program of one recorded call (see the module docstring). ``entries`` is the flat
+    program; ``inputs`` the slots of the call's array arguments; ``ext`` the outside tensors;
+    ``bad`` why the trace cannot be replayed (None if it can)."""
+
+    def __init__(self) -> None:
+        self.entries: list = []
+        self.nslots = 0
+        self.tmap: dict = {}    # id(Tensor) -> slot (made in the trace, or an input)
+        self.amap: dict = {}    # id(ndarray) -> slot
+        self.keep: list = []    # keeps every mapped object alive (ids stay unique)
+        self.ext: list = []     # tensors from outside, read when a kernel runs
+        self.extmap: dict = {}
+        self.input_pos: dict = {}  # slot -> position of the Tensor argument
+        self.array_inputs: dict = {}  # slot -> position of an ndarray argument
+        self.name = "?"
+        self.bad: str | None = None
+        self.depth = 0
+        self.thread = threading.get_ident()
+        self.modules: dict = {}   # id(module) -> (module, training, params, buffers, children)
+        self.grad_known: set = set()  # outside tensors whose .grad the trace itself set
+        self.grad_guards: list = []  # (ext index, grad is None) at the start of the call
+        self.draws = False       # uses random numbers (a replay that aborts restores them)
+        self.generators: dict = {}
+        self.snapshots: dict = {}  # ext index -> its array before the trace changed it in place
+
+    # ----------------------------------------------------------------- state
+    def here(self) -> bool:
+        """True if the current call should be recorded (top level, the recording thread)."""
+        return self.depth == 0 and threading.get_ident() == self.thread
+
+    @contextmanager
+    def inner(self) -> Iterator[None]:
+        """Run library code without recording what it does inside (an op's own work)."""
+        self.depth += 1
+        try:
+            yield
+        finally:
+            self.depth -= 1
+
+    def escape(self, what: str) -> None:
+        if self.bad is None:
+            self.bad = f"{what} (at {user_location()})"
+
+    def new_slot(self, obj: Any = None) -> int:
+        n = self.nslots
+        self.nslots += 1
+        if obj is not None:
+            self.bind(obj, n)
+        return n
+
+    def bind(self, obj: Any, n: int) -> None:
+        """Map a Tensor (and its array) or an array to slot ``n``."""
+        if isinstance(obj, Tensor):
+            self.tmap[id(obj)] = n
+            self.keep.append(obj)
+            obj = obj._data
+        self.amap[id(obj)] = n
+        self.keep.append(obj)
+
+    # ----------------------------------------------------------------- specs
+    def spec_t(self, t: Tensor) -> tuple:
+        """The spec of a Tensor operand."""
+        n = self.tmap.get(id(t))
+        if n is not None:
+            return ("s", n)
+        a = t._data
+        n = self.amap.get(id(a))
+        if n is not None:
+            return ("s", n)
+        if type(a) is _Tainted or self._derived(a):
+            return self.spec_a(a)
+        i = self.extmap.get(id(t))
+        if i is None:
+            i = self.extmap[id(t)] = len(self.ext)
+            self.ext.append(t)
+        return ("e", i)
+
+    def _derived(self, a: np.ndarray) -> bool:
+        """True if ``a`` is a view of an array of the trace (made outside an op)."""
+        b = a.base
+        while isinstance(b, np.ndarray):
+            if type(b) is _Tainted or id(b) in self.amap:
+                return True
+            b = b.base
+        return False
+
+    def spec_a(self, a: np.ndarray) -> tuple:
+        """The spec of an ndarray operand (an op's argument, a kernel's input)."""
+        n = self.amap.get(id(a))
+        if n is not None:
+            return ("s", n)
+        if type(a) is _Tainted:
+            if a._slot is not None:
+                return ("s", a._slot)
+            if a._src is not None:
+                return self.spec_t(a._src)
+            self.escape("an array computed from a tensor's .data outside an op was used")
+            return ("c", a)
+        if self._derived(a):
+            self.escape("a view of a traced tensor's array taken outside an op was used")
+        return ("c", a)
+
+    def spec(self, v: Any) -> tuple:
+        """The spec of any argument: Tensors, arrays, tuples and lists of them, Python values."""
+        if isinstance(v, Tensor):
+            return self.spec_t(v)
+        if isinstance(v, np.ndarray):
+            return self.spec_a(v)
+        if type(v) is tuple or type(v) is list:
+            return ("t" if type(v) is tuple else "l", [self.spec(x) for x in v])
+        if type(v) is dict:
+            return ("d", {k: self.spec(x) for k, x in v.items()})
+        return ("p", v)
+
+    # ----------------------------------------------------------------- entries
+    def fwd(self, op: Any, ts: tuple, kwargs: dict, res: Tensor) -> None:
+        specs = [self.spec_t(t) for t in ts]
+        kw = {k: self.spec(v) for k, v in kwargs.items()} if kwargs else {}
+        self.entries.append(("fwd", op.forward, specs, kw, self.new_slot(res),
+                             res._data.ndim == 0))
+
+    def promoted(self, ts: Any, new: Any) -> None:
+        """Record the casts a type promotion made (``new[i] is not ts[i]``)."""
+        for t, u in zip(ts, new):
+            if u is not t and self.tmap.get(id(u)) is None:
+                self.entries.append(("cast", self.spec_t(t), u._data.dtype, self.new_slot(u)))
+
+    def guard(self, t: Tensor, kind: str, value: Any) -> None:
+        self.entries.append(("guard", self.spec_t(t), kind, value))
+
+    def call_kernel(self, fn: Any, args: tuple, kwargs: dict) -> Any:
+        """A ``@kernel`` function called by library code (``trace_hooks.kernel``)."""
+        if not self.here():
+            return fn(*args, **kwargs)
+        specs = self.spec(list(args))
+        kw = self.spec(dict(kwargs))
+        with self.inner():
+            out = fn(*args, **kwargs)
+        if not isinstance(out, np.ndarray):
+            self.escape(f"kernel {fn.__name__} returned {type(out).__name__}, not an ndarray")
+            return out
+        self.draws = True
+        self.entries.append(("kcall", fn, specs, kw, self.new_slot(out)))
+        return out
+
+    def module_called(self, m: Any) -> None:
+        """Guard a module's Python state that a replay relies on: ``training`` and which
+        parameters, buffers and children it holds. Hooks cannot be replayed."""
+        if id(m) in self.modules:
+            return
+        d = m.__dict__
+        if d.get("_forward_pre_hooks") or d.get("_forward_hooks"):
+            self.escape(f"{type(m).__name__} has forward hooks")
+        self.modules[id(m)] = (m, m.training, tuple(d["_parameters"].items()),
+                               tuple(d["_buffers"].items()), tuple(d["_modules"].items()))

@@ -1,0 +1,285 @@
+"""Code generation for ``ag.compile``: a recorded program (``autograd_lite/trace.py``) as one
+flat Python function, a line per kernel, with the kernels and constants bound as globals.
+
+The function is ``_replay(A, T)``: ``A`` the call's arrays, ``T`` its tensors. It first checks
+the guards (outside tensors' shapes and dtypes, ``.grad`` states, modules) and raises
+``Abort`` if one fails; then it runs the entries in order, deleting each slot after its last
+use (so arrays are freed as early as in eager), and returns the call's result.
+"""
+from __future__ import annotations
+
+import builtins
+import sys
+from typing import Any, Callable
+
+import numpy as np
+
+from autograd_lite import random as _random
+from autograd_lite.backward import _accumulate_lock
+from autograd_lite.primitive import unbroadcast
+from autograd_lite.tensor import Tensor
+from autograd_lite.trace import Recorder
+
+__all__ = ["build", "signature", "private_tensors", "Abort", "gen_of"]
+
+_wrap = Tensor._wrap
+
+
+class Abort(Exception):
+    """A guard failed during a replay (nothing it cannot undo has happened yet)."""
+
+
+def _leafgrad(t: Tensor, g: Any) -> np.ndarray:
+    """A leaf's ``.grad`` update, as ``backward`` writes it (a copy in the leaf's dtype)."""
+    g = _wrap(np.array(g, dtype=t._data.dtype))
+    with _accumulate_lock:
+        t.grad = g if t.grad is None else t.grad + g
+    return t.grad._data
+
+
+def gen_of(desc: tuple) -> Any:
+    return _random.get_generator() if desc[0] == "global" else _random.resolve(desc[1], desc[2])
+
+
+def _module_ok(m: Any, training: bool, params: tuple, buffers: tuple, children: tuple) -> bool:
+    d = m.__dict__
+    return (m.training is training and _same(d["_parameters"], params)
+            and _same(d["_buffers"], buffers) and _same(d["_modules"], children))
+
+
+def _same(now: dict, then: tuple) -> bool:
+    if len(now) != len(then):
+        return False
+    for (k, v), (k2, v2) in zip(now.items(), then):
+        if k != k2 or v is not v2:
+            return False
+    return True
+
+
+# ----------------------------------------------------------------------------- code generation
+class _Gen:
+    """Python source for one recorded program, with its constants as globals."""
+
+    def __init__(self, rec: Recorder, private: dict) -> None:
+        self.rec, self.private = rec, private
+        self.g: dict = {"_wrap": _wrap, "_ub": unbroadcast, "Abort": Abort, "_np": np,
+                        "_leafgrad": _leafgrad, "gen_of": gen_of, "_module_ok": _module_ok,
+                        "_asarray": np.asarray}
+        self.ids: dict = {}
+        self.lines: list = []
+
+    def const(self, v: Any) -> str:
+        key = (type(v).__name__, id(v))
+        name = self.ids.get(key)
+        if name is None:
+            name = self.ids[key] = f"c{len(self.ids)}"
+            self.g[name] = v
+        return name
+
+    def arr(self, spec: tuple) -> str:
+        """An expression for the spec's value where a kernel wants arrays."""
+        kind, v = spec
+        if kind == "s":
+            return f"s{v}"
+        if kind == "e":
+            return self.const(self.private[v]) if v in self.private else f"e{v}._data"
+        if kind in ("c", "p"):
+            return self.const(v)
+        if kind == "t":
+            return "(" + "".join(self.arr(x) + ", " for x in v) + ")"
+        if kind == "l":
+            return "[" + ", ".join(self.arr(x) for x in v) + "]"
+        return "{" + ", ".join(f"{k!r}: {self.arr(x)}" for k, x in v.items()) + "}"
+
+    def tensor(self, spec: tuple) -> str:
+        """An expression for a Tensor (in-place targets, ``.grad`` owners)."""
+        if spec[0] == "e":
+            return f"e{spec[1]}"
+        if spec[0] == "s":
+            pos = self.rec.input_pos.get(spec[1])
+            return f"T[{pos}]" if pos is not None else f"_wrap(s{spec[1]})"
+        return self.arr(spec)
+
+    def call_args(self, specs: list, kw: dict) -> str:
+        parts = [self.arr(s) for s in specs] + [f"{k}={self.arr(s)}" for k, s in kw.items()]
+        return ", ".join(parts)
+
+    def emit(self, line: str) -> None:
+        self.lines.append("    " + line)
+
+    def entry(self, e: tuple) -> None:
+        kind = e[0]
+        if kind == "fwd":
+            _, fn, specs, kw, out, scalar = e
+            call = f"{self.const(fn)}({self.call_args(specs, kw)})"
+            self.emit(f"s{out} = " + (f"_asarray({call})" if scalar else call))
+        elif kind == "cast":
+            self.emit(f"s{e[3]} = {self.arr(e[1])}.astype({self.const(e[2])})")
+        elif kind == "copy":
+            self.emit(f"s{e[3]} = _np.array({self.arr(e[1])}, dtype={self.const(e[2])})")
+        elif kind == "ones":
+            self.emit(f"s{e[3]} = _np.ones({self.const(e[1])}, {self.const(e[2])})")
+        elif kind == "vjp":
+            self.vjp(*e[1:])
+        elif kind == "add":
+            self.emit(f"s{e[3]} = {self.arr(e[1])} + {self.arr(e[2])}")
+        elif kind == "leafgrad":
+            self.emit(f"s{e[3]} = _leafgrad({self.tensor(e[1])}, {self.arr(e[2])})")
+        elif kind == "setgrad":
+            value = "None" if e[2] is None else f"_wrap({self.arr(e[2])})"
+            self.emit(f"{self.tensor(e[1])}.grad = {value}")
+        elif kind == "getgrad":
+            self.emit(f"s{e[2]} = {self.tensor(e[1])}.grad._data")
+        elif kind == "inplace":
+            _, fn, target, specs, kw = e
+            args = [self.tensor(target)] + [self.arr(s) for s in specs[1]] + \
+                [f"{k}={self.arr(s)}" for k, s in kw[1].items()]
+            self.emit(f"{self.const(fn)}({', '.join(args)})")
+        elif kind == "draw":
+            _, desc, method, specs, kw, out = e
+            self.emit(f"s{out} = gen_of({self.const(desc)}).{method}"
+                      f"({self.call_args(specs[1], kw[1])})")
+        elif kind == "kcall":
+            _, fn, specs, kw, out = e
+            self.emit(f"s{out} = {self.const(fn)}({self.call_args(specs[1], kw[1])})")
+        elif kind == "opaque":
+            _, fn, obj, args, kw = e
+            self.emit(f"{self.const(fn)}({self.const(obj)}, *{self.const(args)}, "
+                      f"**{self.const(kw)})")
+        elif kind == "guard":
+            _, spec, fn, value = e
+            self.emit(f"if {self.const(fn)}(_wrap({self.arr(spec)})) != {self.const(value)}: "
+                      "raise Abort")
+        else:  # pragma: no cover - the recorder writes only the kinds above
+            raise AssertionError(kind)
+
+    def vjp(self, op: Any, g: tuple, out: Any, xs: list, needs: tuple, kw: dict, outs: list,
+            shapes: list) -> None:
+        args = ", ".join([self.arr(g), "None" if out is None else self.arr(out)] +
+                         [self.arr(x) for x in xs])
+        kws = "".join(f", {k}={self.arr(s)}" for k, s in kw.items())
+        name = self.const(op.name)
+        if op.vjp_all is not None:
+            xl = "[" + ", ".join(self.arr(x) for x in xs) + "]"
+            self.emit(f"_v = {self.const(op.vjp_all)}({self.arr(g)}, "
+                      f"{'None' if out is None else self.arr(out)}, {xl}, "
+                      f"{self.const(list(needs))}{kws})")
+            for pos, n in outs:
+                self.emit(f"s{n} = _v[{pos}]")
+                self.emit(f"if s{n}.shape != {self.const(shapes[pos])}: "
+                          f"s{n} = _ub(s{n}, {self.const(shapes[pos])}, {name})")
+            return
+        for pos, n in outs:
+            self.emit(f"s{n} = {self.const(op.vjps[pos])}({args}{kws})")
+            self.emit(f"if s{n}.shape != {self.const(shapes[pos])}: "
+                      f"s{n} = _ub(s{n}, {self.const(shapes[pos])}, {name})")
+
+    def output(self, spec: tuple) -> str:
+        kind, v = spec
+        if kind == "s":
+            pos = self.rec.input_pos.get(v)
+            return f"T[{pos}]" if pos is not None else f"_wrap(s{v})"
+        if kind == "e":
+            return self.arr(spec) if v in self.private else f"e{v}"
+        if kind == "t":
+            return "(" + "".join(self.output(x) + ", " for x in v) + ")"
+        if kind == "l":
+            return "[" + ", ".join(self.output(x) for x in v) + "]"
+        if kind == "d":
+            return "{" + ", ".join(f"{k!r}: {self.output(x)}" for k, x in v.items()) + "}"
+        return self.const(v)
+
+
+def _slots_used(e: tuple) -> list:
+    """The slots an entry reads."""
+    found: list = []
+
+    def walk(x: Any) -> None:
+        if type(x) is tuple and len(x) == 2 and isinstance(x[0], str) and x[0] in "stlde":
+            kind, v = x
+            if kind == "s":
+                found.append(v)
+            elif kind in "tl":
+                for y in v:
+                    walk(y)
+            elif kind == "d":
+                for y in v.values():
+                    walk(y)
+        elif type(x) is list:
+            for y in x:
+                walk(y)
+        elif type(x) is dict:
+            for y in x.values():
+                walk(y)
+    for part in e[1:]:
+        walk(part)
+    return found
+
+
+def private_tensors(rec: Recorder) -> dict:
+    """The outside tensors that nothing but the trace holds any more (operands made from Python
+    numbers, tensors the call created): their arrays become constants of the program. Called
+    after the call returned and the recorder's maps were cleared."""
+    out = {}
+    for i in range(len(rec.ext)):
+        # references: rec.ext and getrefcount's argument
+        if sys.getrefcount(rec.ext[i]) <= 2:
+            out[i] = rec.ext[i]._data
+    return out
+
+
+def build(rec: Recorder, template: tuple, private: dict) -> tuple[Callable, str]:
+    """The replay function of a recorded program and its source."""
+    gen = _Gen(rec, private)
+    head = ["def _replay(A, T):"]
+    for n, pos in rec.input_pos.items():
+        gen.emit(f"s{n} = A[{pos}]")
+    for n in rec.array_inputs:
+        gen.emit(f"s{n} = A[{rec.array_inputs[n]}]")
+    for i, t in enumerate(rec.ext):  # outside tensors: bound, and their shapes guarded
+        if i in private:
+            continue
+        gen.g[f"e{i}"] = t
+        gen.emit(f"if e{i}._data.shape != {gen.const(t._data.shape)} or e{i}._data.dtype != "
+                 f"{gen.const(t._data.dtype)} or e{i}.requires_grad is not "
+                 f"{gen.const(t.requires_grad)}: raise Abort")
+    for i, is_none in rec.grad_guards:
+        gen.emit(f"if (e{i}.grad is None) is not {gen.const(is_none)}: raise Abort")
+    for m, training, params, buffers, children in rec.modules.values():
+        gen.emit(f"if not _module_ok({gen.const(m)}, {gen.const(training)}, "
+                 f"{gen.const(params)}, {gen.const(buffers)}, {gen.const(children)}): "
+                 "raise Abort")
+    last: dict = {}
+    for i, e in enumerate(rec.entries):
+        for n in _slots_used(e):
+            last[n] = i
+    keep = set(_slots_used(("out", template)))
+    for i, e in enumerate(rec.entries):
+        gen.entry(e)
+        dead = sorted(n for n in set(_slots_used(e)) if last[n] == i and n not in keep)
+        if dead:
+            gen.emit("del " + ", ".join(f"s{n}" for n in dead))
+    gen.emit("return " + gen.output(template))
+    src = "\n".join(head + gen.lines) + "\n"
+    code = builtins.compile(src, f"<ag.compile {rec.name}>", "exec")
+    exec(code, gen.g)  # noqa: S102 - our own generated source
+    return gen.g["_replay"], src
+
+
+def signature(rec: Recorder, template: tuple, private: dict) -> Any:
+    """What two recordings must share to be the same program: every kernel, wiring,
+    constant (arrays by value) and outside tensor (by identity)."""
+    def norm(x: Any) -> Any:
+        if isinstance(x, np.ndarray):
+            return ("array", x.shape, x.dtype.str, x.tobytes())
+        if type(x) is tuple or type(x) is list:
+            return (type(x).__name__,) + tuple(norm(y) for y in x)
+        if type(x) is dict:
+            return ("dict",) + tuple((k, norm(v)) for k, v in x.items())
+        if isinstance(x, (int, float, complex, str, bytes, bool, type(None), np.generic,
+                          np.dtype, slice)):
+            return ("v", type(x).__name__, repr(x))
+        return ("id", id(x))
+    return (norm(rec.entries), tuple(norm(private[i]) if i in private else ("id", id(t))
+                                     for i, t in enumerate(rec.ext)), norm(template),
+            tuple(rec.grad_guards), tuple(sorted(rec.modules)))
