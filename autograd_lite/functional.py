@@ -15,8 +15,9 @@ from typing import Any, Callable
 import numpy as np
 
 from autograd_lite import forward_ad as _fw
-from autograd_lite.backward import grad
-from autograd_lite.grad_mode import enable_grad
+from autograd_lite.backward import _dependencies, _needed, _run_hooks, grad
+from autograd_lite.grad_mode import _state, enable_grad
+from autograd_lite.node import Node
 from autograd_lite.ops import reshape, stack
 from autograd_lite.tensor import Tensor
 
@@ -316,6 +317,50 @@ def linearize(func: Callable, *primals: Tensor) -> tuple:
     return out, jvp_fn
 
 
+def _grad_carrying_tangents(out: Tensor, xs: tuple) -> list:
+    """``grad(out, xs, allow_unused=True)`` for forward over reverse: the VJP rules run on
+    Tensors (so the ops they call carry the tangents of a dual level) with grad mode off, so
+    that no graph of the backward is recorded (``create_graph=True`` would record one that is
+    never used). Runs the part of the graph that leads to ``xs``, with hooks, as ``grad``."""
+    root = out.grad_fn or out
+    deps = _dependencies([root])
+    targets = {x.grad_fn or x: i for i, x in enumerate(xs)}
+    needed, through = _needed([root], deps, targets)
+    res: list = [None] * len(xs)
+    if root not in needed:
+        return res
+    pending = {root: Tensor._wrap(np.ones_like(out.data))}
+    ready = [root]
+    prev, _state.enabled = _state.enabled, False
+    try:
+        while ready:
+            k = ready.pop()
+            g = pending.pop(k, None)
+            if g is not None and k._hooks:
+                g = _run_hooks(k._hooks, g, True)
+            i = targets.get(k)
+            if i is not None and g is not None:
+                res[i] = g
+            if type(k) is not Node or k not in through:
+                continue
+            nexts = k.next_functions
+            grads_in = k.apply(g) if g is not None else [None] * len(nexts)
+            for p, gi in zip(nexts, grads_in):
+                if p is None or p not in needed:
+                    continue
+                if gi is not None:
+                    q = pending.get(p)
+                    pending[p] = gi if q is None else q + gi
+                c = deps[p] - 1
+                deps[p] = c
+                if c == 0:
+                    ready.append(p)
+    finally:
+        _state.enabled = prev
+    return [None if g is None else g if g.dtype == x.dtype else g.astype(x.dtype)
+            for g, x in zip(res, xs)]
+
+
 def _hvp_fwd(func: Callable, ins: tuple, vs: tuple, batch: int | None) -> tuple:
     """Forward over reverse: the tangent (along ``vs``) of the gradient (a recorded
     backward), in one pass; ``vs`` may be batched. Returns ``(out, H v per input)``."""
@@ -327,8 +372,8 @@ def _hvp_fwd(func: Callable, ins: tuple, vs: tuple, batch: int | None) -> tuple:
                 out = func(*duals)
                 if not isinstance(out, Tensor) or out.size != 1:
                     raise ValueError("hvp: func must return a single-element Tensor")
-                gs = (grad(out, duals, create_graph=True, allow_unused=True)
-                      if out.requires_grad else (None,) * len(ins))
+                gs = (_grad_carrying_tangents(out, duals) if out.requires_grad
+                      else (None,) * len(ins))
             hv = []
             for g, x in zip(gs, ins):
                 t = None if g is None else _fw.tangent_of(g)
