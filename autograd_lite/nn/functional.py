@@ -27,6 +27,7 @@ from autograd_lite.ops import special as _special
 from autograd_lite.primitive import arr
 from autograd_lite.scope import public_op
 from autograd_lite.tensor import Tensor
+from autograd_lite.trace_hooks import kernel
 
 __all__ = [
     "linear", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "interpolate",
@@ -370,8 +371,15 @@ def dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool = F
     x = promote_float(x, "dropout")  # the kept values are scaled: integers become floats
     if p == 1.0:
         return x * 0.0
-    keep = _random.get_generator().random(x.shape) >= p
-    return x * (keep * (1.0 / (1.0 - p))).astype(x.dtype)
+    return x * _dropout_mask(x.shape, p, x.dtype)
+
+
+@kernel
+def _dropout_mask(shape: tuple, p: float, dtype: Any) -> np.ndarray:
+    """The inverted-dropout mask: 0 with probability ``p``, else 1/(1-p), from the library's
+    generator. (A ``@kernel``: a compiled step draws a fresh mask at every replay.)"""
+    keep = _random.get_generator().random(shape) >= p
+    return (keep * (1.0 / (1.0 - p))).astype(dtype)
 
 
 def batch_norm(input: Any, running_mean: Any, running_var: Any, weight: Any = None,
@@ -400,10 +408,10 @@ def batch_norm(input: Any, running_mean: Any, running_var: Any, weight: Any = No
         with no_grad():
             if running_mean is not None:
                 rm = _t(running_mean, "running_mean", "batch_norm")
-                rm.copy_((1 - momentum) * rm.data + momentum * mean.data.reshape(c))
+                rm.copy_(rm * (1 - momentum) + mean.reshape(c) * momentum)
             if running_var is not None:
                 rv = _t(running_var, "running_var", "batch_norm")
-                rv.copy_((1 - momentum) * rv.data + momentum * var.data.reshape(c) * (n / (n - 1)))
+                rv.copy_(rv * (1 - momentum) + var.reshape(c) * momentum * (n / (n - 1)))
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: running_mean and running_var are required when "
