@@ -30,6 +30,7 @@ import numpy as np
 from autograd_lite import nn
 from autograd_lite.interop_layers import (
     _LAYERS,
+    _SETTING_NAMES,
     _UNSUPPORTED_SETTINGS,
     SUPPORTED_MODULES,
     _ag_classes,
@@ -90,8 +91,9 @@ def _torch_classes(torch: Any) -> dict[str, type]:
 def _ctor_kwargs(module: Any, kind: str) -> dict[str, Any]:
     kwargs = {}
     for arg in _LAYERS[kind]:
-        if arg == "bias?":
-            kwargs["bias"] = getattr(module, "bias", None) is not None
+        if arg.endswith("?"):  # bias=(module.<name> is not None)
+            kwargs["bias"] = getattr(module, "bias" if arg == "bias?" else arg[:-1],
+                                     None) is not None
         else:
             kwargs[arg] = getattr(module, arg)
     if kind == "LayerNorm" and not module.elementwise_affine:
@@ -191,6 +193,8 @@ def to_torch(module: nn.Module) -> Any:
                 setattr(tm, name, param(p))
             for name, b in m.named_buffers(recurse=False):
                 setattr(tm, name, torch.from_numpy(np.array(b.data, copy=True)))
+            for name, c in children:  # a layer's own sublayers (MultiheadAttention.out_proj)
+                setattr(tm, name, c)
             _settle(m, tm, "to_torch", kind, path)
         tm.training = m.training
         modules[id(m)] = (m, tm)
@@ -211,7 +215,7 @@ def from_torch(torch_module: Any) -> nn.Module:
         TypeError: an unsupported module type (named, with the supported list), or a torch
             dtype NumPy lacks (bfloat16).
         NotImplementedError: a setting autograd_lite does not implement (e.g. Conv2d
-            ``groups=2``, MaxPool2d ``ceil_mode=True``, Embedding ``max_norm``).
+            ``padding_mode="reflect"``, Embedding ``max_norm``, MultiheadAttention ``kdim``).
         ImportError: torch is not installed.
     """
     torch = _require("torch", "from_torch")
@@ -242,8 +246,12 @@ def from_torch(torch_module: Any) -> nn.Module:
         else:
             for attr, ok in _UNSUPPORTED_SETTINGS.get(kind, ()):
                 value = getattr(tm, attr)
-                if not any(value == v and type(value) is type(v) for v in ok):
+                if not any(type(value) is type(v) and value == v for v in ok):
                     where = f"at {path!r}" if path else "(the model)"
+                    if attr in _SETTING_NAMES:
+                        raise NotImplementedError(
+                            f"from_torch: {kind} {where} has {_SETTING_NAMES[attr]}, which "
+                            "autograd_lite does not implement")
                     raise NotImplementedError(
                         f"from_torch: {kind} {where} has {attr}={value!r}; autograd_lite "
                         f"implements only {attr}={ok[0]!r}")
@@ -264,6 +272,8 @@ def from_torch(torch_module: Any) -> nn.Module:
                 setattr(m, name, param(p, f"from_torch: {_join(path, name)}"))
             for name, b in tm.named_buffers(recurse=False):
                 setattr(m, name, Tensor(_array_of_torch(b, f"from_torch: {_join(path, name)}")))
+            for name, c in children:
+                setattr(m, name, c)
             _settle(tm, m, "from_torch", kind, path)
         m.training = tm.training
         modules[id(tm)] = (tm, m)

@@ -36,13 +36,16 @@ _LAYERS: dict[str, tuple[str, ...]] = {
     "GELU": ("approximate",),
     "Softmax": ("dim",),
     "LogSoftmax": ("dim",),
+    # its child out_proj (a Linear) converts as a child; "in_proj_bias?" as "bias?"
+    "MultiheadAttention": ("embed_dim", "num_heads", "dropout", "in_proj_bias?", "batch_first"),
 }
 _CONTAINERS = ("Sequential", "ModuleList", "ModuleDict", "Residual")
 
 SUPPORTED_MODULES: tuple[str, ...] = _CONTAINERS + tuple(_LAYERS)
 """The ``autograd_lite.nn`` module types (by name) that ``to_torch`` and ``from_torch``
 convert, and ``export_onnx`` too, except ``ModuleList`` and ``ModuleDict``, which have no
-forward."""
+forward (and ``MultiheadAttention`` only as the exported model itself: it takes query, key
+and value)."""
 
 # Settings PyTorch has and autograd_lite does not implement: from_torch refuses them up front
 # (attribute, the values we implement).
@@ -52,7 +55,15 @@ _UNSUPPORTED_SETTINGS: dict[str, tuple[tuple[str, tuple], ...]] = {
     "MaxPool2d": (("return_indices", (False,)),),  # a tuple output: not a layer of a model
     "Embedding": (("max_norm", (None,)), ("scale_grad_by_freq", (False,)),
                   ("sparse", (False,))),
+    # kdim/vdim other than embed_dim (separate q/k/v weights), add_bias_kv, add_zero_attn
+    "MultiheadAttention": (("_qkv_same_embed_dim", (True,)), ("bias_k", (None,)),
+                           ("add_zero_attn", (False,))),
 }
+
+#: How a setting of _UNSUPPORTED_SETTINGS is named in the error, when its attribute is not the
+#: constructor argument.
+_SETTING_NAMES = {"_qkv_same_embed_dim": "kdim/vdim other than embed_dim",
+                  "bias_k": "add_bias_kv=True"}
 
 _EXTRAS = {"torch": "torch", "onnx": "onnx", "onnxruntime": "onnx"}
 

@@ -142,8 +142,7 @@ def _emit_layer(g: _Graph, kind: str, m: Any, x: str, xv: Tensor, path: str) -> 
             return g.op("MaxPool", [x], base, kernel_shape=k, strides=s, pads=pad * 2,
                         dilations=_pair(m.dilation), ceil_mode=int(m.ceil_mode))
         if m.ceil_mode:
-            raise NotImplementedError(f"export_onnx: AvgPool2d at {path!r} with ceil_mode=True "
-                                      f"(ONNX divides partial windows differently)")
+            return _avg_pool_ceil(g, m, x, xv, k, s, pad, base)
         if m.divisor_override is None:
             include = int(m.count_include_pad or pad == [0, 0])
             return g.op("AveragePool", [x], base, kernel_shape=k, strides=s, pads=pad * 2,
@@ -219,6 +218,90 @@ def _emit_layer(g: _Graph, kind: str, m: Any, x: str, xv: Tensor, path: str) -> 
     raise AssertionError(f"export_onnx: no emitter for {kind}")  # pragma: no cover
 
 
+def _avg_pool_ceil(g: _Graph, m: Any, x: str, xv: Tensor, k: list[int], s: list[int],
+                   pad: list[int], base: str) -> str:
+    """AvgPool2d with ``ceil_mode=True`` as PyTorch computes it. ONNX's AveragePool divides
+    the partial last windows of ceil mode its own way, so: zero-pad the input to cover every
+    window (top/left ``padding``, bottom/right what the last window needs), average over
+    whole windows, and rescale each output by k_h k_w / PyTorch's divisor (the window clipped
+    to the padded input, or to the input without ``count_include_pad``, or the override).
+    H and W are fixed by the example input, so the rescaling is a constant."""
+    h, w = xv.shape[2:]
+    out = [_ceil_out(n, ki, si, p) for n, ki, si, p in zip((h, w), k, s, pad)]
+    extra = [max((o - 1) * si + ki - p - n, 0)
+             for o, n, ki, si, p in zip(out, (h, w), k, s, pad)]
+    pads = g.const([0, 0, pad[0], pad[1], 0, 0, extra[0], extra[1]], f"{base}/pads", np.int64)
+    padded = g.op("Pad", [x, pads], f"{base}/padded")
+    mean = g.op("AveragePool", [padded], f"{base}/mean", kernel_shape=k, strides=s)
+    if m.divisor_override is not None:
+        scale = np.full(out, k[0] * k[1] / m.divisor_override)
+    else:
+        sizes = []
+        for o, n, ki, si, p in zip(out, (h, w), k, s, pad):
+            start = np.arange(o) * si - p
+            stop = np.minimum(start + ki, n + p)
+            if not m.count_include_pad:
+                start, stop = np.maximum(start, 0), np.minimum(stop, n)
+            sizes.append(stop - start)
+        scale = k[0] * k[1] / np.outer(*sizes)
+    return g.op("Mul", [mean, g.const(scale[None, None], f"{base}/divisor_scale")], base)
+
+
+def _ceil_out(n: int, k: int, s: int, p: int) -> int:
+    """PyTorch's pooled size with ceil_mode: the last window must start inside the input or
+    its left padding."""
+    o = -(-(n + 2 * p - k) // s) + 1
+    return o - 1 if (o - 1) * s >= n + p else o
+
+
+def _emit_attention(g: _Graph, m: Any, inputs: list[str], qv: Tensor, path: str) -> str:
+    """The ONNX nodes of ``MultiheadAttention`` on the graph values ``inputs`` (query, key,
+    value; the example query ``qv``): the attention output only, in eval mode, no masks.
+    Heads are laid out as the module does: (L, N, E) -> (N H, L, D) by Reshape + Transpose."""
+    base = path or "attention"
+    p = _Initializers(g, m, path)
+    e, d = m.embed_dim, m.head_dim
+    unbatched = qv.ndim == 2
+    xs = list(inputs)
+    if unbatched:  # (L, E) -> (L, 1, E)
+        one = g.const([1], f"{base}/axis1", np.int64)
+        xs = [g.op("Unsqueeze", [x, one], f"{base}/{n}_batched")
+              for x, n in zip(xs, ("q", "k", "v"))]
+    elif m.batch_first:  # (N, L, E) -> (L, N, E)
+        xs = [g.op("Transpose", [x], f"{base}/{n}_seq_first", perm=[1, 0, 2])
+              for x, n in zip(xs, ("q", "k", "v"))]
+    axis0 = g.const([0], f"{base}/axis0", np.int64)
+    heads = g.const([0, -1, d], f"{base}/heads_shape", np.int64)
+    projected = []
+    for i, (x, n) in enumerate(zip(xs, ("q", "k", "v"))):
+        start = g.const([i * e], f"{base}/{n}_start", np.int64)
+        stop = g.const([(i + 1) * e], f"{base}/{n}_stop", np.int64)
+        w = g.op("Slice", [p["in_proj_weight"], start, stop, axis0], f"{base}/{n}_weight")
+        y = g.op("MatMul", [x, g.op("Transpose", [w], f"{base}/{n}_weight_t", perm=[1, 0])],
+                 f"{base}/{n}_proj")
+        if "in_proj_bias" in p:
+            b = g.op("Slice", [p["in_proj_bias"], start, stop, axis0], f"{base}/{n}_bias")
+            y = g.op("Add", [y, b], f"{base}/{n}_proj_b")
+        y = g.op("Reshape", [y, heads], f"{base}/{n}_heads")          # (L, N H, D)
+        projected.append(g.op("Transpose", [y], f"{base}/{n}_bh", perm=[1, 0, 2]))
+    qh, kh, vh = projected
+    qh = g.op("Mul", [qh, g.const(1.0 / math.sqrt(d), f"{base}/scale")], f"{base}/q_scaled")
+    kt = g.op("Transpose", [kh], f"{base}/k_t", perm=[0, 2, 1])
+    weights = g.op("Softmax", [g.op("MatMul", [qh, kt], f"{base}/scores")], f"{base}/weights",
+                   axis=-1)
+    out = g.op("MatMul", [weights, vh], f"{base}/context")            # (N H, L, D)
+    out = g.op("Transpose", [out], f"{base}/context_seq_first", perm=[1, 0, 2])
+    out = g.op("Reshape", [out, g.const([0, -1, e], f"{base}/embed_shape", np.int64)],
+               f"{base}/context_merged")                              # (L, N, E)
+    seq_first = Tensor(np.zeros((1, 1, e), dtype=g.dtype))
+    out = _emit_layer(g, "Linear", m.out_proj, out, seq_first, _join(path, "out_proj"))
+    if unbatched:
+        return g.op("Squeeze", [out, g.const([1], f"{base}/squeeze_axis", np.int64)], base)
+    if m.batch_first:
+        return g.op("Transpose", [out], base, perm=[1, 0, 2])
+    return out
+
+
 def export_onnx(module: nn.Module, example_input: Any, path: str | os.PathLike | None,
                 opset: int = 17, *, dynamic_batch: bool = True, check: bool = True,
                 rtol: float = 1e-5, atol: float = 1e-5) -> Any:
@@ -260,11 +343,20 @@ def export_onnx(module: nn.Module, example_input: Any, path: str | os.PathLike |
         raise ValueError(f"export_onnx: opset must be between 13 and {newest} (the installed "
                          f"onnx's newest), got {opset}")
     ort = _require("onnxruntime", "export_onnx(check=True)") if check else None
-    x0 = example_input if isinstance(example_input, Tensor) else Tensor(np.asarray(example_input))
+    attention = (isinstance(module, nn.MultiheadAttention)
+                 and type(module).forward is nn.MultiheadAttention.forward)
+    if isinstance(example_input, (tuple, list)):
+        if not attention or len(example_input) != 3:
+            raise TypeError("export_onnx: a tuple example_input is (query, key, value) for a "
+                            "MultiheadAttention model; other models take one Tensor or array")
+        names = ["query", "key", "value"]
+    else:
+        example_input, names = [example_input], ["input"]
+    xs = [x if isinstance(x, Tensor) else Tensor(np.asarray(x)) for x in example_input]
+    x0 = xs[0]
     floats = {t.data.dtype for t in list(module.parameters()) + list(module.buffers())
               if t.data.dtype.kind == "f"}
-    if x0.dtype.kind == "f":
-        floats.add(x0.data.dtype)
+    floats.update(x.data.dtype for x in xs if x.dtype.kind == "f")
     if len(floats) > 1:
         raise TypeError(f"export_onnx: the model and input mix dtypes "
                         f"{sorted(str(d) for d in floats)}; an ONNX graph has one float type, "
@@ -272,10 +364,14 @@ def export_onnx(module: nn.Module, example_input: Any, path: str | os.PathLike |
     dtype = floats.pop() if floats else np.dtype(np.float32)
     ag_classes = {n: c for n, c in _ag_classes().items() if n not in ("ModuleList", "ModuleDict")}
     g = _Graph(onnx, opset, dtype)
-    g.names.add("input")
+    g.names.update(names)
 
     def emit(m: Any, x: str, xv: Tensor, path: str) -> tuple[str, Tensor]:
         kind = _kind(m, ag_classes, "export_onnx", path)
+        if kind == "MultiheadAttention":  # a layer of three inputs and two outputs
+            raise TypeError(f"export_onnx: the MultiheadAttention at {path!r} takes (query, "
+                            "key, value) and returns (output, weights), so it is no layer of "
+                            "a Sequential; export it as the model itself")
         if kind == "Sequential":
             for name, c in m._modules.items():
                 if c is not None:
@@ -293,19 +389,32 @@ def export_onnx(module: nn.Module, example_input: Any, path: str | os.PathLike |
     module.eval()
     try:
         with no_grad():
-            out_name, _ = emit(module, "input", x0, "")
-            reference = np.asarray(module(x0).data)
+            if attention:  # self-attention on one input; the attention output only
+                qkv = xs * 3 if len(xs) == 1 else xs
+                out_name = _emit_attention(g, module, names * 3 if len(xs) == 1 else names,
+                                           qkv[0], "")
+                reference = np.asarray(module(*qkv, need_weights=False)[0].data)
+            else:
+                out_name, _ = emit(module, "input", x0, "")
+                reference = np.asarray(module(x0).data)
     finally:
         for m, mode in modes:
             m.training = mode
     g.nodes.append(onnx.helper.make_node("Identity", [out_name], ["output"], name="output"))
     elem = onnx.helper.np_dtype_to_tensor_dtype
-    in_shape: list[Any] = list(x0.shape)
-    if dynamic_batch and in_shape:
-        in_shape[0] = "batch"
+    # the batch axis: the first, but the second of a sequence-first (L, N, E) attention input
+    batch_axis = None if not dynamic_batch or not x0.shape else 0
+    if attention:
+        batch_axis = None if x0.ndim != 3 or not dynamic_batch else (
+            0 if module.batch_first else 1)
+    inputs = []
+    for name, x in zip(names, xs):
+        in_shape: list[Any] = list(x.shape)
+        if batch_axis is not None:
+            in_shape[batch_axis] = "batch"
+        inputs.append(onnx.helper.make_tensor_value_info(name, elem(x.data.dtype), in_shape))
     graph = onnx.helper.make_graph(
-        g.nodes, type(module).__name__,
-        [onnx.helper.make_tensor_value_info("input", elem(x0.data.dtype), in_shape)],
+        g.nodes, type(module).__name__, inputs,
         [onnx.helper.make_tensor_value_info("output", elem(reference.dtype), None)],
         initializer=g.initializers)
     opsets = [onnx.helper.make_opsetid("", opset)]
@@ -321,14 +430,15 @@ def export_onnx(module: nn.Module, example_input: Any, path: str | os.PathLike |
             elem(reference.dtype), reference.shape).tensor_type.shape)
     if check:
         onnx.checker.check_model(model, full_check=True)
-        _check_with_onnxruntime(ort, model, x0.data, reference, rtol, atol)
+        _check_with_onnxruntime(ort, model, {n: x.data for n, x in zip(names, xs)}, reference,
+                                rtol, atol)
     if path is not None:
         onnx.save(model, os.fspath(path))
     return model
 
 
-def _check_with_onnxruntime(ort: Any, model: Any, x: np.ndarray, reference: np.ndarray,
-                            rtol: float, atol: float) -> None:
+def _check_with_onnxruntime(ort: Any, model: Any, feeds: dict[str, np.ndarray],
+                            reference: np.ndarray, rtol: float, atol: float) -> None:
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
     try:
@@ -340,7 +450,7 @@ def _check_with_onnxruntime(ort: Any, model: Any, x: np.ndarray, reference: np.n
                 if "NOT_IMPLEMENTED" in str(e) else ";")
         raise RuntimeError(f"export_onnx: onnxruntime cannot load the exported model ({e})"
                            f"{hint} pass check=False to write it unchecked") from e
-    (got,) = session.run(["output"], {"input": x})
+    (got,) = session.run(["output"], feeds)
     if got.shape != reference.shape or not np.allclose(got, reference, rtol=rtol, atol=atol):
         diff = (np.max(np.abs(got - reference)) if got.shape == reference.shape
                 else f"shape {got.shape} vs {reference.shape}")

@@ -69,6 +69,11 @@ def _cases():
         ("AvgPool2d-nopadcount", lambda: nn.AvgPool2d(3, 2, 1, count_include_pad=False),
          _x(2, 3, 7, 6)),
         ("AvgPool2d-divisor", lambda: nn.AvgPool2d(2, divisor_override=3), _x(2, 3, 6, 6)),
+        ("AvgPool2d-ceil", lambda: nn.AvgPool2d(3, 2, 1, ceil_mode=True), _x(2, 3, 7, 6)),
+        ("AvgPool2d-ceil-nopadcount",
+         lambda: nn.AvgPool2d(3, 2, 1, ceil_mode=True, count_include_pad=False), _x(2, 3, 6, 5)),
+        ("AvgPool2d-ceil-divisor", lambda: nn.AvgPool2d(2, 3, ceil_mode=True, divisor_override=3),
+         _x(2, 1, 7, 8)),
         ("Flatten", lambda: nn.Flatten(), _x(2, 3, 4, 5)),
         ("Flatten-1-2", lambda: nn.Flatten(1, 2), _x(2, 3, 4, 5)),
         ("BatchNorm1d", lambda: nn.BatchNorm1d(3), _x(6, 3)),
@@ -513,6 +518,118 @@ def test_export_embedding_model(ort, tmp_path):
     m = nn.Sequential(nn.Embedding(10, 4), nn.Flatten(), nn.Linear(12, 2))
     _check_export(ort, m, RNG.integers(0, 10, (5, 3)), tmp_path,
                   other_batch=RNG.integers(0, 10, (2, 3)))
+
+
+# ============================================================================ attention
+def _attention(bias=True, batch_first=False, dtype=np.float64):
+    m = nn.MultiheadAttention(8, 2, bias=bias, batch_first=batch_first).to(dtype)
+    with ag.no_grad():
+        for _, p in m.named_parameters():
+            p.copy_(0.5 * RNG.standard_normal(p.shape))
+    return m
+
+
+def _qkv(batch_first, n=3, lq=5, s=4, dtype=np.float64):
+    def one(length):
+        return _x(*((n, length, 8) if batch_first else (length, n, 8))).astype(dtype)
+    return one(lq), one(s), one(s)
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_multihead_attention_round_trip(torch, bias, batch_first):
+    m = _attention(bias, batch_first)
+    tm = interop.to_torch(m)
+    assert isinstance(tm, torch.nn.MultiheadAttention) and tm.batch_first == batch_first
+    _same_tensors(torch, m, tm)
+    back = interop.from_torch(tm)
+    assert isinstance(back, nn.MultiheadAttention) and (back.in_proj_bias is None) == (not bias)
+    _same_tensors(torch, back, tm)
+    q, k, v = _qkv(batch_first)
+    y, w = m(ag.tensor(q), ag.tensor(k), ag.tensor(v))
+    ty, tw = tm(*(_tin(torch, a) for a in (q, k, v)))
+    by, bw = back(ag.tensor(q), ag.tensor(k), ag.tensor(v))
+    for a, b in ((ty.detach().numpy(), y.data), (by.data, y.data),
+                 (tw.detach().numpy(), w.data), (bw.data, w.data)):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+    # a native torch layer comes over with its dropout and weights
+    native = torch.nn.MultiheadAttention(8, 4, dropout=0.25, batch_first=batch_first).double()
+    mine = interop.from_torch(native)
+    assert mine.num_heads == 4 and mine.dropout == 0.25
+    mine.eval(), native.eval()
+    np.testing.assert_allclose(mine(*(ag.tensor(a) for a in (q, k, v)))[0].data,
+                               native(*(_tin(torch, a) for a in (q, k, v)))[0].detach().numpy(),
+                               rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("kw,match", [({"kdim": 4}, "kdim/vdim"),
+                                      ({"add_bias_kv": True}, "add_bias_kv"),
+                                      ({"add_zero_attn": True}, "add_zero_attn")])
+def test_from_torch_refuses_attention_settings_we_lack(torch, kw, match):
+    with pytest.raises(NotImplementedError, match=match):
+        interop.from_torch(torch.nn.MultiheadAttention(8, 2, **kw))
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_export_self_attention(ort, tmp_path, batch_first):
+    m = _attention(batch_first=batch_first, dtype=np.float32).eval()
+    x, _, _ = _qkv(batch_first, dtype=np.float32)
+    model = interop.export_onnx(m, x, tmp_path / "attn.onnx")
+    dims = [d.dim_param or d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
+    assert dims == (["batch", 5, 8] if batch_first else [5, "batch", 8])
+    x2, _, _ = _qkv(batch_first, n=6, dtype=np.float32)  # another batch size
+    for xb in (x, x2):
+        xt = ag.tensor(xb)
+        np.testing.assert_allclose(_run_onnx(ort, tmp_path / "attn.onnx", xb),
+                                   m(xt, xt, xt)[0].data, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("bias,batch_first", [(True, False), (False, True)])
+def test_export_attention_with_query_key_value(ort, tmp_path, bias, batch_first):
+    m = _attention(bias, batch_first, dtype=np.float64).eval()
+    q, k, v = _qkv(batch_first)
+    model = interop.export_onnx(m, (q, k, v), tmp_path / "attn.onnx")
+    assert [i.name for i in model.graph.input] == ["query", "key", "value"]
+    session = ort.InferenceSession(str(tmp_path / "attn.onnx"),
+                                   providers=["CPUExecutionProvider"])
+    (got,) = session.run(None, {"query": q, "key": k, "value": v})
+    np.testing.assert_allclose(got, m(ag.tensor(q), ag.tensor(k), ag.tensor(v))[0].data,
+                               rtol=1e-5, atol=1e-5)
+    # unbatched (L, E) inputs
+    u = _x(5, 8).astype(np.float64)
+    interop.export_onnx(m, u, None)
+
+
+def test_export_attention_errors(ort):
+    x = _x(5, 2, 8).astype(np.float32)
+    with pytest.raises(TypeError, match="no layer of a Sequential"):
+        interop.export_onnx(nn.Sequential(nn.MultiheadAttention(8, 2)), x, None)
+    with pytest.raises(TypeError, match=r"\(query, key, value\) for a MultiheadAttention"):
+        interop.export_onnx(nn.Linear(8, 8), (x, x, x), None)
+
+
+@pytest.mark.parametrize("kw", [
+    {"kernel_size": 2, "ceil_mode": True},
+    {"kernel_size": 3, "stride": 2, "ceil_mode": True},
+    {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True},
+    {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True, "count_include_pad": False},
+    {"kernel_size": (3, 2), "stride": (2, 3), "padding": (1, 0), "ceil_mode": True},
+    {"kernel_size": 2, "stride": 3, "ceil_mode": True},
+    {"kernel_size": 4, "stride": 3, "padding": 2, "ceil_mode": True, "count_include_pad": False},
+    {"kernel_size": 3, "stride": 2, "ceil_mode": True, "divisor_override": 2},
+])
+@pytest.mark.parametrize("shape", [(2, 3, 7, 6), (1, 2, 6, 6), (2, 1, 5, 8)])
+def test_export_avg_pool_ceil_mode_matches_onnxruntime_and_torch(ort, tmp_path, kw, shape):
+    torch = pytest.importorskip("torch")
+    x = _x(*shape, dtype=np.float32)
+    m = nn.AvgPool2d(**kw)
+    got = _run_onnx(ort, _check_export(ort, m, x, tmp_path) and tmp_path / "model.onnx", x)
+    ref = torch.nn.AvgPool2d(**kw)(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5)
+    x2 = _x(5, *shape[1:], dtype=np.float32)  # the batch stays symbolic
+    np.testing.assert_allclose(_run_onnx(ort, tmp_path / "model.onnx", x2),
+                               torch.nn.AvgPool2d(**kw)(torch.from_numpy(x2)).numpy(),
+                               rtol=1e-5, atol=1e-5)
 
 
 # ============================================================================ the docs

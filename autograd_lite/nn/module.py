@@ -371,9 +371,7 @@ class Module:
         return self
 
     def cuda(self, device: Any = None) -> Module:
-        """``module.cuda()`` raises: autograd_lite runs on the CPU only. (A GPU-ready program
-        picks its device with ``ag.cuda.is_available()``, which is False, and calls
-        ``.to(device)``.)"""
+        """``module.cuda()`` raises ``ValueError``: autograd_lite runs on the CPU only."""
         raise ValueError("Module.cuda: autograd_lite runs on the CPU only (no CUDA device); "
                          "use .cpu() or .to('cpu')")
 
