@@ -191,14 +191,16 @@ class Compiled:
         return out
 
     def _accept(self, st: _KeyState, rec: Recorder, template: tuple, private: dict) -> None:
-        for i in rec.snapshots:
-            private.pop(i, None)
+        # made in the call and then changed in place: a fresh copy at every replay
+        fresh = {i: rec.snapshots[i] for i in rec.snapshots if i in private}
+        for i in fresh:
+            private.pop(i)
         owners = {e[1][1] for e in rec.entries
                   if e[0] in ("leafgrad", "setgrad", "getgrad") and e[1][0] == "e"}
         if owners & set(private):
             st.bad = "a tensor created inside the function gets a .grad (create it outside)"
             return
-        replay, src = build(rec, template, private)
+        replay, src = build(rec, template, private, fresh)
         draws = tuple(rec.generators) + ((("global",),) if rec.draws else ())
         if len(st.programs) >= 8:
             st.programs.pop(0)

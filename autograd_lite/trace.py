@@ -143,6 +143,8 @@ class Recorder:
         self.grad_guards: list = []  # (ext index, grad is None) at the start of the call
         self.draws = False       # uses random numbers (a replay that aborts restores them)
         self.generators: dict = {}
+        self.outside: dict = {}  # id -> Tensor made by library code outside any op (see tcall)
+        self.outside_count = 0
         self.snapshots: dict = {}  # ext index -> its array before the trace changed it in place
 
     # ----------------------------------------------------------------- state
@@ -185,6 +187,8 @@ class Recorder:
         n = self.tmap.get(id(t))
         if n is not None:
             return ("s", n)
+        if id(t) in self.outside:
+            self.escape("a tensor computed outside the recorded ops was used")
         a = t._data
         n = self.amap.get(id(a))
         if n is not None:
@@ -275,3 +279,20 @@ class Recorder:
             self.escape(f"{type(m).__name__} has forward hooks")
         self.modules[id(m)] = (m, m.training, tuple(d["_parameters"].items()),
                                tuple(d["_buffers"].items()), tuple(d["_modules"].items()))
+
+    def tcall(self, fn: Any, args: tuple, kwargs: dict, res: Any) -> None:
+        """A public op function whose result holds tensors made outside the recorded ops
+        (comparisons, indices of ``max(dim)``, ``sort``): the whole call is one entry, and
+        its replay calls ``fn`` again on the replay's tensors."""
+        paths: list = []
+
+        def walk(x: Any, path: tuple) -> None:
+            if isinstance(x, Tensor):
+                if id(x) in self.outside:
+                    del self.outside[id(x)]
+                    paths.append((path, self.new_slot(x)))
+            elif type(x) is not str and isinstance(x, tuple):
+                for i, y in enumerate(x):
+                    walk(y, path + (i,))
+        walk(res, ())
+        self.entries.append(("tcall", fn, self.spec(list(args)), self.spec(dict(kwargs)), paths))

@@ -100,6 +100,21 @@ class _Gen:
             return f"T[{pos}]" if pos is not None else f"_wrap(s{spec[1]})"
         return self.arr(spec)
 
+    def obj(self, spec: tuple) -> str:
+        """An expression for an argument as the caller passed it (Tensors as Tensors)."""
+        kind, v = spec
+        if kind == "s":
+            pos = self.rec.input_pos.get(v)
+            return f"T[{pos}]" if pos is not None else f"_wrap(s{v})"
+        if kind == "e":
+            return f"_wrap({self.const(self.private[v])})" if v in self.private else f"e{v}"
+        if kind in "tl":
+            inner = "".join(self.obj(x) + ", " for x in v)
+            return f"({inner})" if kind == "t" else f"[{inner}]"
+        if kind == "d":
+            return "{" + ", ".join(f"{k!r}: {self.obj(x)}" for k, x in v.items()) + "}"
+        return self.const(v)
+
     def call_args(self, specs: list, kw: dict) -> str:
         parts = [self.arr(s) for s in specs] + [f"{k}={self.arr(s)}" for k, s in kw.items()]
         return ", ".join(parts)
@@ -142,6 +157,13 @@ class _Gen:
         elif kind == "kcall":
             _, fn, specs, kw, out = e
             self.emit(f"s{out} = {self.const(fn)}({self.call_args(specs[1], kw[1])})")
+        elif kind == "tcall":
+            _, fn, specs, kw, paths = e
+            args = [self.obj(x) for x in specs[1]] + [f"{k}={self.obj(x)}"
+                                                       for k, x in kw[1].items()]
+            self.emit(f"_r = {self.const(fn)}({', '.join(args)})")
+            for path, n in paths:
+                self.emit(f"s{n} = _r{''.join(f'[{i}]' for i in path)}._data")
         elif kind == "opaque":
             _, fn, obj, args, kw = e
             self.emit(f"{self.const(fn)}({self.const(obj)}, *{self.const(args)}, "
@@ -228,16 +250,21 @@ def private_tensors(rec: Recorder) -> dict:
     return out
 
 
-def build(rec: Recorder, template: tuple, private: dict) -> tuple[Callable, str]:
-    """The replay function of a recorded program and its source."""
+def build(rec: Recorder, template: tuple, private: dict,
+          fresh: dict) -> tuple[Callable, str]:
+    """The replay function of a recorded program and its source. ``private``: outside tensors
+    only the trace holds (their arrays become constants); ``fresh``: those of them that the
+    call changes in place (each replay starts from a copy of their first value)."""
     gen = _Gen(rec, private)
     head = ["def _replay(A, T):"]
     for n, pos in rec.input_pos.items():
         gen.emit(f"s{n} = A[{pos}]")
     for n in rec.array_inputs:
         gen.emit(f"s{n} = A[{rec.array_inputs[n]}]")
+    for i, first in fresh.items():
+        gen.emit(f"e{i} = _wrap({gen.const(first)}.copy())")
     for i, t in enumerate(rec.ext):  # outside tensors: bound, and their shapes guarded
-        if i in private:
+        if i in private or i in fresh:
             continue
         gen.g[f"e{i}"] = t
         gen.emit(f"if e{i}._data.shape != {gen.const(t._data.shape)} or e{i}._data.dtype != "
@@ -280,6 +307,7 @@ def signature(rec: Recorder, template: tuple, private: dict) -> Any:
                           np.dtype, slice)):
             return ("v", type(x).__name__, repr(x))
         return ("id", id(x))
-    return (norm(rec.entries), tuple(norm(private[i]) if i in private else ("id", id(t))
+    return (norm(rec.entries), tuple(norm(rec.snapshots[i]) if i in rec.snapshots and i in private
+                                     else norm(private[i]) if i in private else ("id", id(t))
                                      for i, t in enumerate(rec.ext)), norm(template),
             tuple(rec.grad_guards), tuple(sorted(rec.modules)))

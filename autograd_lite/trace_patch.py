@@ -237,6 +237,10 @@ def _tensor_patches() -> dict:
 
     def set_grad(t: Tensor, v: Any) -> None:
         rec = _rec()
+        try:
+            grad_slot.__get__(t, Tensor)
+        except AttributeError:  # a tensor being made (Tensor._wrap): not a change of state
+            rec = None
         if rec is not None:
             rec.entries.append(("setgrad", rec.spec_t(t), None if v is None else rec.spec_t(v)))
             rec.grad_known.add(id(t))
@@ -364,6 +368,40 @@ def _classes(base: type) -> list:
     return out
 
 
+def _traced_op(fn: Any) -> Any:
+    """A public op function seen through a recording (``Recorder.tcall``)."""
+    def f(*args: Any, **kwargs: Any) -> Any:
+        rec = _rec()
+        if rec is None:
+            return fn(*args, **kwargs)
+        mark = rec.outside_count
+        res = fn(*args, **kwargs)
+        if rec.outside_count != mark:
+            rec.tcall(fn, args, kwargs, res)
+        return res
+    f.__name__, f.__doc__, f.__wrapped__ = fn.__name__, fn.__doc__, fn
+    return f
+
+
+def _outside_wrap(orig: Any) -> Any:
+    """``Tensor._wrap`` as ops modules call it: a tensor made there at the top level (not
+    inside an op's entry point) is made outside the recorded ops."""
+    def wrap(data: Any, requires_grad: bool = False, grad_fn: Any = None) -> Tensor:
+        t = orig(data, requires_grad, grad_fn)
+        rec = _rec()
+        if rec is not None:
+            rec.outside[id(t)] = t
+            rec.outside_count += 1
+        return t
+    return wrap
+
+
+_SPECIAL = {"data", "numpy", "__array__", "item", "__bool__", "__float__", "__int__", "__index__",
+            "tolist", "__init__", "grad", "copy_", "fill_", "zero_", "add_", "sub_", "mul_",
+            "div_", "clamp_", "__ipow__", "__imatmul__", "__setitem__", "set_", "__iadd__",
+            "__isub__", "__imul__", "__itruediv__", "backward", "_wrap"}
+
+
 @contextmanager
 def recording(rec: Recorder) -> Iterator[Recorder]:
     """Install the patches, make ``rec`` the active recorder, and undo both on exit."""
@@ -383,6 +421,19 @@ def recording(rec: Recorder) -> Iterator[Recorder]:
         patch(Op, n, f)
     for n, f in _tensor_patches().items():
         patch(Tensor, n, f)
+    from autograd_lite.primitive import OPS
+    op_fns = {id(info.fn): info.fn for info in OPS.values()}
+    traced: dict = {}
+
+    def traced_of(fn: Any) -> Any:
+        if id(fn) not in traced:
+            traced[id(fn)] = _traced_op(fn)
+        return traced[id(fn)]
+    for name, value in list(Tensor.__dict__.items()):
+        if (name not in _SPECIAL and callable(value) and not isinstance(value, type)
+                and getattr(value, "__module__", "").startswith(("autograd_lite.ops",
+                                                                 "autograd_lite.methods"))):
+            patch(Tensor, name, traced_of(value))
     orig_call = Module.__call__
 
     def call(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -400,13 +451,21 @@ def recording(rec: Recorder) -> Iterator[Recorder]:
     swaps = {id(_bw.backward): _traced_backward(_bw.backward),
              id(_bw.grad): _escaping(_bw.grad, "ag.grad / autograd.grad inside the function"),
              id(_random.get_generator): get_g, id(_random.resolve): res_g}
+    outside_wrap = _outside_wrap(Tensor._wrap)
     for mod_name, mod in list(sys.modules.items()):
-        if mod is None or not mod_name.startswith("autograd_lite"):
+        if mod is None or not mod_name.startswith("autograd_lite") or "trace" in mod_name \
+                or mod_name.endswith(".compiled"):
             continue
+        makes = mod_name.startswith(("autograd_lite.ops", "autograd_lite.methods",
+                                     "autograd_lite.inplace", "autograd_lite.compat"))
         for attr, value in list(vars(mod).items()):
             new = swaps.get(id(value))
             if new is not None and callable(value):
                 patch(mod, attr, new)
+            elif id(value) in op_fns and not isinstance(value, type):
+                patch(mod, attr, traced_of(value))
+            elif makes and attr == "_wrap" and value == Tensor._wrap:
+                patch(mod, attr, outside_wrap)
     prev = trace_hooks._recorder
     trace_hooks._recorder = rec
     try:
