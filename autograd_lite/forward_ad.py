@@ -38,11 +38,13 @@ __all__ = ["dual_level", "make_dual", "unpack_dual", "UnpackedDualTensor", "ente
            "exit_dual_level", "node_jvp"]
 
 _wrap = Tensor._wrap
+_NO_KW: dict = {}  # (never mutated)
 UnpackedDualTensor = namedtuple("UnpackedDualTensor", ["primal", "tangent"])
 UnpackedDualTensor.__doc__ = "``unpack_dual``'s result ``(primal, tangent)``, tangent None if none."
 
 # id(tensor) -> (weakref to the tensor, tangent Tensor, batched?, level)
 _tangents: dict = {}
+
 _levels: list = []
 _count = [0]
 # True inside functional transforms that never differentiate tangents w.r.t. the primals
@@ -141,6 +143,16 @@ def make_dual(tensor: Tensor, tangent: Any, *, level: int | None = None) -> Tens
     return d
 
 
+def _tan(x: Tensor, e: tuple) -> Tensor:
+    """The tangent Tensor of table entry ``e`` (of ``x``). The engine stores the tangents it
+    computes as bare ndarrays (one Tensor less per op); they are wrapped when first asked for."""
+    t = e[1]
+    if type(t) is np.ndarray:
+        t = _wrap(t)
+        _tangents[id(x)] = (e[0], t, e[2], e[3])
+    return t
+
+
 def unpack_dual(tensor: Tensor, *, level: int | None = None) -> UnpackedDualTensor:
     """``(primal, tangent)`` of a dual tensor; ``tangent`` is None when it has none (for
     example, when the output does not depend on the dual inputs). A batched tangent has the
@@ -148,13 +160,13 @@ def unpack_dual(tensor: Tensor, *, level: int | None = None) -> UnpackedDualTens
     off, as in PyTorch) the tangent is None."""
     e = _get(tensor) if _P._dual else None
     primal = _alias(tensor)
-    return UnpackedDualTensor(primal, None if e is None else e[1])
+    return UnpackedDualTensor(primal, None if e is None else _tan(tensor, e))
 
 
 def tangent_of(t: Tensor) -> Tensor | None:
     """The tangent of ``t`` (None if none): ``unpack_dual(t).tangent`` without the alias."""
     e = _get(t)
-    return None if e is None else e[1]
+    return None if e is None else _tan(t, e)
 
 
 def node_jvp(node: Any, tangents: Any, out: Any = None) -> np.ndarray | None:
@@ -210,6 +222,7 @@ def function_jvp(name: str, rule: Any, ctx: Any, args: tuple, outs: list, result
     es = [_get(a) if isinstance(a, Tensor) else None for a in args]
     if all(e is None for e in es):
         return
+    es = [None if e is None else (e[0], _tan(a, e), e[2], e[3]) for a, e in zip(args, es)]
     diff = [o.dtype.kind in "fc" and not any(o is nd for nd in ctx._non_diff) for o in outs]
     if not any(diff):
         return
@@ -306,15 +319,19 @@ def function_jvp(name: str, rule: Any, ctx: Any, args: tuple, outs: list, result
 
 
 # ----------------------------------------------------------------------------- the engine
-# Called by Op.unary/binary/apply when a dual level is open (``primitive._dual``).
+# Called by Op.unary/binary/apply when a dual level is open (``primitive._dual``). The table
+# lookups are written out (no helper call): this runs for every op in forward mode.
 def unary(op: Any, x: Tensor) -> Tensor:
-    saved, _P._dual = _P._dual, 0
+    saved = _P._dual
+    _P._dual = 0
     try:
         out = op.unary(x)
     finally:
         _P._dual = saved
-    e = _get(x)
-    return out if e is None else _propagate(op, (x,), (e,), {}, out)
+    e = _tangents.get(id(x))
+    if e is None or e[0]() is not x:
+        return out
+    return _propagate(op, (x,), (e,), _NO_KW, out)
 
 
 def binary(op: Any, a: Any, b: Any, kwargs: dict | None) -> Tensor:
@@ -322,25 +339,40 @@ def binary(op: Any, a: Any, b: Any, kwargs: dict | None) -> Tensor:
         a = _P.operand(a, b.data if isinstance(b, Tensor) else None)
     if not isinstance(b, Tensor):
         b = _P.operand(b, a.data)
-    saved, _P._dual = _P._dual, 0
+    saved = _P._dual
+    _P._dual = 0
     try:
         out = op.binary(a, b, kwargs)
     finally:
         _P._dual = saved
-    ea, eb = _get(a), _get(b)
+    ea = _tangents.get(id(a))
+    if ea is not None and ea[0]() is not a:
+        ea = None
+    eb = _tangents.get(id(b))
+    if eb is not None and eb[0]() is not b:
+        eb = None
     if ea is None and eb is None:
         return out
-    return _propagate(op, (a, b), (ea, eb), kwargs or {}, out)
+    return _propagate(op, (a, b), (ea, eb), kwargs or _NO_KW, out)
 
 
 def apply(op: Any, ts: Any, kwargs: dict) -> Tensor:
-    saved, _P._dual = _P._dual, 0
+    saved = _P._dual
+    _P._dual = 0
     try:
         out = op.apply(ts, kwargs)
     finally:
         _P._dual = saved
-    es = [_get(t) for t in ts]
-    if all(e is None for e in es):
+    es = []
+    found = False
+    for t in ts:
+        e = _tangents.get(id(t))
+        if e is not None and e[0]() is t:
+            found = True
+            es.append(e)
+        else:
+            es.append(None)
+    if not found:
         return out
     return _propagate(op, tuple(ts), es, kwargs, out)
 
@@ -368,44 +400,86 @@ def _eval(op: Any, rule: Any, tv: list, o: Any, xs: Any, kw: dict, batch: int | 
 
 
 def _propagate(op: Any, ins: tuple, es: Any, kw: dict, out: Tensor) -> Tensor:
-    if out.data.dtype.kind not in "fc":
+    o = out.data
+    if o.dtype.kind not in "fc":
         return out
     rule = op.jvp
     if rule is None:
         raise NotImplementedError(
             f"{op.name}: no forward-mode AD rule (JVP) for this op yet, so a tangent cannot "
             f"pass through it; declare one with Op(..., jvp=...) (see docs/forward_mode.md)")
-    tans = []
+    tv = []
     batch = None
     record = False
-    grad_on = _state.enabled
     for e in es:  # (loops, not any(): this runs for every op in forward mode)
         if e is None:
-            tans.append(None)
+            tv.append(None)
             continue
         t = e[1]
-        tans.append(t)
+        if type(t) is not np.ndarray:  # a Tensor (from make_dual, or recorded)
+            if t.requires_grad:
+                record = True
+            t = t.data
         if e[2]:
             batch = t.shape[0]
-        if grad_on and t.requires_grad:
-            record = True
-    if grad_on and not record and not _plain[0]:
-        for x in ins:
-            if x.requires_grad:
-                record = True
-                break
-    if not record and batch is None:  # the common case, kept short: rules on ndarrays (which
-        o = out.data                   # never dispatch ops, so the level flag can stay on)
-        r = _eval(op, rule, [None if t is None else t.data for t in tans], o,
-                  [x.data for x in ins], kw, None)
-        if r is None:
-            r = np.zeros(o.shape, dtype=o.dtype)
-        elif r.shape != o.shape:
-            r = r + np.zeros(o.shape, dtype=o.dtype)
+        tv.append(t)
+    if _state.enabled:
+        if not record and not _plain[0]:
+            for x in ins:
+                if x.requires_grad:
+                    record = True
+                    break
+    else:
+        record = False
+    if record:
+        return _propagate_general(op, rule, ins, es, kw, out, batch, True)
+    # The common cases, kept short: rules on ndarrays (which never dispatch ops, so the level
+    # flag can stay on), no tangent recorded.
+    if batch is None:
+        if rule == "elementwise":
+            xs = [x.data for x in ins]
+            r = None
+            for t, f in zip(tv, op.vjps):
+                if t is not None and f is not None:
+                    c = f(t, o, *xs, **kw)
+                    r = c if r is None else r + c
+        elif callable(rule):
+            r = rule(tv, o, *[x.data for x in ins], **kw)
+        else:
+            r = _eval(op, rule, tv, o, [x.data for x in ins], kw, None)
+        shape = o.shape
+    elif rule == "elementwise":  # the batch dim lined up left of the output's dims
+        nd1 = o.ndim + 1
+        xs = [x.data for x in ins]
+        r = None
+        for t, e, f in zip(tv, es, op.vjps):
+            if t is None or f is None:
+                continue
+            if e[2] and t.ndim != nd1:
+                t = t.reshape((batch,) + (1,) * (nd1 - t.ndim) + t.shape[1:])
+            c = f(t, o, *xs, **kw)
+            r = c if r is None else r + c
+        shape = (batch,) + o.shape
+    else:
+        return _propagate_general(op, rule, ins, es, kw, out, batch, False)
+    if r is None:
+        r = np.zeros(shape, dtype=o.dtype)
+    else:
         if type(r) is not np.ndarray:
             r = np.asarray(r)
-        _set(out, _wrap(r if r.dtype == o.dtype else r.astype(o.dtype)), False)
-        return out
+        if r.shape != shape:
+            r = r + np.zeros(shape, dtype=o.dtype)
+        if r.dtype != o.dtype:
+            r = r.astype(o.dtype)
+    _set(out, r, batch is not None)  # (wrapped when asked for: see _tan)
+    return out
+
+
+def _propagate_general(op: Any, rule: Any, ins: tuple, es: Any, kw: dict, out: Tensor,
+                       batch: int | None, record: bool) -> Tensor:
+    """The other cases: tangents recorded (``record``: rules on Tensors, differentiable), or a
+    batch of tangents through a rule that is not elementwise."""
+    tans = [None if e is None else _tan(x, e) for x, e in zip(ins, es)]
     if record:
         xs, o, tv = ins, out, tans
     else:
