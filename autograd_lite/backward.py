@@ -64,19 +64,19 @@ def _root_grads(roots: Sequence[Tensor], grads: Sequence[Any] | None, who: str) 
                                "tensors without requires_grad=True?)")
         g = None if grads is None else grads[i]
         if g is None:
-            if r.data.size != 1:
+            if r._data.size != 1:
                 raise RuntimeError(f"{who}: grad can be implicitly created only for scalar "
                                    f"outputs; output {i} has shape {r.shape}: pass gradient= "
                                    "(or grad_outputs=) of that shape")
-            g = _wrap(np.ones_like(r.data))
+            g = _wrap(np.ones_like(r._data))
         else:
             if not isinstance(g, Tensor):
-                g = _wrap(np.asarray(g, dtype=r.data.dtype))
-            if g.data.shape != r.data.shape:
+                g = _wrap(np.asarray(g, dtype=r._data.dtype))
+            if g._data.shape != r._data.shape:
                 raise RuntimeError(f"{who}: gradient has shape {g.shape} but output {i} has "
                                    f"shape {r.shape}; they must match")
-            if g.data.dtype != r.data.dtype:  # as PyTorch: backward runs in the output's dtype
-                g = g.astype(r.data.dtype)
+            if g._data.dtype != r._data.dtype:  # as PyTorch: backward runs in the output's dtype
+                g = g.astype(r._data.dtype)
         out.append(g)
     return out
 
@@ -139,7 +139,7 @@ def _run_hooks(hooks: list, g: Any, create_graph: bool) -> Any:
                                    f"{type(r).__name__} {getattr(r, 'shape', '')}; a hook must "
                                    f"return None or a Tensor of shape {gt.shape}")
             gt = r
-    return gt if create_graph else gt.data
+    return gt if create_graph else gt._data
 
 
 def _as_tensor_grad(g: Any) -> Any:
@@ -160,7 +160,7 @@ def _run(roots: list, grads: list, retain_graph: bool, create_graph: bool,
         k = r.grad_fn or r
         keys.append(k)
         if not create_graph:
-            g = g.data
+            g = g._data
         pending[k] = pending[k] + g if k in pending else g
     deps = _dependencies(keys)
     ready = [k for k in dict.fromkeys(keys) if k not in deps]
@@ -192,12 +192,12 @@ def _run(roots: list, grads: list, retain_graph: bool, create_graph: bool,
                         capture[k] = _as_tensor_grad(g)
                     continue
                 if create_graph:
-                    if k.grad is None or g.data.dtype != k.data.dtype:
+                    if k.grad is None or g._data.dtype != k._data.dtype:
                         # a tensor of its own (recorded): never the upstream gradient itself,
                         # which another leaf, the caller's `gradient` or a hook may also hold
-                        g = g.astype(k.data.dtype)
+                        g = g.astype(k._data.dtype)
                 else:  # a copy in the leaf's dtype (0-d: an ndarray, not a NumPy scalar)
-                    g = _wrap(np.array(g, dtype=k.data.dtype))
+                    g = _wrap(np.array(g, dtype=k._data.dtype))
                 updates.append((k, g))  # written to .grad once the whole pass succeeded
                 continue
             nexts = k.next_functions
@@ -211,8 +211,8 @@ def _run(roots: list, grads: list, retain_graph: bool, create_graph: bool,
                 continue
             if k._hooks or k._retain is not None:
                 o = k.output  # hooks and .grad see the gradient in the tensor's dtype
-                if o is not None and g.dtype != o.data.dtype:
-                    g = g.astype(o.data.dtype)
+                if o is not None and g.dtype != o._data.dtype:
+                    g = g.astype(o._data.dtype)
                 if k._hooks:
                     g = _run_hooks(k._hooks, g, create_graph)
                 t = k._retain() if k._retain is not None else None
@@ -294,8 +294,8 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
         if g is None and not allow_unused:
             raise RuntimeError(f"grad: input {i} (shape {t.shape}) was not used in the graph "
                                "of the outputs; pass allow_unused=True to get None for it")
-        if g is not None and g.data.dtype != t.data.dtype:
-            g = g.astype(t.data.dtype)
+        if g is not None and g._data.dtype != t._data.dtype:
+            g = g.astype(t._data.dtype)
         result.append(g)
     return tuple(result)
 

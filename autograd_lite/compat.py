@@ -167,7 +167,7 @@ def to_args(args: tuple, dtype: Any, device: Any, op: str) -> Any:
         elif dtype is not None:
             raise TypeError(f"{op}: unexpected argument {a!r} (dtype given twice)")
         else:
-            dtype = a.data.dtype if isinstance(a, Tensor) else a
+            dtype = a._data.dtype if isinstance(a, Tensor) else a
     check_device(device, op)
     return dtype
 
@@ -201,14 +201,12 @@ def _to(self: Tensor, *args: Any, dtype: Any = None, device: Any = None, copy: b
     except TypeError:
         raise TypeError(f"to: {dtype!r} is neither a dtype nor a device (e.g. ag.float32, "
                         "'cpu')") from None
-    if dt == self.data.dtype:
+    if dt == self._data.dtype:
         return self.clone() if copy else self
     from autograd_lite.ops import astype
     return astype(self, dt)
 
 
-_DATA_SLOT = Tensor.data  # the __slots__ member descriptor
-_slot_set = _DATA_SLOT.__set__
 _ndarray = np.ndarray
 
 
@@ -217,14 +215,14 @@ def _set_data(self: Tensor, value: Any) -> None:
     arrays are stored as they are."""
     if value.__class__ is not _ndarray:  # every op's result passes here: one check
         if isinstance(value, Tensor):
-            value = value.data
+            value = value._data
         elif not isinstance(value, np.ndarray):
             value = np.asarray(value)
-    _slot_set(self, value)
+    self._data = value
 
 
-# the getter is the slot's own (C) one; only assignment goes through Python
-_DATA = property(_DATA_SLOT.__get__, _set_data, None,
+# the getter reads the slot ``_data`` in C (the library itself uses the slot directly)
+_DATA = property(Tensor.data.fget, _set_data, None,
                  "The tensor's values, a NumPy array (assigning a Tensor stores its array).")
 
 _REFLECTED = {np.add: "__radd__", np.subtract: "__rsub__", np.multiply: "__rmul__",
@@ -242,7 +240,7 @@ def _array_ufunc(self: Tensor, ufunc: Any, method: str, *inputs: Any, **kwargs: 
     Tensor is refused (use the library's ops, or ``t.numpy()``)."""
     out = kwargs.get("out")
     if method == "__call__" and out is not None and all(isinstance(o, np.ndarray) for o in out):
-        args = [i.data if isinstance(i, Tensor) else i for i in inputs]
+        args = [i._data if isinstance(i, Tensor) else i for i in inputs]
         return ufunc(*args, **kwargs)
     if (method == "__call__" and not kwargs and len(inputs) == 2 and inputs[1] is self
             and not isinstance(inputs[0], Tensor) and ufunc in _REFLECTED):

@@ -63,7 +63,7 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     check_device(device, "as_tensor")
     d = None if dtype is None else _dtype(dtype, "as_tensor")
     if isinstance(data, Tensor):
-        return data if d is None or d == data.data.dtype else data.astype(d)
+        return data if d is None or d == data._data.dtype else data.astype(d)
     if isinstance(data, np.ndarray):
         return Tensor._wrap(data if d is None or d == data.dtype else data.astype(d))
     return Tensor(data, dtype=d)
@@ -112,7 +112,7 @@ def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = F
 
 
 def _like(x: Any) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _like_dtype(dtype: Any, op: str) -> Any:

@@ -23,7 +23,7 @@ __all__ = ["attach"]
 
 def _val(x: Any) -> Any:
     """The ndarray of a Tensor, anything else as it is."""
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 def _check_inplace(self: Tensor, op: str, other: Any = None) -> None:
@@ -43,7 +43,7 @@ def _inplace(self: Tensor, op: str, fn: Callable[[np.ndarray], Any], other: Any 
     """Overwrite the values with ``fn(data)`` in the same memory; bumps the version."""
     _check_inplace(self, op, other)
     try:
-        np.copyto(self.data, fn(self.data), casting="same_kind")
+        np.copyto(self._data, fn(self._data), casting="same_kind")
     except ValueError as e:
         raise ValueError(f"{op}: cannot update a tensor of shape {self.data.shape} with a "
                          f"value of shape {np.shape(_val(other))}: {e}") from None
@@ -60,13 +60,13 @@ def set_(self, source: Any) -> Tensor:
     keyed by it stays valid) and its version goes up by one. Shares ``source``'s memory,
     as PyTorch's ``set_``."""
     _check_inplace(self, "set_", source)
-    data = source.data if isinstance(source, Tensor) else source
+    data = source._data if isinstance(source, Tensor) else source
     if not isinstance(data, np.ndarray):
         raise TypeError(f"set_: expected an ndarray or a Tensor, got {type(source).__name__}")
     if self.requires_grad and data.dtype.kind != "f":
         raise TypeError(f"set_: a tensor that requires grad must stay floating, got dtype "
                         f"{data.dtype}")
-    self.data = data
+    self._data = data
     bump(self)
     return self
 
@@ -138,9 +138,9 @@ def __imatmul__(self, other: Any) -> Tensor:
 def __setitem__(self, index: Any, value: Any) -> None:
     _check_inplace(self, "__setitem__", value)
     idx = normalize_index(index)
-    value = value.data if isinstance(value, Tensor) else value
+    value = value._data if isinstance(value, Tensor) else value
     try:
-        self.data[idx] = value
+        self._data[idx] = value
     except (ValueError, IndexError, TypeError) as e:
         raise ValueError(f"__setitem__: cannot assign a value of shape {np.shape(value)} "
                          f"into a tensor of shape {self.data.shape}: {e}") from None

@@ -117,7 +117,7 @@ class Node:
         for i, t in enumerate(self.inputs):
             if reads is not None and i not in reads:
                 continue  # its value is not used by the gradient (only its shape, if at all)
-            if t._stamp > tick or buffer_tick(t.data) > tick:
+            if t._stamp > tick or buffer_tick(t._data) > tick:
                 raise RuntimeError(
                     f"{self}: input {i} (shape {t.shape}), needed for the gradient, was "
                     f"modified by an in-place operation after it was saved (directly: it is "
@@ -126,7 +126,7 @@ class Node:
         for key, value in self.kwargs.items():  # saved arguments: indices, targets, bounds
             for a in (value if type(value) is tuple else (value,)):
                 if isinstance(a, Tensor):
-                    changed = a._stamp > tick or buffer_tick(a.data) > tick
+                    changed = a._stamp > tick or buffer_tick(a._data) > tick
                 else:
                     changed = isinstance(a, np.ndarray) and buffer_tick(a) > tick
                 if changed:
@@ -157,7 +157,7 @@ class Node:
 
         def add(label: str, a: Any) -> None:
             if isinstance(a, Tensor):
-                a = a.data
+                a = a._data
             if isinstance(a, np.ndarray) and id(a) not in ids:
                 ids.add(id(a))
                 found.append((label, a))

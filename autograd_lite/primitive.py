@@ -38,7 +38,7 @@ _dual = 0
 def arr(x: Any) -> np.ndarray:
     """The ndarray behind ``x`` (a Tensor or already an ndarray): for constant masks in VJP
     rules (``g * (arr(x) > 0)``), which are never differentiated."""
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
 def operand(x: Any, like: np.ndarray | None = None) -> Tensor:
@@ -71,17 +71,17 @@ def _cast(t: Tensor, dtype: np.dtype) -> Tensor:
     """``t`` in ``dtype`` for type promotion: recorded (differentiable) if it requires grad."""
     if t.requires_grad and _state.enabled:
         return t.astype(dtype)
-    return _wrap(t.data.astype(dtype))
+    return _wrap(t._data.astype(dtype))
 
 
 def promote(ts: Sequence[Tensor]) -> list:
     """The operands of an op, cast where PyTorch's `result_type` differs from what NumPy
     would compute with them (only those that NumPy would not bring to it by itself)."""
-    arrays = [t.data for t in ts]
+    arrays = [t._data for t in ts]
     rt = result_type(*arrays)
     if np.result_type(*[a.dtype for a in arrays]) == rt:
         return list(ts)
-    return [t if np.promote_types(t.data.dtype, rt) == rt else _cast(t, rt) for t in ts]
+    return [t if np.promote_types(t._data.dtype, rt) == rt else _cast(t, rt) for t in ts]
 
 
 
@@ -150,7 +150,7 @@ class Op:
         like = None
         for a in args:
             if isinstance(a, Tensor):
-                like = a.data
+                like = a._data
                 break
         return self.apply([a if isinstance(a, Tensor) else operand(a, like) for a in args],
                           kwargs)
@@ -169,7 +169,7 @@ class Op:
         if _dual:  # forward mode (a dual level is open): the only test it costs
             return _fwd.unary(self, x)
         try:
-            out = self.forward(x.data)
+            out = self.forward(x._data)
         except Exception as e:  # noqa: BLE001 - re-raised with the op's name and shapes
             raise _op_error(self.name, (x,), e) from None
         if type(out) is not np.ndarray:
@@ -183,13 +183,14 @@ class Op:
         if _dual:
             return _fwd.binary(self, a, b, kwargs)
         if not isinstance(a, Tensor):
-            a = operand(a, b.data if isinstance(b, Tensor) else None)
+            a = operand(a, b._data if isinstance(b, Tensor) else None)
         if not isinstance(b, Tensor):
-            b = operand(b, a.data)
-        if a.data.dtype is not b.data.dtype:  # (equal dtypes, the common case: one comparison)
+            b = operand(b, a._data)
+        if a._data.dtype is not b._data.dtype:  # (equal dtypes, the common case: one comparison)
             a, b = promote((a, b))
         try:
-            out = self.forward(a.data, b.data, **kwargs) if kwargs else self.forward(a.data, b.data)
+            ad, bd = a._data, b._data
+            out = self.forward(ad, bd, **kwargs) if kwargs else self.forward(ad, bd)
         except Exception as e:  # noqa: BLE001 - re-raised with the op's name and shapes
             raise _op_error(self.name, (a, b), e) from None
         if type(out) is not np.ndarray:
@@ -207,7 +208,7 @@ class Op:
         if self.promote:
             ts = self._promote(ts)
         try:
-            out = self.forward(*[t.data for t in ts], **kwargs)
+            out = self.forward(*[t._data for t in ts], **kwargs)
         except Exception as e:  # noqa: BLE001 - re-raised with the op's name and shapes
             raise _op_error(self.name, ts, e) from None
         if type(out) is not np.ndarray:
@@ -222,7 +223,7 @@ class Op:
     def _promote(self, ts: Sequence[Tensor]) -> Sequence[Tensor]:
         which = self.promote
         if which is True:
-            if len(ts) < 2 or all(t.data.dtype is ts[0].data.dtype for t in ts):
+            if len(ts) < 2 or all(t._data.dtype is ts[0]._data.dtype for t in ts):
                 return ts
             return promote(ts)
         ts = list(ts)
@@ -246,7 +247,7 @@ class Op:
         The engine calls this for every node; it runs the rules on what ``g`` is."""
         inputs = node.inputs
         if not isinstance(g, Tensor):
-            xs: Any = [t.data for t in inputs]
+            xs: Any = [t._data for t in inputs]
             out = node._out_data
         else:
             xs = inputs
@@ -256,8 +257,8 @@ class Op:
         if self.vjp_all is not None:
             grads = self.vjp_all(g, out, xs, [n is not None for n in nexts], **kw)
             for i, gi in enumerate(grads):
-                if gi is not None and gi.shape != inputs[i].data.shape:
-                    grads[i] = unbroadcast(gi, inputs[i].data.shape, self.name)
+                if gi is not None and gi.shape != inputs[i]._data.shape:
+                    grads[i] = unbroadcast(gi, inputs[i]._data.shape, self.name)
             return grads
         grads = []
         for n, rule, t in zip(nexts, self.vjps, inputs):
@@ -266,8 +267,8 @@ class Op:
                 continue
             gi = rule(g, out, *xs, **kw)
             # Rules may return NumPy scalars for 0-d inputs: they have .shape and flow on.
-            if gi.shape != t.data.shape:
-                gi = unbroadcast(gi, t.data.shape, self.name)
+            if gi.shape != t._data.shape:
+                gi = unbroadcast(gi, t._data.shape, self.name)
             grads.append(gi)
         return grads
 
@@ -296,7 +297,7 @@ def unbroadcast(g: Any, shape: tuple, op: str = "?") -> Any:
 
 
 def _shapes(ts: Sequence[Tensor]) -> str:
-    return ", ".join(str(t.data.shape) for t in ts)
+    return ", ".join(str(t._data.shape) for t in ts)
 
 
 def _op_error(name: str, ts: Sequence[Tensor], e: Exception) -> Exception:
@@ -306,7 +307,7 @@ def _op_error(name: str, ts: Sequence[Tensor], e: Exception) -> Exception:
     if isinstance(e, IndexError) and not isinstance(e, ValueError):
         # an index out of range stays an IndexError, as for Python sequences and PyTorch
         return IndexError(f"{name.lower()}: {e} (input shapes {_shapes(ts)})")
-    dtypes = ", ".join(str(t.data.dtype) for t in ts)
+    dtypes = ", ".join(str(t._data.dtype) for t in ts)
     if isinstance(e, (ValueError, IndexError)):
         if "broadcast" in str(e) or "shape" in str(e):
             return ValueError(f"{name.lower()}: invalid input shapes ({_shapes(ts)}): {e}")

@@ -9,6 +9,7 @@ of this file).
 """
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any, Callable, Iterator
 
 import numpy as np
@@ -26,8 +27,11 @@ class Tensor:
     arrays keep theirs. Only floating tensors may require grad.
     """
 
-    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_vcount", "_stamp", "_hooks",
+    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_vcount", "_stamp", "_hooks",
                  "name", "__weakref__")
+    # The values (an ndarray): the public ``t.data``, a property (compat.py adds its setter); the
+    # library reads and writes the slot ``_data`` (ten times cheaper than a property).
+    data = property(attrgetter("_data"))
     # NumPy defers to Tensor (``ndarray + Tensor`` calls ``Tensor.__radd__``); compat.py replaces
     # this with a handler that also lets ``arr op= tensor`` update ``arr`` in place.
     __array_ufunc__ = None
@@ -35,8 +39,8 @@ class Tensor:
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         if isinstance(data, Tensor):
-            data = data.data
-        self.data: np.ndarray = _dtypes.to_array(data, dtype)
+            data = data._data
+        self._data: np.ndarray = _dtypes.to_array(data, dtype)
         self.grad: Tensor | None = None
         self.grad_fn = None
         self._vcount = 0
@@ -51,7 +55,7 @@ class Tensor:
     def _wrap(cls, data: np.ndarray, requires_grad: bool = False, grad_fn: Any = None) -> "Tensor":
         """Fast internal constructor: no copy, no checks (``data`` must be an ndarray)."""
         t = object.__new__(cls)
-        t.data = data
+        t._data = data
         t.requires_grad = requires_grad
         t.grad = None
         t.grad_fn = grad_fn
@@ -72,22 +76,22 @@ class Tensor:
     # ------------------------------------------------------------------ metadata
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def size(self) -> "Size":
         """The number of elements, an int as NumPy's ``ndarray.size``, that is also callable as
         PyTorch's ``size()``: ``t.size()`` is the shape, ``t.size(dim)`` one dimension."""
-        d = self.data
+        d = self._data
         return Size(d.size, d.shape)
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def is_leaf(self) -> bool:
@@ -100,36 +104,36 @@ class Tensor:
         return _ops.transpose(self)
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     __hash__ = object.__hash__  # identity (``==`` is elementwise), C-level for dict lookups
 
     def __iter__(self) -> Iterator["Tensor"]:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self._data.shape[0]))
 
     # ------------------------------------------------------------------ conversion
     def numpy(self) -> np.ndarray:
         """The underlying ndarray (shared memory, like ``torch.Tensor.numpy``)."""
-        return self.data
+        return self._data
 
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"item: only one-element tensors can be converted to a Python "
                              f"scalar, got shape {self.data.shape}")
-        return self.data.item()
+        return self._data.item()
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        if dtype is not None and np.dtype(dtype) != self.data.dtype:
-            return self.data.astype(dtype)
-        return self.data.copy() if copy else self.data
+        if dtype is not None and np.dtype(dtype) != self._data.dtype:
+            return self._data.astype(dtype)
+        return self._data.copy() if copy else self._data
 
     def __float__(self) -> float:
         return float(self.item())
@@ -138,30 +142,30 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"bool: the truth value of a tensor with shape {self.data.shape} "
                              "is ambiguous; use .any() or .all()")
-        return bool(self.data.item())
+        return bool(self._data.item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be used as an index")
-        return int(self.data.item())
+        return int(self._data.item())
 
     def numel(self) -> int:
         """The number of elements (``size``, PyTorch's name)."""
-        return self.data.size
+        return self._data.size
 
     def dim(self) -> int:
         """The number of dimensions (``ndim``, PyTorch's name)."""
-        return self.data.ndim
+        return self._data.ndim
 
     # ------------------------------------------------------------------ repr
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", precision=4, prefix="tensor(")
+        body = np.array2string(self._data, separator=", ", precision=4, prefix="tensor(")
         extras = []
-        if self.data.dtype != _dtypes.get_default_dtype() and self.data.dtype != np.int64 \
-                and self.data.dtype != np.bool_:
+        if self._data.dtype != _dtypes.get_default_dtype() and self._data.dtype != np.int64 \
+                and self._data.dtype != np.bool_:
             extras.append(f"dtype={self.data.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn=<{self.grad_fn}>")
@@ -174,7 +178,7 @@ class Tensor:
         """Set ``requires_grad`` on a leaf (floating dtypes only); returns self."""
         # NOTE: complex dtypes are refused too: the VJP rules do not conjugate (PyTorch's
         # convention for complex inputs), so their gradients would be silently different.
-        if flag and self.data.dtype.kind != "f":
+        if flag and self._data.dtype.kind != "f":
             raise TypeError(f"requires_grad: only floating tensors can require gradients, "
                             f"got dtype {self.data.dtype}; convert with .astype(np.float32)")
         if not flag and self.grad_fn is not None:
@@ -185,7 +189,7 @@ class Tensor:
 
     def detach(self) -> "Tensor":
         """A new leaf sharing this tensor's data, cut from the graph."""
-        return Tensor._wrap(self.data)
+        return Tensor._wrap(self._data)
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` on this non-leaf tensor after backward (no-op on leaves)."""

@@ -61,4 +61,4 @@ def bump(t: Any) -> None:
     t._vcount += 1
     _clock[0] += 1
     t._stamp = _clock[0]
-    _stamp_buffer(t.data, _clock[0])
+    _stamp_buffer(t._data, _clock[0])

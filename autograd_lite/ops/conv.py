@@ -41,7 +41,7 @@ def pair(v: Any, name: str, op: str) -> tuple[int, int]:
             and v[0] >= 0 and v[1] >= 0:
         return v
     if isinstance(v, Tensor):
-        v = v.data.tolist()
+        v = v._data.tolist()
     if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
         v = (int(v), int(v))
     try:
@@ -207,7 +207,7 @@ def _kernel_args(op: str, stride: Any, padding: Any, dilation: Any, groups: Any)
 
 
 def _same_kind(x: Tensor, w: Tensor, op: str) -> tuple:
-    if x.data.dtype.kind != w.data.dtype.kind and "f" in (x.data.dtype.kind, w.data.dtype.kind):
+    if x._data.dtype.kind != w._data.dtype.kind and "f" in (x._data.dtype.kind, w._data.dtype.kind):
         x, w = promote_floats(x, w, op)  # an integer input takes the weight's dtype
     return x, w
 
@@ -219,16 +219,16 @@ def conv2d(x: Any, w: Any, stride: Any = 1, padding: Any = 0, dilation: Any = 1,
     it with broadcasting)."""
     x, w = operand(x), operand(w)
     stride, padding, dilation, groups = _kernel_args("conv2d", stride, padding, dilation, groups)
-    if x.data.ndim != 4 or w.data.ndim != 4:
+    if x._data.ndim != 4 or w._data.ndim != 4:
         raise ValueError(f"conv2d: expected input (N, C, H, W) and weight (O, C, kh, kw), got "
                          f"input {x.shape} and weight {w.shape}")
-    if w.data.shape[0] % groups:
+    if w._data.shape[0] % groups:
         raise ValueError(f"conv2d: out_channels {w.shape[0]} (weight {w.shape}) is not "
                          f"divisible by groups={groups}")
-    if x.data.shape[1] != w.data.shape[1] * groups:
+    if x._data.shape[1] != w._data.shape[1] * groups:
         raise ValueError(f"conv2d: input has {x.shape[1]} channels but weight {w.shape} expects "
                          f"{w.shape[1] * groups} (input {x.shape}, groups={groups})")
-    for n, k, p, d, s in zip(x.data.shape[2:], w.data.shape[2:], padding, dilation,
+    for n, k, p, d, s in zip(x._data.shape[2:], w._data.shape[2:], padding, dilation,
                              ("height", "width")):
         if n + 2 * p < d * (k - 1) + 1:
             raise ValueError(f"conv2d: kernel {w.shape[2:]} (dilation {dilation}) is larger "
@@ -251,20 +251,20 @@ def conv_transpose2d(x: Any, w: Any, stride: Any = 1, padding: Any = 0,
     x, w = operand(x), operand(w)
     stride, padding, dilation, groups = _kernel_args(op, stride, padding, dilation, groups)
     opad = pair(output_padding, "output_padding", op)
-    if x.data.ndim != 4 or w.data.ndim != 4:
+    if x._data.ndim != 4 or w._data.ndim != 4:
         raise ValueError(f"{op}: expected input (N, C_in, H, W) and weight "
                          f"(C_in, C_out / groups, kh, kw), got input {x.shape} and weight "
                          f"{w.shape}")
-    if x.data.shape[1] != w.data.shape[0]:
+    if x._data.shape[1] != w._data.shape[0]:
         raise ValueError(f"{op}: input has {x.shape[1]} channels but weight {w.shape} expects "
                          f"{w.shape[0]} (input {x.shape})")
-    if w.data.shape[0] % groups:
+    if w._data.shape[0] % groups:
         raise ValueError(f"{op}: in_channels {w.shape[0]} (weight {w.shape}) is not divisible "
                          f"by groups={groups}")
     if opad[0] >= stride[0] or opad[1] >= stride[1]:
         raise ValueError(f"{op}: output_padding {opad} must be smaller than stride {stride}")
     out_hw = tuple((n - 1) * s - 2 * p + d * (k - 1) + o + 1 for n, s, p, d, k, o in
-                   zip(x.data.shape[2:], stride, padding, dilation, w.data.shape[2:], opad))
+                   zip(x._data.shape[2:], stride, padding, dilation, w._data.shape[2:], opad))
     if min(out_hw) < 1:
         raise ValueError(f"{op}: the output size {out_hw} is not positive (input {x.shape}, "
                          f"weight {w.shape}, stride {stride}, padding {padding})")
@@ -399,9 +399,9 @@ def _pool_args(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any,
                          f"{s} and {d}")
     if p[0] > k[0] // 2 or p[1] > k[1] // 2:
         raise ValueError(f"{op}: padding {p} should be at most half of kernel_size {k}")
-    if x.data.ndim != 4:
+    if x._data.ndim != 4:
         raise ValueError(f"{op}: expected a 4-d input (N, C, H, W), got shape {x.shape}")
-    for n, kk, pp, dd, ss in zip(x.data.shape[2:], k, p, d, s):
+    for n, kk, pp, dd, ss in zip(x._data.shape[2:], k, p, d, s):
         if ceil_mode and n > 0 and _pool_size(n, kk, ss, pp, dd, True)[0] >= 1:
             continue  # a partial window (PyTorch accepts it)
         if n + 2 * pp < dd * (kk - 1) + 1:
@@ -421,13 +421,13 @@ def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
     eh = ew = 0  # (floor mode: the windows fit the padded input)
     if ceil_mode:
         (_, eh), (_, ew) = [_pool_size(n, k_, s_, p_, d_, True)
-                            for n, k_, s_, p_, d_ in zip(x.data.shape[2:], k, s, p, d)]
+                            for n, k_, s_, p_, d_ in zip(x._data.shape[2:], k, s, p, d)]
     kw = {"k": k, "s": s, "p": p}
     if d != (1, 1) or (eh, ew) != (0, 0):
         kw.update(d=d, e=(eh, ew))
     out = MaxPool2d.apply((x,), kw)
     if return_indices:
-        idx = _max_indices(x.data, k, s, p, d, (eh, ew))
+        idx = _max_indices(x._data, k, s, p, d, (eh, ew))
         return out, Tensor._wrap(idx)  # indices: no graph
     return out
 
@@ -465,7 +465,7 @@ def sum_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
     kw = {"k": k, "s": s, "p": p}
     if ceil_mode:
         e = tuple(_pool_size(n, k_, s_, p_, 1, True)[1]
-                  for n, k_, s_, p_ in zip(x.data.shape[2:], k, s, p))
+                  for n, k_, s_, p_ in zip(x._data.shape[2:], k, s, p))
         if e != (0, 0):
             kw["e"] = e
     return SumPool2d.apply((x,), kw)

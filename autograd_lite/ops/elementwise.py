@@ -70,17 +70,17 @@ def _scaled(a: Any, b: Any, alpha: Any, name: str) -> tuple:
     """``a`` and ``alpha * b`` in their result dtype, for ``add``/``sub`` (PyTorch's
     ``alpha=``), with the operators' ops."""
     if not isinstance(a, Tensor):
-        a = operand(a, b.data if isinstance(b, Tensor) else None)
-    b = operand(b, a.data)
-    rt = result_type(a.data, b.data)
-    if b.data.dtype != rt:
-        b = b.astype(rt) if b.requires_grad else _wrap(b.data.astype(rt))
+        a = operand(a, b._data if isinstance(b, Tensor) else None)
+    b = operand(b, a._data)
+    rt = result_type(a._data, b._data)
+    if b._data.dtype != rt:
+        b = b.astype(rt) if b.requires_grad else _wrap(b._data.astype(rt))
     kind = rt.kind
     if isinstance(alpha, float) and kind in "biu":
         raise TypeError(f"{name}: alpha must not be a float for integer operands (as PyTorch), "
                         f"got alpha={alpha!r}")
     if kind == "b":  # bool alpha * b: b itself or all False
-        return a, b if alpha else _wrap(np.zeros_like(b.data))
+        return a, b if alpha else _wrap(np.zeros_like(b._data))
     return a, Mul.binary(b, alpha)
 
 
@@ -116,15 +116,15 @@ def div(a: Any, b: Any, rounding_mode: str | None = None) -> Tensor:
         from autograd_lite.ops.mathfuncs import _div_rounded
         return _div_rounded(a, b, rounding_mode)
     if isinstance(a, Tensor):  # the fast paths: a floating tensor on either side
-        if a.data.dtype.kind == "f":
+        if a._data.dtype.kind == "f":
             return Div.binary(a, b)
-    elif isinstance(b, Tensor) and b.data.dtype.kind == "f":
+    elif isinstance(b, Tensor) and b._data.dtype.kind == "f":
         return Div.binary(a, b)
     if not isinstance(a, Tensor):
-        a = operand(a, b.data if isinstance(b, Tensor) else None)
+        a = operand(a, b._data if isinstance(b, Tensor) else None)
     if not isinstance(b, Tensor):
-        b = operand(b, a.data)
-    if a.data.dtype.kind in "biu" and b.data.dtype.kind in "biu":
+        b = operand(b, a._data)
+    if a._data.dtype.kind in "biu" and b._data.dtype.kind in "biu":
         a, b = promote_float(a, "div"), promote_float(b, "div")
     return Div.binary(a, b)
 
@@ -141,7 +141,7 @@ def pow(x: Any, exponent: Any) -> Tensor:
     if isinstance(exponent, (int, float)) and not isinstance(exponent, bool) \
             and isinstance(x, Tensor):
         # (an integer tensor squared by 2.0 is a float, as PyTorch: the general rule promotes it)
-        if exponent == 2 and (type(exponent) is int or x.data.dtype.kind in "fc"):
+        if exponent == 2 and (type(exponent) is int or x._data.dtype.kind in "fc"):
             return square(x)
     return Pow(x, exponent)
 
@@ -188,49 +188,49 @@ Abs = Op("Abs", np.abs, lambda g, out, x: g * np.sign(arr(x)),
 def exp(x: Any) -> Tensor:
     """Elementwise e**x."""
     x = operand(x)
-    return Exp.unary(x if x.data.dtype.kind == "f" else promote_float(x, "exp"))
+    return Exp.unary(x if x._data.dtype.kind == "f" else promote_float(x, "exp"))
 
 
 @export(method=True)
 def log(x: Any) -> Tensor:
     """Elementwise natural logarithm (-inf at 0, nan below, as NumPy)."""
     x = operand(x)
-    return Log.unary(x if x.data.dtype.kind == "f" else promote_float(x, "log"))
+    return Log.unary(x if x._data.dtype.kind == "f" else promote_float(x, "log"))
 
 
 @export(method=True)
 def sqrt(x: Any) -> Tensor:
     """Elementwise square root."""
     x = operand(x)
-    return Sqrt.unary(x if x.data.dtype.kind == "f" else promote_float(x, "sqrt"))
+    return Sqrt.unary(x if x._data.dtype.kind == "f" else promote_float(x, "sqrt"))
 
 
 @export(method=True)
 def sin(x: Any) -> Tensor:
     """Elementwise sine."""
     x = operand(x)
-    return Sin.unary(x if x.data.dtype.kind == "f" else promote_float(x, "sin"))
+    return Sin.unary(x if x._data.dtype.kind == "f" else promote_float(x, "sin"))
 
 
 @export(method=True)
 def cos(x: Any) -> Tensor:
     """Elementwise cosine."""
     x = operand(x)
-    return Cos.unary(x if x.data.dtype.kind == "f" else promote_float(x, "cos"))
+    return Cos.unary(x if x._data.dtype.kind == "f" else promote_float(x, "cos"))
 
 
 @export(method=True)
 def tanh(x: Any) -> Tensor:
     """Elementwise hyperbolic tangent."""
     x = operand(x)
-    return Tanh.unary(x if x.data.dtype.kind == "f" else promote_float(x, "tanh"))
+    return Tanh.unary(x if x._data.dtype.kind == "f" else promote_float(x, "tanh"))
 
 
 @export(method=True)
 def sigmoid(x: Any) -> Tensor:
     """Elementwise logistic function 1 / (1 + e**-x), stable for any magnitude."""
     x = operand(x)
-    return Sigmoid.unary(x if x.data.dtype.kind == "f" else promote_float(x, "sigmoid", False))
+    return Sigmoid.unary(x if x._data.dtype.kind == "f" else promote_float(x, "sigmoid", False))
 
 
 @export(method=True)
@@ -249,9 +249,9 @@ def abs(x: Any) -> Tensor:
 def sign(x: Any) -> Tensor:
     """Elementwise sign (non-differentiable: returns a constant)."""
     x = operand(x)
-    if x.data.dtype == np.bool_:  # NumPy has no bool sign; sign(b) = b (as PyTorch)
-        return _wrap(x.data.copy())
-    return _wrap(np.asarray(np.sign(x.data)))  # asarray: 0-d input gives a NumPy scalar
+    if x._data.dtype == np.bool_:  # NumPy has no bool sign; sign(b) = b (as PyTorch)
+        return _wrap(x._data.copy())
+    return _wrap(np.asarray(np.sign(x._data)))  # asarray: 0-d input gives a NumPy scalar
 
 
 # ----------------------------------------------------------------------------- clipping, min/max
@@ -286,11 +286,11 @@ def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
         raise ValueError("clip: at least one of min and max must be given")
     # Bounds promote with x as PyTorch's clamp: a float32 tensor stays float32 next to
     # np.float64 or 0-d float64 bounds; an integer tensor clipped to 1.5 is a float.
-    lo = None if min is None else operand(min, x.data).data
-    hi = None if max is None else operand(max, x.data).data
-    rt = result_type(*[a for a in (x.data, lo, hi) if a is not None])
-    if x.data.dtype != rt:
-        x = x.astype(rt) if x.requires_grad else _wrap(x.data.astype(rt))
+    lo = None if min is None else operand(min, x._data)._data
+    hi = None if max is None else operand(max, x._data)._data
+    rt = result_type(*[a for a in (x._data, lo, hi) if a is not None])
+    if x._data.dtype != rt:
+        x = x.astype(rt) if x.requires_grad else _wrap(x._data.astype(rt))
     if lo is not None and lo.dtype != rt:
         lo = lo.astype(rt)
     if hi is not None and hi.dtype != rt:
@@ -339,9 +339,9 @@ Where = Op("Where", np.where, None,
 def where(condition: Any, a: Any, b: Any) -> Tensor:
     """``a`` where ``condition`` is true, else ``b`` (broadcast together)."""
     c = condition if isinstance(condition, Tensor) else _wrap(np.asarray(condition))
-    if c.data.dtype != np.bool_:
-        c = _wrap(c.data.astype(bool))
-    like = a.data if isinstance(a, Tensor) else (b.data if isinstance(b, Tensor) else None)
+    if c._data.dtype != np.bool_:
+        c = _wrap(c._data.astype(bool))
+    like = a._data if isinstance(a, Tensor) else (b._data if isinstance(b, Tensor) else None)
     return Where.apply((c, operand(a, like), operand(b, like)), {})
 
 
@@ -363,7 +363,7 @@ def astype(x: Any, dtype: Any) -> Tensor:
     except TypeError:
         raise TypeError(f"astype: {dtype!r} is not a dtype (e.g. np.float32, 'float64', "
                         "np.int64)") from None
-    if dtype == x.data.dtype:
+    if dtype == x._data.dtype:
         return Clone.unary(x)
     return AsType.apply((x,), {"dtype": dtype})
 
@@ -382,8 +382,8 @@ def clone(x: Any) -> Tensor:
 def square(x: Any) -> Tensor:
     """Elementwise x**2 (of a bool tensor: int64, as PyTorch; NumPy would give int8)."""
     x = operand(x)
-    if x.data.dtype == np.bool_:
-        x = _wrap(x.data.astype(np.int64))
+    if x._data.dtype == np.bool_:
+        x = _wrap(x._data.astype(np.int64))
     return Square.unary(x)
 
 
@@ -397,10 +397,10 @@ def compare(op: str, a: Any, b: Any) -> Tensor:
     (``&``, ``|``, ``^`` are bitwise: see `bitwise_and`.)"""
     if op in _BITWISE:
         return _bitwise(op, a, b)
-    like = a.data if isinstance(a, Tensor) else None
-    x = a.data if isinstance(a, Tensor) else np.asarray(a)
-    y = b.data if isinstance(b, Tensor) else np.asarray(b) if like is None else \
-        operand(b, like).data
+    like = a._data if isinstance(a, Tensor) else None
+    x = a._data if isinstance(a, Tensor) else np.asarray(a)
+    y = b._data if isinstance(b, Tensor) else np.asarray(b) if like is None else \
+        operand(b, like)._data
     try:
         return _wrap(np.asarray(_CMP[op](x, y)))
     except ValueError as e:
@@ -453,7 +453,7 @@ _BITWISE = {"&": ("bitwise_and", np.bitwise_and), "|": ("bitwise_or", np.bitwise
 def _bit_operand(v: Any, name: str) -> Any:
     """The array (or Python int/bool, kept weak for NumPy's promotion) behind an operand."""
     if isinstance(v, Tensor):
-        v = v.data
+        v = v._data
     elif isinstance(v, (list, tuple)):
         v = np.asarray(v)
     elif isinstance(v, (float, complex)):
@@ -501,7 +501,7 @@ def bitwise_xor(a: Any, b: Any) -> Tensor:
 def bitwise_not(x: Any) -> Tensor:
     """``~x``: bitwise not of an integer tensor (``-x - 1``), logical not of a bool one."""
     x = operand(x)
-    if x.data.dtype.kind not in "biu":
+    if x._data.dtype.kind not in "biu":
         raise TypeError(f"bitwise_not (~): not implemented for {x.dtype} tensors (only integer "
                         "and bool tensors, as PyTorch)")
-    return _wrap(np.asarray(np.invert(x.data)))
+    return _wrap(np.asarray(np.invert(x._data)))

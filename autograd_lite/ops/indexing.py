@@ -51,7 +51,7 @@ def _dims(op: str, dims: Any, ndim: int) -> tuple:
 def _index_array(op: str, index: Any) -> np.ndarray:
     """The integer ndarray behind ``index`` (a Tensor's own array: not copied, so that the
     engine sees in-place changes of it)."""
-    a = index.data if isinstance(index, Tensor) else np.asarray(index)
+    a = index._data if isinstance(index, Tensor) else np.asarray(index)
     if a.dtype.kind not in "iu":
         if a.size == 0 and a.dtype.kind == "f" and not isinstance(index, (Tensor, np.ndarray)):
             return a.astype(np.int64)  # an empty list
@@ -77,7 +77,7 @@ def _along(index: np.ndarray, dim: int) -> tuple:
 
 
 def _at_least_1d(x: Tensor) -> Tensor:
-    return reshape(x, 1) if x.data.ndim == 0 else x
+    return reshape(x, 1) if x._data.ndim == 0 else x
 
 
 # ----------------------------------------------------------------------------- the kernels
@@ -160,7 +160,7 @@ def gather(x: Any, dim: int, index: Any) -> Tensor:
     gathered positions (repeated indices add up)."""
     x = operand(x)
     idx = _index_array("gather", index)
-    xd = x.data
+    xd = x._data
     if max(xd.ndim, 1) != max(idx.ndim, 1):
         raise ValueError(f"gather: index must have as many dims as the input ({xd.ndim}), "
                          f"got index of shape {idx.shape}")
@@ -178,14 +178,14 @@ def gather(x: Any, dim: int, index: Any) -> Tensor:
 
 def _scatter(op: str, x: Any, dim: Any, index: Any, src: Any) -> Tensor:
     x = operand(x)
-    xd = x.data
+    xd = x._data
     idx = _index_array(op, index)
     if isinstance(src, (Tensor, np.ndarray, list, tuple)):
         s = operand(np.asarray(src) if isinstance(src, (list, tuple)) else src)
-        if s.data.dtype != xd.dtype:
+        if s._data.dtype != xd.dtype:
             raise TypeError(f"{op}: src must have the input's dtype ({xd.dtype}), got "
                             f"{s.data.dtype} (as PyTorch; cast one of them)")
-        if max(s.data.ndim, 1) != max(idx.ndim, 1):
+        if max(s._data.ndim, 1) != max(idx.ndim, 1):
             raise ValueError(f"{op}: index (shape {idx.shape}) and src (shape {s.shape}) "
                              "must have the same number of dims")
     else:
@@ -196,13 +196,13 @@ def _scatter(op: str, x: Any, dim: Any, index: Any, src: Any) -> Tensor:
     d = _dim(op, dim, xd.ndim)
     if xd.ndim == 0 or idx.ndim == 0:
         out = _scatter(op, _at_least_1d(x), d, idx.reshape(-1) if idx.ndim == 0 else idx,
-                       _at_least_1d(s) if s.data.ndim == 0 and isinstance(src, (Tensor,
+                       _at_least_1d(s) if s._data.ndim == 0 and isinstance(src, (Tensor,
                                                                                 np.ndarray))
                        else s)
         return reshape(out, xd.shape) if xd.ndim == 0 else out
-    tensor_src = s.data.ndim > 0
+    tensor_src = s._data.ndim > 0
     for k, n in enumerate(idx.shape):
-        if (k != d and n > xd.shape[k]) or (tensor_src and n > s.data.shape[k]):
+        if (k != d and n > xd.shape[k]) or (tensor_src and n > s._data.shape[k]):
             raise ValueError(f"{op}: index of shape {idx.shape} must be no larger than the "
                              f"input's shape {xd.shape} apart from dim {d}, and no larger than "
                              f"src's shape {s.shape}")
@@ -274,7 +274,7 @@ def index_select(x: Any, dim: int, index: Any) -> Tensor:
     idx = _index_array("index_select", index)
     if idx.ndim > 1:
         raise ValueError(f"index_select: index must be 1-d (a vector), got shape {idx.shape}")
-    xd = x.data
+    xd = x._data
     d = _dim("index_select", dim, xd.ndim)
     if xd.ndim == 0:
         if idx.size != 1:
@@ -303,24 +303,24 @@ def masked_fill(x: Any, mask: Any, value: Any) -> Tensor:
     dtype) or a 0-d tensor (differentiable: its gradient is ``g`` summed over the masked
     positions). Gradient for ``x``: ``g`` where the mask is false, 0 where it is true."""
     x = operand(x)
-    m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     if m.dtype != np.bool_:
         raise TypeError(f"masked_fill: mask must be a bool tensor, got dtype {m.dtype}")
     if isinstance(value, Tensor):
-        if value.data.ndim:
+        if value._data.ndim:
             raise ValueError(f"masked_fill: value must be a number or a 0-d tensor, got a "
                              f"tensor of shape {value.shape}")
-        if value.data.dtype.kind == "c" and x.data.dtype.kind != "c":
+        if value._data.dtype.kind == "c" and x._data.dtype.kind != "c":
             raise TypeError(f"masked_fill: a complex value cannot be written into a "
                             f"{x.dtype} tensor")
         # (a value of another dtype that requires grad: cast in the graph, so its gradient
         # comes back in its own dtype)
-        v = value if value.data.dtype == x.data.dtype or not value.requires_grad else \
-            value.astype(x.data.dtype)
+        v = value if value._data.dtype == x._data.dtype or not value.requires_grad else \
+            value.astype(x._data.dtype)
     else:
-        v = _value("masked_fill", value, x.data.dtype)
+        v = _value("masked_fill", value, x._data.dtype)
     try:
-        np.broadcast_shapes(x.data.shape, m.shape)
+        np.broadcast_shapes(x._data.shape, m.shape)
     except ValueError:
         raise ValueError(f"masked_fill: mask of shape {m.shape} does not broadcast with the "
                          f"input's shape {x.shape}") from None
@@ -348,8 +348,8 @@ def flip(x: Any, *args: Any, dims: Any = None, axis: Any = None) -> Tensor:
     ``x.flip(0, 1)`` as PyTorch's method; ``axis=`` as NumPy). A copy; the gradient is ``g``
     flipped back."""
     x = operand(x)
-    d = _dims("flip", _dims_args("flip", args, dims, axis), x.data.ndim)
-    return Flip.apply((x,), {"dims": d if x.data.ndim else ()})
+    d = _dims("flip", _dims_args("flip", args, dims, axis), x._data.ndim)
+    return Flip.apply((x,), {"dims": d if x._data.ndim else ()})
 
 
 def _neg(shifts: Any) -> Any:
@@ -389,10 +389,10 @@ def roll(x: Any, shifts: Any, dims: Any = None, *, axis: Any = None) -> Tensor:
     d = _ints("roll", "dims", dims)
     if len(d) != len(s):
         raise ValueError(f"roll: shifts {shifts!r} and dims {dims!r} must have the same length")
-    if x.data.ndim == 0:
+    if x._data.ndim == 0:
         raise DimensionError(f"roll: dims {dims!r} given for a 0-d tensor (roll it with no "
                              "dims)")
-    d = tuple(_dim("roll", a, x.data.ndim) for a in d)
+    d = tuple(_dim("roll", a, x._data.ndim) for a in d)
     return Roll.apply((x,), {"shifts": s, "dims": d})
 
 
@@ -420,7 +420,7 @@ def repeat(x: Any, *sizes: Any) -> Tensor:
             sizes[0], (tuple, list)) else sizes))
     except TypeError:
         raise TypeError(f"repeat: sizes must be ints, got {sizes!r}") from None
-    if len(s) < x.data.ndim:
+    if len(s) < x._data.ndim:
         raise ValueError(f"repeat: {len(s)} sizes for a tensor with {x.data.ndim} dims (need "
                          "at least one per dim)")
     if any(v < 0 for v in s):
@@ -440,7 +440,7 @@ def tile(x: Any, *dims: Any) -> Tensor:
         raise TypeError(f"tile: dims must be ints, got {dims!r}") from None
     if any(v < 0 for v in d):
         raise ValueError(f"tile: dims must be non-negative, got {d}")
-    return Repeat.apply((x,), {"sizes": (1,) * (x.data.ndim - len(d)) + d})
+    return Repeat.apply((x,), {"sizes": (1,) * (x._data.ndim - len(d)) + d})
 
 
 # ----------------------------------------------------------------------------- triangles
@@ -454,7 +454,7 @@ Triu = Op("Triu", lambda x, diagonal: np.triu(x, diagonal),
 
 def _triangle(op: str, kernel: Op, x: Any, diagonal: Any) -> Tensor:
     x = operand(x)
-    if x.data.ndim < 2:
+    if x._data.ndim < 2:
         raise ValueError(f"{op}: the input must have at least 2 dims (a matrix or a stack of "
                          f"them), got shape {x.shape}")
     if isinstance(diagonal, bool) or not isinstance(diagonal, (int, np.integer)):
@@ -518,7 +518,7 @@ def diagonal(x: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
     negative offset goes below the diagonal), as the last dim of the result (the other dims
     keep their order). The gradient writes ``g`` back on that diagonal."""
     x = operand(x)
-    nd = x.data.ndim
+    nd = x._data.ndim
     if nd < 2:
         raise DimensionError(f"diagonal: the input needs at least 2 dims, got shape {x.shape}")
     a, b = _dim("diagonal", dim1, nd), _dim("diagonal", dim2, nd)
@@ -533,10 +533,10 @@ def diag(x: Any, diagonal: int = 0) -> Tensor:
     ``diagonal`` (0 elsewhere); a 2-d ``x`` gives that diagonal as a 1-d tensor."""
     x = operand(x)
     k = _offset("diag", diagonal)
-    if x.data.ndim == 1:
-        n = x.data.shape[0] + abs(k)
+    if x._data.ndim == 1:
+        n = x._data.shape[0] + abs(k)
         return DiagonalEmbed.apply((x,), {"offset": k, "dim1": 0, "dim2": 1, "shape": (n, n)})
-    if x.data.ndim == 2:
+    if x._data.ndim == 2:
         return Diagonal.apply((x,), {"offset": k, "dim1": 0, "dim2": 1})
     raise ValueError(f"diag: the input must be 1-d or 2-d, got shape {x.shape}")
 
@@ -546,9 +546,9 @@ def trace(x: Any) -> Tensor:
     """``torch.trace``: the sum of the main diagonal of a 2-d tensor (integer inputs give
     int64, as sums do; bool is refused, as PyTorch). The gradient is ``g`` on the diagonal."""
     x = operand(x)
-    if x.data.ndim != 2:
+    if x._data.ndim != 2:
         raise ValueError(f"trace: expected a matrix (2-d), got shape {x.shape}")
-    if x.data.dtype == np.bool_:
+    if x._data.dtype == np.bool_:
         raise TypeError("trace: not implemented for bool tensors (as PyTorch)")
     return Trace.unary(x)
 
@@ -574,8 +574,8 @@ def t(x: Any) -> Tensor:
     """``torch.t``: the transpose of a tensor with at most 2 dims (0-d and 1-d tensors are
     returned as they are)."""
     x = operand(x)
-    if x.data.ndim > 2:
+    if x._data.ndim > 2:
         raise ValueError(f"t: expects a tensor with at most 2 dims, got shape {x.shape} (use "
                          "transpose(x, dim0, dim1) or permute)")
     from autograd_lite.ops.shape import transpose
-    return transpose(x, 0, 1) if x.data.ndim == 2 else x
+    return transpose(x, 0, 1) if x._data.ndim == 2 else x

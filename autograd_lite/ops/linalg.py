@@ -81,10 +81,10 @@ def matmul(a: Any, b: Any) -> Tensor:
         # (its message only: keeping the exception in a local would make a reference cycle,
         # exception -> traceback -> this frame -> exception, that keeps a and b alive)
         reason = str(e)
-    like = a.data if isinstance(a, Tensor) else (b.data if isinstance(b, Tensor) else None)
+    like = a._data if isinstance(a, Tensor) else (b._data if isinstance(b, Tensor) else None)
     a, b = operand(a, like), operand(b, like)
-    sa, sb = a.data.shape, b.data.shape
-    if a.data.ndim == 0 or b.data.ndim == 0:
+    sa, sb = a._data.shape, b._data.shape
+    if a._data.ndim == 0 or b._data.ndim == 0:
         raise ValueError(f"matmul: both operands need at least 1 dim, got shapes {sa} and {sb}")
     ka = sa[-1]
     kb = sb[0] if len(sb) == 1 else sb[-2]
@@ -209,16 +209,16 @@ def einsum(subscripts: str, *operands: Any) -> Tensor:
     in every operand."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    like = next((t.data for t in operands if isinstance(t, Tensor)), None)
+    like = next((t._data for t in operands if isinstance(t, Tensor)), None)
     ts = [operand(t, like) for t in operands]
-    terms, rhs = _parse(subscripts, [t.data.shape for t in ts])
+    terms, rhs = _parse(subscripts, [t._data.shape for t in ts])
     explicit = ",".join(terms) + "->" + rhs
     sizes: dict = {}
     for t, x in zip(terms, ts):
-        if len({(c, n) for c, n in zip(t, x.data.shape)}) > len(set(t)):
+        if len({(c, n) for c, n in zip(t, x._data.shape)}) > len(set(t)):
             raise ValueError(f"einsum: a repeated index in {t!r} needs equal sizes, got an "
                              f"operand of shape {x.shape} in {subscripts!r}")
-        for c, n in zip(t, x.data.shape):
+        for c, n in zip(t, x._data.shape):
             if sizes.setdefault(c, n) != n and n != 1 and sizes[c] != 1:
                 raise ValueError(f"einsum: index {c!r} has sizes {sizes[c]} and {n} in "
                                  f"{subscripts!r} (shapes {[x.shape for x in ts]})")
@@ -229,15 +229,15 @@ def einsum(subscripts: str, *operands: Any) -> Tensor:
 
 # ----------------------------------------------------------------------------- PyTorch's forms
 def _check_dims(op: str, a: Tensor, b: Tensor, na: int, nb: int) -> None:
-    if a.data.ndim != na or b.data.ndim != nb:
+    if a._data.ndim != na or b._data.ndim != nb:
         raise ValueError(f"{op}: expects a {na}-d and a {nb}-d tensor, got shapes {a.shape} and "
                          f"{b.shape}")
 
 
 def _pair(op: str, a: Any, b: Any) -> tuple:
-    like = a.data if isinstance(a, Tensor) else (b.data if isinstance(b, Tensor) else None)
+    like = a._data if isinstance(a, Tensor) else (b._data if isinstance(b, Tensor) else None)
     a, b = operand(a, like), operand(b, like)
-    if op != "outer" and np.bool_ in (a.data.dtype, b.data.dtype):
+    if op != "outer" and np.bool_ in (a._data.dtype, b._data.dtype):
         raise TypeError(f"{op}: not implemented for bool tensors (as PyTorch)")
     return a, b
 
@@ -248,7 +248,7 @@ def mm(a: Any, b: Any) -> Tensor:
     [`matmul`][autograd_lite.matmul] for batches and vectors)."""
     a, b = _pair("mm", a, b)
     _check_dims("mm", a, b, 2, 2)
-    if a.data.shape[1] != b.data.shape[0]:
+    if a._data.shape[1] != b._data.shape[0]:
         raise ValueError(f"mm: shapes {a.shape} and {b.shape} cannot be multiplied "
                          f"({a.data.shape[1]} != {b.data.shape[0]})")
     return MatMul.binary(a, b)
@@ -259,7 +259,7 @@ def mv(a: Any, v: Any) -> Tensor:
     """``torch.mv``: the product of an (n, k) matrix and a (k,) vector, shape (n,)."""
     a, v = _pair("mv", a, v)
     _check_dims("mv", a, v, 2, 1)
-    if a.data.shape[1] != v.data.shape[0]:
+    if a._data.shape[1] != v._data.shape[0]:
         raise ValueError(f"mv: shapes {a.shape} and {v.shape} cannot be multiplied "
                          f"({a.data.shape[1]} != {v.data.shape[0]})")
     return MatMul.binary(a, v)
@@ -271,7 +271,7 @@ def dot(a: Any, b: Any) -> Tensor:
     result)."""
     a, b = _pair("dot", a, b)
     _check_dims("dot", a, b, 1, 1)
-    if a.data.shape != b.data.shape:
+    if a._data.shape != b._data.shape:
         raise ValueError(f"dot: the two vectors must have the same length, got {a.shape} and "
                          f"{b.shape}")
     return MatMul.binary(a, b)

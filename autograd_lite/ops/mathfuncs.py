@@ -28,16 +28,16 @@ _LN10 = math.log(10.0)
 def _floating(x: Any, name: str) -> Tensor:
     """``x`` as a Tensor; integer and bool tensors in the default dtype (as PyTorch)."""
     x = operand(x)
-    return x if x.data.dtype.kind in "fc" else promote_float(x, name)
+    return x if x._data.dtype.kind in "fc" else promote_float(x, name)
 
 
 def _floating_pair(a: Any, b: Any, name: str) -> tuple:
     """Two operands wrapped as ``div`` does: integer/bool pairs compute in the default dtype."""
     if not isinstance(a, Tensor):
-        a = operand(a, b.data if isinstance(b, Tensor) else None)
+        a = operand(a, b._data if isinstance(b, Tensor) else None)
     if not isinstance(b, Tensor):
-        b = operand(b, a.data)
-    if a.data.dtype.kind in "biu" and b.data.dtype.kind in "biu":
+        b = operand(b, a._data)
+    if a._data.dtype.kind in "biu" and b._data.dtype.kind in "biu":
         a, b = promote_float(a, name), promote_float(b, name)
     return a, b
 
@@ -173,7 +173,7 @@ def _real_operand(x: Any, name: str, ints: bool = True) -> Tensor:
     """``x`` as a Tensor of a real dtype; bool (and complex) tensors raise TypeError as in
     PyTorch (and integer ones unless ``ints``)."""
     x = operand(x)
-    k = x.data.dtype.kind
+    k = x._data.dtype.kind
     if k == "b" or k == "c" or (k in "iu" and not ints):
         raise TypeError(f"{name}: not implemented for {x.data.dtype} tensors (as PyTorch)")
     return x
@@ -181,8 +181,8 @@ def _real_operand(x: Any, name: str, ints: bool = True) -> Tensor:
 
 def _round_like(op: Op, name: str, x: Any) -> Tensor:
     x = _real_operand(x, name)
-    if x.data.dtype.kind in "iu":  # integers are already whole: a copy, the same dtype
-        return _wrap(x.data.copy())
+    if x._data.dtype.kind in "iu":  # integers are already whole: a copy, the same dtype
+        return _wrap(x._data.copy())
     return op.unary(x)
 
 
@@ -215,7 +215,7 @@ def round(x: Any, decimals: int = 0) -> Tensor:
     if decimals == 0:
         return _round_like(Round, "round", x)
     x = _real_operand(x, "round", ints=False)
-    if x.data.dtype == np.float16:  # scaled in float32, as PyTorch (1000 * 100 overflows)
+    if x._data.dtype == np.float16:  # scaled in float32, as PyTorch (1000 * 100 overflows)
         return astype(Round.apply((astype(x, np.float32),), {"decimals": int(decimals)}),
                       np.float16)
     return Round.apply((x,), {"decimals": int(decimals)})
@@ -259,10 +259,10 @@ Remainder = Op("Remainder", _remainder, lambda g, out, a, b: g,
 
 def _no_bools(a: Any, b: Any, name: str) -> None:
     """Refuse complex operands and two bool ones (a bool next to a number is promoted)."""
-    kinds = [v.data.dtype.kind if isinstance(v, Tensor) else
+    kinds = [v._data.dtype.kind if isinstance(v, Tensor) else
              "b" if isinstance(v, (bool, np.bool_)) else "?" for v in (a, b)]
     if "c" in kinds or kinds == ["b", "b"]:
-        dts = " and ".join(str(v.data.dtype) if isinstance(v, Tensor) else type(v).__name__
+        dts = " and ".join(str(v._data.dtype) if isinstance(v, Tensor) else type(v).__name__
                            for v in (a, b))
         raise TypeError(f"{name}: not implemented for {dts} operands (as PyTorch)")
 
@@ -329,11 +329,11 @@ def _div_rounded(a: Any, b: Any, rounding_mode: str, name: str = "div") -> Tenso
         raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got "
                          f"{rounding_mode!r}")
     if not isinstance(a, Tensor):
-        a = operand(a, b.data if isinstance(b, Tensor) else None)
+        a = operand(a, b._data if isinstance(b, Tensor) else None)
     if not isinstance(b, Tensor):
-        b = operand(b, a.data)
+        b = operand(b, a._data)
     _no_bools(a, b, name)
-    _int_divisor_check(name, a.data, b.data)
+    _int_divisor_check(name, a._data, b._data)
     return DivRounded.binary(a, b, {"mode": rounding_mode})
 
 
@@ -355,13 +355,13 @@ def floor_divide(input: Any, other: Any) -> Tensor:
 def _isclose(input: Any, other: Any, rtol: float, atol: float, equal_nan: bool,
              name: str) -> Tensor:
     a = operand(input)
-    b = operand(other, a.data)
-    if a.data.dtype != b.data.dtype:
+    b = operand(other, a._data)
+    if a._data.dtype != b._data.dtype:
         raise TypeError(f"{name}: input ({a.data.dtype}) and other ({b.data.dtype}) must have "
                         "the same dtype (as PyTorch; cast one first)")
     if rtol < 0 or atol < 0:
         raise ValueError(f"{name}: rtol and atol must be >= 0, got rtol={rtol}, atol={atol}")
-    x, y = a.data, b.data
+    x, y = a._data, b._data
     try:
         np.broadcast_shapes(x.shape, y.shape)
     except ValueError:
@@ -395,13 +395,13 @@ def allclose(input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
              equal_nan: bool = False) -> bool:
     """Whether every element of `isclose` ``(input, other, rtol, atol, equal_nan)`` is true:
     a Python bool, as ``torch.allclose``."""
-    return bool(_isclose(input, other, rtol, atol, equal_nan, "allclose").data.all())
+    return bool(_isclose(input, other, rtol, atol, equal_nan, "allclose")._data.all())
 
 
 # ----------------------------------------------------------------------------- dtype casts
 def _as_dtype(dtype: Any, name: str) -> np.dtype:
     if isinstance(dtype, Tensor):
-        return dtype.data.dtype
+        return dtype._data.dtype
     try:
         return np.dtype(dtype)
     except TypeError:
@@ -413,7 +413,7 @@ def _cast(x: Tensor, dtype: Any, name: str, copy: bool = False) -> Tensor:
     """``x`` in ``dtype``: ``x`` itself if it already has it (as PyTorch, unless ``copy``);
     differentiable between floating dtypes (the gradient is cast back), detached otherwise."""
     dt = _as_dtype(dtype, name)
-    if dt == x.data.dtype and not copy:
+    if dt == x._data.dtype and not copy:
         return x
     return astype(x, dt)
 
@@ -439,7 +439,7 @@ def _to(self: Tensor, *args: Any, dtype: Any = None, copy: bool = False,
 def _type(self: Tensor, dtype: Any = None) -> Any:
     """``x.type(dtype)``: as ``x.to(dtype)``; ``x.type()`` gives the dtype's name."""
     if dtype is None:
-        return str(self.data.dtype)
+        return str(self._data.dtype)
     return _cast(self, dtype, "type")
 
 

@@ -34,7 +34,7 @@ def normalize_axis(op: str, axis: Any, ndim: int) -> tuple | None:
     if type(axis) is int and 0 < ndim and -ndim <= axis < ndim:  # the common case, fast
         return (axis % ndim,)
     if isinstance(axis, Tensor):
-        axis = axis.data.tolist()
+        axis = axis._data.tolist()
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     out = []
     for a in axes:
@@ -60,7 +60,7 @@ def _args(op: str, x: Any, axis: Any, keepdims: Any, dim: Any, keepdim: Any) -> 
         axis = dim
     if keepdim is not None:
         keepdims = keepdim
-    return x, normalize_axis(op, axis, x.data.ndim), bool(keepdims)
+    return x, normalize_axis(op, axis, x._data.ndim), bool(keepdims)
 
 
 def _keep_shape(shape: tuple, axis: tuple | None) -> tuple:
@@ -257,7 +257,7 @@ def _extreme(op: str, x: Any, axis: Any, keepdims: Any, dim: Any, keepdim: Any) 
                               "keepdims": False})
         return (max_result if op == "max" else min_result)(v, _wrap(np.zeros((), np.int64)))
     a = axes[0]
-    xd = x.data
+    xd = x._data
     if xd.shape[a] == 0:
         raise ValueError(f"{op}: cannot reduce over the empty dim {a} of a tensor of shape "
                          f"{xd.shape}")
@@ -426,13 +426,13 @@ def _var_args(op: str, x: Any, dim: Any, unbiased: Any, keepdim: Any, correction
                                                                   np.floating)):
             raise TypeError(f"{op}: {given[0][0]} must be a number, got {c!r}")
     x = operand(x)
-    k = x.data.dtype.kind
+    k = x._data.dtype.kind
     if k in "biu":  # integers and bools in the default float dtype (PyTorch refuses them)
-        x = _wrap(x.data.astype(_dtypes.get_default_dtype()))
+        x = _wrap(x._data.astype(_dtypes.get_default_dtype()))
     elif k == "c" and x.requires_grad:
         raise TypeError(f"{op}: gradients of complex inputs are not supported")
-    axes = normalize_axis(op, dim, x.data.ndim)
-    n = _count(x.data.shape, axes)
+    axes = normalize_axis(op, dim, x._data.ndim)
+    n = _count(x._data.shape, axes)
     if n - c <= 0:
         warnings.warn(f"{op}: degrees of freedom <= 0 ({n} elements per reduction, correction "
                       f"{c}): the result is NaN or inf, as PyTorch", RuntimeWarning, stacklevel=3)
@@ -535,7 +535,7 @@ LogSoftmax = Op("LogSoftmax", _log_softmax_fwd,
 
 def _one_axis(op: str, axis: Any) -> int:
     """``axis`` as one int (TypeError naming ``op`` for a tuple, a float, a bool, ...)."""
-    if isinstance(axis, Tensor) and axis.data.size == 1 and axis.data.dtype.kind in "iu":
+    if isinstance(axis, Tensor) and axis._data.size == 1 and axis._data.dtype.kind in "iu":
         axis = axis.item()
     if not isinstance(axis, (int, np.integer)) or isinstance(axis, (bool, np.bool_)):
         raise TypeError(f"{op}: axis (dim) must be one int here, got {axis!r}")
@@ -546,7 +546,7 @@ def _axis1(op: str, x: Tensor, axis: Any, dim: Any) -> int | None:
     """The one axis to normalise along; None for a 0-d tensor (its only "axis", 0 or -1)."""
     if dim is not None:
         axis = dim
-    axes = normalize_axis(op, _one_axis(op, axis), x.data.ndim)
+    axes = normalize_axis(op, _one_axis(op, axis), x._data.ndim)
     return None if axes is None else axes[0]
 
 
@@ -577,12 +577,12 @@ def _arg(op: str, fn: Any, x: Any, axis: Any, keepdims: bool, dim: Any, keepdim:
         axis = dim
     if keepdim is not None:
         keepdims = keepdim
-    if x.data.size == 0:
+    if x._data.size == 0:
         raise ValueError(f"{op}: cannot take the {op} of a zero-size tensor of shape {x.shape}")
     if axis is not None:
-        axes = normalize_axis(op, _one_axis(op, axis), x.data.ndim)
+        axes = normalize_axis(op, _one_axis(op, axis), x._data.ndim)
         axis = None if axes is None else axes[0]  # None: a 0-d tensor (dim 0 or -1 is all)
-    return _wrap(np.asarray(fn(x.data, axis=axis, keepdims=keepdims), dtype=np.int64))
+    return _wrap(np.asarray(fn(x._data, axis=axis, keepdims=keepdims), dtype=np.int64))
 
 
 @export(method=True)

@@ -38,18 +38,18 @@ def _dim1(op: str, x: Tensor, dim: Any, axis: Any = None, required: bool = True)
         if required:
             raise TypeError(f"{op}: missing the dim argument (an int)")
         dim = -1
-    if isinstance(dim, Tensor) and dim.data.size == 1 and dim.data.dtype.kind in "iu":
+    if isinstance(dim, Tensor) and dim._data.size == 1 and dim._data.dtype.kind in "iu":
         dim = dim.item()
     if not isinstance(dim, (int, np.integer)) or isinstance(dim, (bool, np.bool_)):
         raise TypeError(f"{op}: dim must be one int, got {dim!r}")
-    axes = normalize_axis(op, int(dim), x.data.ndim)
+    axes = normalize_axis(op, int(dim), x._data.ndim)
     return None if axes is None else axes[0]
 
 
 def _float_or_int64(x: Tensor) -> Tensor:
     """PyTorch's accumulation dtype of sum/prod/cumsum/cumprod: bool and integers -> int64."""
-    if x.data.dtype.kind in "biu" and x.data.dtype != np.int64:
-        return _wrap(x.data.astype(np.int64))
+    if x._data.dtype.kind in "biu" and x._data.dtype != np.int64:
+        return _wrap(x._data.astype(np.int64))
     return x
 
 
@@ -224,8 +224,8 @@ def prod(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
     if keepdims is not None:
         keepdim = keepdims
     keepdim = bool(keepdim)
-    axes = normalize_axis("prod", dim, x.data.ndim)
-    nd = x.data.ndim
+    axes = normalize_axis("prod", dim, x._data.ndim)
+    nd = x._data.ndim
     if axes is None:  # all elements (a 0-d tensor: itself)
         out = Prod.apply((x.reshape(-1),), {"axis": 0, "keepdims": False})
         return out.reshape((1,) * nd) if keepdim else out
@@ -299,12 +299,12 @@ def _cumext(op: str, x: Any, dim: Any, axis: Any) -> Any:
     x = operand(x)
     res = cummax_result if op == "cummax" else cummin_result
     a = _dim1(op, x, dim, axis)
-    if a is not None and x.data.dtype.kind == "c" and x.data.size:
+    if a is not None and x._data.dtype.kind == "c" and x._data.size:
         raise TypeError(f"{op}: complex inputs have no order")
     if a is None:  # 0-d: itself, at index 0 (any dtype, as PyTorch)
         return res(_taken(x.reshape(1), np.zeros(1, np.int64), 0).reshape(()),
                    _wrap(np.zeros((), np.int64)))
-    index = _cum_index(x.data, a, op == "cummax")
+    index = _cum_index(x._data, a, op == "cummax")
     return res(_taken(x, index, a), _wrap(index))
 
 
@@ -375,7 +375,7 @@ def _norm_p(p: Any) -> float:
             return 2.0
         raise ValueError(f"norm: p={p!r} is not supported (vector norms only: 'fro' or a "
                          "number, inf, -inf)")
-    if isinstance(p, Tensor) and p.data.size == 1:
+    if isinstance(p, Tensor) and p._data.size == 1:
         p = p.item()
     if isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, float, np.integer,
                                                              np.floating)):
@@ -398,9 +398,9 @@ def norm(x: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False, *, axis
     ``p.data.norm()`` habit write ``p.norm()`` (under ``no_grad``) or ``p.detach().norm()``:
     ``p.data`` is the NumPy array (``np.linalg.norm(p.data)`` is the same number)."""
     x = operand(x)
-    if x.data.dtype.kind == "c":
+    if x._data.dtype.kind == "c":
         raise TypeError("norm: complex inputs are not supported")
-    x = x if x.data.dtype.kind == "f" else _dtypes.promote_float(x, "norm")
+    x = x if x._data.dtype.kind == "f" else _dtypes.promote_float(x, "norm")
     q = _norm_p(p)
     if axis is not None:
         if dim is not None:
@@ -408,7 +408,7 @@ def norm(x: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False, *, axis
         dim = axis
     if keepdims is not None:
         keepdim = keepdims
-    axes = normalize_axis("norm", dim, x.data.ndim)
+    axes = normalize_axis("norm", dim, x._data.ndim)
     return Norm.apply((x,), {"p": q, "axis": axes, "keepdims": bool(keepdim)})
 
 
@@ -422,7 +422,7 @@ kthvalue_result = namedtuple("kthvalue", ["values", "indices"])
 
 
 def _order(op: str, x: Tensor, dim: Any) -> int | None:
-    if x.data.dtype.kind == "c":
+    if x._data.dtype.kind == "c":
         raise TypeError(f"{op}: complex inputs have no order")
     return _dim1(op, x, dim)
 
@@ -442,7 +442,7 @@ def _sorted(op: str, x: Tensor, dim: Any, descending: bool) -> tuple:
     a = _order(op, x, dim)
     if a is None:
         x, a = x.reshape(1), 0
-    return x, a, _sort_index(x.data, a, bool(descending))
+    return x, a, _sort_index(x._data, a, bool(descending))
 
 
 @export(method=True)
@@ -452,7 +452,7 @@ def sort(x: Any, dim: int = -1, descending: bool = False, *, stable: bool = Fals
     (``stable`` is accepted for PyTorch's signature); NaN sorts as the largest value. The
     gradient of the values scatters back to the original positions."""
     x = operand(x)
-    nd = x.data.ndim
+    nd = x._data.ndim
     xs, a, index = _sorted("sort", x, dim, descending)
     v = _taken(xs, index, a)
     if nd == 0:
@@ -466,11 +466,11 @@ def argsort(x: Any, dim: int = -1, descending: bool = False, stable: bool = Fals
     [`sort`][autograd_lite.sort]; stable, NaN last ascending); not differentiable."""
     x = operand(x)
     _, _, index = _sorted("argsort", x, dim, descending)
-    return _wrap(index.reshape(()) if x.data.ndim == 0 else index)
+    return _wrap(index.reshape(()) if x._data.ndim == 0 else index)
 
 
 def _k(op: str, k: Any, n: int, low: int) -> int:
-    if isinstance(k, Tensor) and k.data.size == 1 and k.data.dtype.kind in "iu":
+    if isinstance(k, Tensor) and k._data.size == 1 and k._data.dtype.kind in "iu":
         k = k.item()
     if not isinstance(k, (int, np.integer)) or isinstance(k, (bool, np.bool_)):
         raise TypeError(f"{op}: k must be an int, got {k!r}")
@@ -481,7 +481,7 @@ def _k(op: str, k: Any, n: int, low: int) -> int:
 
 
 def _no_bool(op: str, x: Tensor) -> Tensor:
-    if x.data.dtype == np.bool_:
+    if x._data.dtype == np.bool_:
         raise TypeError(f"{op}: bool inputs are not supported (as PyTorch); cast them first")
     return x
 
@@ -497,16 +497,16 @@ def topk(x: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool = Tru
     ``sorted=False``), NaN counted as the largest value. The gradient goes back to the
     original positions."""
     x = _no_bool("topk", operand(x))
-    if x.data.dtype.kind == "c":
+    if x._data.dtype.kind == "c":
         raise TypeError("topk: complex inputs have no order")
-    if x.data.ndim == 0:  # itself, at index 0, for k = 0 or 1 (as PyTorch)
+    if x._data.ndim == 0:  # itself, at index 0, for k = 0 or 1 (as PyTorch)
         _dim1("topk", x, dim)
         _k("topk", k, 1, 0)
         return topk_result(_taken(x.reshape(1), np.zeros(1, np.int64), 0).reshape(()),
                            _wrap(np.zeros((), np.int64)))
-    nd = x.data.ndim
+    nd = x._data.ndim
     xs, a, index = _sorted("topk", x, dim, largest)
-    k = _k("topk", k, xs.data.shape[a], 0)
+    k = _k("topk", k, xs._data.shape[a], 0)
     index = np.ascontiguousarray(index[_sl(a, index.ndim, slice(0, k))])
     v = _taken(xs, index, a)
     if nd == 0:
@@ -520,15 +520,15 @@ def kthvalue(x: Any, k: int, dim: int = -1, keepdim: bool = False) -> Any:
     named tuple ``(values, indices)``, the dim removed unless ``keepdim``. The gradient goes
     to the element at the returned index."""
     x = operand(x)
-    if x.data.ndim == 0:  # itself, at index 0 (any dtype, as PyTorch)
+    if x._data.ndim == 0:  # itself, at index 0 (any dtype, as PyTorch)
         _dim1("kthvalue", x, dim)
         _k("kthvalue", k, 1, 1)
         return kthvalue_result(_taken(x.reshape(1), np.zeros(1, np.int64), 0).reshape(()),
                                _wrap(np.zeros((), np.int64)))
     x = _no_bool("kthvalue", x)
-    nd = x.data.ndim
+    nd = x._data.ndim
     xs, a, index = _sorted("kthvalue", x, dim, False)
-    k = _k("kthvalue", k, xs.data.shape[a], 1)
+    k = _k("kthvalue", k, xs._data.shape[a], 1)
     index = np.ascontiguousarray(index[_sl(a, index.ndim, slice(k - 1, k))])
     v = _taken(xs, index, a)
     if nd == 0:

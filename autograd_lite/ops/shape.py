@@ -60,11 +60,11 @@ def reshape(x: Any, *shape: Any) -> Tensor:
     x = operand(x)
     shape = _shape_arg(shape)
     try:
-        new = _infer(x.data.size, shape)
+        new = _infer(x._data.size, shape)
     except ValueError:
         raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} "
                          f"({x.size} elements) into shape {shape}") from None
-    if new == x.data.shape:
+    if new == x._data.shape:
         return x
     return Reshape.apply((x,), {"shape": new})
 
@@ -102,14 +102,14 @@ def view(x: Any, *shape: Any) -> Tensor:
 def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dims ``start_dim..end_dim`` (inclusive) into one, as ``torch.flatten``."""
     x = operand(x)
-    nd = x.data.ndim
+    nd = x._data.ndim
     if nd == 0:
         return reshape(x, 1)
     s, e = start_dim % nd, end_dim % nd
     if not (-nd <= start_dim < nd and -nd <= end_dim < nd) or s > e:
         raise DimensionError(f"flatten: invalid dims start_dim={start_dim}, end_dim={end_dim} for "
                          f"a tensor of shape {x.shape}")
-    shp = x.data.shape
+    shp = x._data.shape
     return reshape(x, shp[:s] + (int(np.prod(shp[s:e + 1], dtype=np.int64)),) + shp[e + 1:])
 
 
@@ -119,7 +119,7 @@ def squeeze(x: Any, axis: Any = None, *, dim: Any = None) -> Tensor:
     x = operand(x)
     if dim is not None:
         axis = dim
-    shp = x.data.shape
+    shp = x._data.shape
     if axis is None:
         return reshape(x, tuple(n for n in shp if n != 1))
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
@@ -135,11 +135,11 @@ def squeeze(x: Any, axis: Any = None, *, dim: Any = None) -> Tensor:
 def unsqueeze(x: Any, dim: int) -> Tensor:
     """Insert a size-1 axis at position ``dim`` (negative counts from the end of the result)."""
     x = operand(x)
-    nd = x.data.ndim + 1
+    nd = x._data.ndim + 1
     if not -nd <= dim < nd:
         raise DimensionError(f"unsqueeze: dim {dim} out of range for a tensor of shape {x.shape}")
     d = dim % nd
-    shp = x.data.shape
+    shp = x._data.shape
     return reshape(x, shp[:d] + (1,) + shp[d:])
 
 
@@ -155,7 +155,7 @@ def permute(x: Any, *dims: Any) -> Tensor:
     """Reorder all axes: result axis i is input axis ``dims[i]``."""
     x = operand(x)
     dims = _shape_arg(dims)
-    nd = x.data.ndim
+    nd = x._data.ndim
     if sorted(d % nd if nd else d for d in dims) != list(range(nd)) or \
             any(not -nd <= d < nd for d in dims):
         raise ValueError(f"permute: {dims} is not a permutation of the {nd} dims of a tensor "
@@ -170,7 +170,7 @@ def permute(x: Any, *dims: Any) -> Tensor:
 def transpose(x: Any, *dims: int) -> Tensor:
     """``transpose(x, dim0, dim1)`` swaps two axes (PyTorch); with no dims, reverses all (.T)."""
     x = operand(x)
-    nd = x.data.ndim
+    nd = x._data.ndim
     if not dims:
         return permute(x, tuple(range(nd))[::-1])
     if len(dims) != 2:
@@ -196,11 +196,11 @@ def broadcast_to(x: Any, *shape: Any) -> Tensor:
     """A read-only broadcast view with ``shape`` (NumPy rules)."""
     x = operand(x)
     shape = _shape_arg(shape)
-    if shape == x.data.shape:
+    if shape == x._data.shape:
         return x
     try:
-        np.broadcast_shapes(x.data.shape, shape)
-        if np.broadcast_shapes(x.data.shape, shape) != shape:
+        np.broadcast_shapes(x._data.shape, shape)
+        if np.broadcast_shapes(x._data.shape, shape) != shape:
             raise ValueError
     except ValueError:
         raise ValueError(f"broadcast_to: cannot broadcast a tensor of shape {x.shape} to "
@@ -213,11 +213,11 @@ def expand(x: Any, *sizes: Any) -> Tensor:
     """PyTorch's ``expand``: broadcast to ``sizes``, where -1 keeps that dim."""
     x = operand(x)
     sizes = _shape_arg(sizes)
-    lead = len(sizes) - x.data.ndim
+    lead = len(sizes) - x._data.ndim
     if lead < 0:
         raise ValueError(f"expand: {len(sizes)} sizes for a tensor with {x.ndim} dims "
                          f"(shape {x.shape})")
-    shape = tuple(x.data.shape[i - lead] if s == -1 and i >= lead else s
+    shape = tuple(x._data.shape[i - lead] if s == -1 and i >= lead else s
                   for i, s in enumerate(sizes))
     if any(s < 0 for s in shape):
         raise ValueError(f"expand: -1 is not allowed for new leading dims: {sizes}")
@@ -231,11 +231,11 @@ def expand(x: Any, *sizes: Any) -> Tensor:
 def normalize_index(index: Any) -> Any:
     """Turn Tensors inside an index into arrays (ints, slices, None, ..., arrays, masks)."""
     if isinstance(index, Tensor):
-        return index.data
+        return index._data
     if type(index) is tuple:
         for i in index:
             if isinstance(i, Tensor):
-                return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+                return tuple(i._data if isinstance(i, Tensor) else i for i in index)
         return index
     if isinstance(index, list):
         a = np.asarray(index)
@@ -341,13 +341,13 @@ def _seq(op: str, tensors: Any) -> list:
                         f"{type(tensors).__name__}")
     if not tensors:
         raise ValueError(f"{op}: needs at least one tensor")
-    like = next((t.data for t in tensors if isinstance(t, Tensor)), None)
+    like = next((t._data for t in tensors if isinstance(t, Tensor)), None)
     return [operand(t, like) for t in tensors]
 
 
 def _concatenate(op: str, tensors: Sequence[Any], axis: Any) -> Tensor:
     ts = _seq(op, tensors)
-    nd = ts[0].data.ndim
+    nd = ts[0]._data.ndim
     if nd == 0:
         raise ValueError(f"{op}: zero-dimensional tensors cannot be concatenated")
     if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
@@ -355,7 +355,7 @@ def _concatenate(op: str, tensors: Sequence[Any], axis: Any) -> Tensor:
     if not -nd <= axis < nd:
         raise DimensionError(f"{op}: axis {axis} out of range for {nd}-d tensors")
     axis = int(axis) % nd
-    shapes = [t.data.shape for t in ts]
+    shapes = [t._data.shape for t in ts]
     if any(len(s) != nd or s[:axis] + s[axis + 1:] != shapes[0][:axis] + shapes[0][axis + 1:]
            for s in shapes):
         raise ValueError(f"{op}: shapes {shapes} must match except along axis {axis}")
@@ -373,7 +373,7 @@ def cat(tensors: Sequence[Any], dim: int = 0, *, axis: int | None = None) -> Ten
     """``torch.cat``: [`concatenate`][autograd_lite.concatenate] with PyTorch's argument name, which
     also skips 1-d empty tensors (shape ``(0,)``) among higher-dimensional ones, as PyTorch does."""
     if isinstance(tensors, (list, tuple)) and len(tensors) > 1:
-        kept = [t for t in tensors if not (isinstance(t, Tensor) and t.data.shape == (0,))]
+        kept = [t for t in tensors if not (isinstance(t, Tensor) and t._data.shape == (0,))]
         if kept and len(kept) < len(tensors):
             tensors = kept
     return _concatenate("cat", tensors, axis if axis is not None else dim)
@@ -384,7 +384,7 @@ def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> T
     """Join same-shaped tensors along a new ``axis``."""
     ts = _seq("stack", tensors)
     axis = dim if dim is not None else axis
-    shapes = [t.data.shape for t in ts]
+    shapes = [t._data.shape for t in ts]
     if any(s != shapes[0] for s in shapes):
         raise ValueError(f"stack: all tensors must have the same shape, got {shapes}")
     nd = len(shapes[0]) + 1
@@ -418,18 +418,18 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0
     """``np.pad`` with NumPy's ``pad_width``; any NumPy mode ("constant", "edge", "reflect",
     "symmetric", "wrap", ...). Gradients of repeated (edge/reflected) entries add up."""
     x = operand(x)
-    pw = _pad_width(pad_width, x.data.ndim, x.data.shape)
+    pw = _pad_width(pad_width, x._data.ndim, x._data.shape)
     if mode == "constant":
         v = constant_values
-        if isinstance(v, Tensor) and v.data.size == 1:
+        if isinstance(v, Tensor) and v._data.size == 1:
             v = v.item()
-        if x.data.dtype.kind in "iub" and isinstance(v, (float, np.floating)) \
+        if x._data.dtype.kind in "iub" and isinstance(v, (float, np.floating)) \
                 and not np.isfinite(v):
             raise ValueError(f"pad: constant_values={v} does not fit a tensor of dtype "
                              f"{x.data.dtype}; convert it to a floating dtype first")
         return Pad.apply((x,), {"pad_width": pw, "value": v})
     # Other modes copy input entries: pad an index map, then gather (its VJP scatter-adds).
-    ids = np.arange(x.data.size).reshape(x.data.shape)
+    ids = np.arange(x._data.size).reshape(x._data.shape)
     try:
         src = np.pad(ids, pw, mode=mode)
     except (ValueError, TypeError) as e:

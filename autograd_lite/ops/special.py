@@ -108,7 +108,7 @@ Erf = Op("Erf", _erf_np, lambda g, out, x: g * (_TWO_OVER_SQRT_PI * Exp.in_rule(
 def erf(x: Any) -> Tensor:
     """Elementwise error function erf(x) = 2/sqrt(pi) int_0^x exp(-t^2) dt (~1e-16 accurate)."""
     x = operand(x)
-    return Erf.unary(x if x.data.dtype.kind == "f" else promote_float(x, "erf", False))
+    return Erf.unary(x if x._data.dtype.kind == "f" else promote_float(x, "erf", False))
 
 
 # ----------------------------------------------------------------------------- log1p, softplus
@@ -120,7 +120,7 @@ Log1p = Op("Log1p", np.log1p, lambda g, out, x: g / (1 + x),
 def log1p(x: Any) -> Tensor:
     """Elementwise log(1 + x), accurate for small x."""
     x = operand(x)
-    return Log1p.unary(x if x.data.dtype.kind == "f" else promote_float(x, "log1p"))
+    return Log1p.unary(x if x._data.dtype.kind == "f" else promote_float(x, "log1p"))
 
 
 # softplus(x) = log(1 + e^x) = logaddexp(0, x): no overflow for any x; derivative sigmoid(x),
@@ -138,4 +138,4 @@ Softplus = Op("Softplus", _softplus_np, lambda g, out, x: g * Sigmoid.in_rule(x)
 def softplus(x: Any) -> Tensor:
     """Elementwise log(1 + exp(x)), stable for logits of any magnitude."""
     x = operand(x)
-    return Softplus.unary(x if x.data.dtype.kind == "f" else promote_float(x, "softplus", False))
+    return Softplus.unary(x if x._data.dtype.kind == "f" else promote_float(x, "softplus", False))
