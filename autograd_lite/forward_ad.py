@@ -460,6 +460,15 @@ def _propagate(op: Any, ins: tuple, es: Any, kw: dict, out: Tensor) -> Tensor:
             c = f(t, o, *xs, **kw)
             r = c if r is None else r + c
         shape = (batch,) + o.shape
+    elif op.jvp_batched is True:  # the rule takes the batch as it is (MatMul, ...)
+        r = _eval(op, rule, tv, o, [x.data for x in ins], kw, batch)
+        shape = (batch,) + o.shape
+    elif rule == "linear" and len(tv) == 1 and op.jvp_batched:
+        bt = op.jvp_batched(tv[0], ins[0].data, **kw)  # the op's own arguments for the batch
+        if bt is None:
+            return _propagate_general(op, rule, ins, es, kw, out, batch, False)
+        r = op.in_rule(bt[0], **bt[1])
+        shape = (batch,) + o.shape
     else:
         return _propagate_general(op, rule, ins, es, kw, out, batch, False)
     if r is None:

@@ -129,7 +129,7 @@ def test_hessian_of_several_inputs_matches_rev_rev():
 
 
 def test_hessian_falls_back_for_ops_without_a_jvp():
-    class Cube(ag.Function):  # a custom Function has no JVP rule
+    class Cube(ag.Function):  # a custom Function without a jvp staticmethod
         @staticmethod
         def forward(ctx, x):
             ctx.save_for_backward(x)
@@ -193,3 +193,53 @@ def test_the_default_really_is_forward_over_reverse(monkeypatch):
     AF.hessian(f_scalar, f64(X))
     AF.hvp(f_scalar, f64(X), f64(X))
     AF.hessian(lambda x: ag.softmax(x, 0)[0] * ag.logsumexp(x) + ag.relu(x).max(), f64(X))
+
+
+def _count_records(monkeypatch):
+    from autograd_lite import primitive
+    n = [0]
+    orig = primitive.Op._record
+
+    def counted(self, *args):
+        n[0] += 1
+        return orig(self, *args)
+    monkeypatch.setattr(primitive.Op, "_record", counted)
+    return n
+
+
+def test_forward_over_reverse_records_no_graph_of_the_backward(monkeypatch):
+    """The backward runs its rules on Tensors (so the ops carry tangents) but records nothing:
+    hessian/hvp record only the forward of func (plus make_dual's alias of each input)."""
+    n = _count_records(monkeypatch)
+    f_scalar(f64(X, True))
+    n_forward = n[0]
+    assert n_forward > 0
+    n[0] = 0
+    H = AF.hessian(f_scalar, f64(X))
+    assert n[0] == n_forward + 1
+    np.testing.assert_allclose(H.data, hess_scalar(X), rtol=1e-10, atol=1e-12)
+    n[0] = 0
+    AF.hvp(f_scalar, f64(X), f64(X))
+    assert n[0] == n_forward + 1
+    n[0] = 0
+    AF.hessian(f_scalar, f64(X), mode="rev-rev")  # double backward records its backward
+    assert n[0] > 2 * n_forward
+
+
+def test_forward_over_reverse_runs_hooks_and_skips_unneeded_parts():
+    Wp = f64(W, True)  # a parameter that requires grad: its gradient is not needed
+
+    def f(x, hook):
+        h = ag.tanh(Wp @ x)
+        if hook:
+            h.register_hook(lambda g: 3 * g)
+        return h.sum() ** 2
+    Hf = AF.hessian(lambda x: f(x, False), f64(X))
+    np.testing.assert_allclose(Hf.data, hess_scalar(X), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(Hf.data, AF.hessian(lambda x: f(x, False), f64(X),
+                                                   mode="rev-rev").data, rtol=1e-10)
+    # the hook triples the gradient flowing into h (the one backward runs it), so its
+    # derivative is 3 H (double backward would run the hook in both passes: 9 H there)
+    np.testing.assert_allclose(AF.hessian(lambda x: f(x, True), f64(X)).data,
+                               3 * hess_scalar(X), rtol=1e-10, atol=1e-12)
+    assert Wp.grad is None
