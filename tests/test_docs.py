@@ -40,12 +40,13 @@ SURFACE = {
     "autograd_lite.nn": """Parameter Module save load Sequential ModuleList ModuleDict Residual
         Linear Conv2d MaxPool2d AvgPool2d Flatten Dropout BatchNorm1d BatchNorm2d LayerNorm
         Embedding Identity ReLU LeakyReLU Sigmoid Tanh Softplus GELU Softmax LogSoftmax
-        MSELoss L1Loss HuberLoss BCELoss BCEWithLogitsLoss CrossEntropyLoss NLLLoss HingeLoss
-        KLDivLoss GaussianNLLLoss""",
+        MSELoss L1Loss HuberLoss SmoothL1Loss BCELoss BCEWithLogitsLoss CrossEntropyLoss NLLLoss
+        HingeLoss KLDivLoss GaussianNLLLoss""",
     "autograd_lite.nn.functional": """linear conv2d max_pool2d avg_pool2d dropout batch_norm
         layer_norm embedding relu leaky_relu sigmoid tanh softplus gelu softmax log_softmax
-        mse_loss l1_loss huber_loss binary_cross_entropy binary_cross_entropy_with_logits
-        cross_entropy nll_loss hinge_loss kl_div gaussian_nll_loss""",
+        mse_loss l1_loss huber_loss smooth_l1_loss binary_cross_entropy
+        binary_cross_entropy_with_logits cross_entropy nll_loss hinge_loss kl_div
+        gaussian_nll_loss""",
     "autograd_lite.nn.init": """uniform_ normal_ constant_ zeros_ ones_ xavier_uniform_
         xavier_normal_ kaiming_uniform_ kaiming_normal_ lecun_uniform_ lecun_normal_""",
     "autograd_lite.nn.utils": """clip_grad_norm_ clip_grad_value_ parameters_to_vector

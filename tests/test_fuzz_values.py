@@ -1005,6 +1005,10 @@ def d_huber(data: Any, dt: np.dtype, spec: V) -> tuple:
     return d_loss(data, dt, spec, delta=data.draw(st.sampled_from([1.0, 0.5, 2.0])))
 
 
+def d_smooth_l1(data: Any, dt: np.dtype, spec: V) -> tuple:
+    return d_loss(data, dt, spec, beta=data.draw(st.sampled_from([1.0, 0.5, 2.0, 0.0])))
+
+
 def d_kl(data: Any, dt: np.dtype, spec: V) -> tuple:
     return d_loss(data, dt, spec, log_target=data.draw(st.booleans(), label="log_target"))
 
@@ -1143,6 +1147,9 @@ if F is not None:
           rule="float", accum=1, op="l1"),
         V("F.huber_loss", F.huber_loss, lambda a, b, **kw: _tf().huber_loss(a, b, **kw),
           d_huber, rule="float", accum=2, op="huber"),
+        V("F.smooth_l1_loss", F.smooth_l1_loss,
+          lambda a, b, **kw: _tf().smooth_l1_loss(a, b, **kw), d_smooth_l1, rule="float",
+          accum=2, op="smooth_l1_loss"),
         V("F.binary_cross_entropy", F.binary_cross_entropy,
           lambda a, b, **kw: _tf().binary_cross_entropy(a, b, **kw), d_bce, rule="float",
           accum=1, op="binary_cross_entropy"),
@@ -1464,6 +1471,7 @@ KNOWN_OPEN: dict = {
         'F.mse_loss': 'mean reduction of an empty input raises (torch NaN)',
         'F.l1_loss': 'as F.mse_loss',
         'F.huber_loss': 'as F.mse_loss',
+        'F.smooth_l1_loss': 'as F.mse_loss',
         'F.binary_cross_entropy':
             'inputs/targets outside [0, 1] compute, torch raises; empty mean raises',
         'F.binary_cross_entropy_with_logits': 'as F.mse_loss',

@@ -40,6 +40,7 @@ from autograd_lite.nn.loss import (
     L1Loss,
     MSELoss,
     NLLLoss,
+    SmoothL1Loss,
 )
 from autograd_lite.nn.module import Module, Parameter
 from autograd_lite.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
@@ -52,6 +53,6 @@ __all__ = [
     "Linear", "Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "Flatten", "Dropout",
     "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Embedding", "Identity", "MultiheadAttention",
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softplus", "GELU", "Softmax", "LogSoftmax",
-    "MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
-    "NLLLoss", "HingeLoss", "KLDivLoss", "GaussianNLLLoss",
+    "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCELoss", "BCEWithLogitsLoss",
+    "CrossEntropyLoss", "NLLLoss", "HingeLoss", "KLDivLoss", "GaussianNLLLoss",
 ]

@@ -34,7 +34,7 @@ __all__ = [
     "scaled_dot_product_attention", "dropout", "batch_norm", "layer_norm",
     "embedding", "flatten", "one_hot", "relu", "leaky_relu", "sigmoid", "tanh", "softplus", "gelu",
     "softmax", "log_softmax", "erf",
-    "mse_loss", "l1_loss", "huber_loss", "binary_cross_entropy",
+    "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "hinge_loss", "kl_div",
     "gaussian_nll_loss",
 ]
@@ -664,6 +664,21 @@ def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 
     d = x - t
     ad = ag.abs(d)
     return _reduce(ag.where(ad.data < delta, 0.5 * d * d, delta * (ad - 0.5 * delta)), reduction)
+
+
+def smooth_l1_loss(input: Any, target: Any, size_average: Any = None, reduce: Any = None,
+                   reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """0.5 d^2 / beta where |d| < beta, else |d| - beta / 2, with d = input - target (PyTorch's
+    smooth L1: `huber_loss` divided by beta); ``beta=0`` is `l1_loss`."""
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    x, t = _pair_args("smooth_l1_loss", input, target, reduction)
+    d = x - t
+    ad = ag.abs(d)
+    if beta == 0:
+        return _reduce(ad, reduction)
+    return _reduce(ag.where(ad.data < beta, (0.5 / beta) * d * d, ad - 0.5 * beta), reduction)
 
 
 def _clamped_log(p: Tensor) -> Tensor:

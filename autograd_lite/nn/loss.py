@@ -7,8 +7,8 @@ from autograd_lite.nn import functional as F
 from autograd_lite.nn.module import Module
 from autograd_lite.tensor import Tensor
 
-__all__ = ["MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
-           "NLLLoss", "HingeLoss", "KLDivLoss", "GaussianNLLLoss"]
+__all__ = ["MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCELoss", "BCEWithLogitsLoss",
+           "CrossEntropyLoss", "NLLLoss", "HingeLoss", "KLDivLoss", "GaussianNLLLoss"]
 
 
 class _Loss(Module):
@@ -57,6 +57,19 @@ class HuberLoss(_Loss):
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
+
+
+class SmoothL1Loss(_Loss):
+    """PyTorch's smooth L1: quadratic (0.5 d^2 / beta) within ``beta`` of the target, linear
+    (|d| - beta / 2) outside."""
+
+    def __init__(self, size_average: Any = None, reduce: Any = None, reduction: str = "mean",
+                 beta: float = 1.0) -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.beta = beta
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
 
 
 class BCELoss(_WeightedLoss):

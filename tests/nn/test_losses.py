@@ -46,6 +46,9 @@ CASES = {
     "huber": (lambda x, t, r: F.huber_loss(x, t, reduction=r, delta=0.7),
               lambda r: _red(np.where(np.abs(X - Y) < 0.7, 0.5 * (X - Y) ** 2,
                                       0.7 * (np.abs(X - Y) - 0.35)), r), X, Y),
+    "smooth_l1": (lambda x, t, r: F.smooth_l1_loss(x, t, reduction=r, beta=0.7),
+                  lambda r: _red(np.where(np.abs(X - Y) < 0.7, 0.5 * (X - Y) ** 2 / 0.7,
+                                          np.abs(X - Y) - 0.35), r), X, Y),
     "bce": (lambda x, t, r: F.binary_cross_entropy(x, t, reduction=r),
             lambda r: _red(-(T01 * np.log(P) + (1 - T01) * np.log(1 - P)), r), P, T01),
     "bce_weight": (lambda x, t, r: F.binary_cross_entropy(x, t, weight=W, reduction=r),
@@ -249,6 +252,8 @@ def test_loss_errors():
     (nn.MSELoss(), F.mse_loss, (X, Y)),
     (nn.L1Loss(reduction="sum"), lambda a, b: F.l1_loss(a, b, reduction="sum"), (X, Y)),
     (nn.HuberLoss(delta=0.5), lambda a, b: F.huber_loss(a, b, delta=0.5), (X, Y)),
+    (nn.SmoothL1Loss(beta=0.5), lambda a, b: F.smooth_l1_loss(a, b, beta=0.5), (X, Y)),
+    (nn.SmoothL1Loss(beta=0.0), F.l1_loss, (X, Y)),
     (nn.BCELoss(), F.binary_cross_entropy, (P, T01)),
     (nn.BCEWithLogitsLoss(pos_weight=W), lambda a, b: F.binary_cross_entropy_with_logits(
         a, b, pos_weight=W), (X, T01)),

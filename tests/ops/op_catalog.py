@@ -471,6 +471,7 @@ if F is not None:
         OpRow("F.mse_loss", F.mse_loss, draw=D.loss_pair),
         OpRow("F.l1_loss", F.l1_loss, domain=[real, real], draw=D.loss_pair),
         OpRow("F.huber_loss", F.huber_loss, draw=D.loss_pair),
+        OpRow("F.smooth_l1_loss", F.smooth_l1_loss, draw=D.loss_pair),
         OpRow("F.binary_cross_entropy", F.binary_cross_entropy, domain=[D.prob, D.prob],
               draw=D.loss_pair),
         OpRow("F.binary_cross_entropy_with_logits", F.binary_cross_entropy_with_logits,

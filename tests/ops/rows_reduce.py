@@ -224,6 +224,7 @@ ROWS += [
 ]
 
 #: Rows that are not twice differentiable, and why (tests/ops/test_gradcheck.py).
-WHY = {"argsort": "integer result",
+WHY = {"argsort": "integer result", "all": "bool result", "any": "bool result",
+       "equal": "bool result",
        "norm_at_zero": "at a zero norm only the first derivative (the zero subgradient) exists: "
                        "|x| has a kink at 0"}
