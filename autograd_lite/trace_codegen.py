@@ -25,6 +25,12 @@ __all__ = ["build", "signature", "private_tensors", "Abort", "gen_of"]
 _wrap = Tensor._wrap
 
 
+# Rules that are their upstream gradient or its negation, by bytecode (whatever the names):
+# the replay writes ``g`` or ``-g`` instead of calling them.
+_INLINE = {(lambda g, out, a: g).__code__.co_code: "",
+           (lambda g, out, a: -g).__code__.co_code: "-"}
+
+
 class Abort(Exception):
     """A guard failed during a replay (nothing it cannot undo has happened yet)."""
 
@@ -175,12 +181,19 @@ class _Gen:
         else:  # pragma: no cover - the recorder writes only the kinds above
             raise AssertionError(kind)
 
+    def check(self, n: int, shape: tuple, gshape: tuple, op: Any) -> None:
+        """Eager's ``if gi.shape != input shape: unbroadcast``, left out where it cannot fire:
+        an elementwise op's rules give the upstream gradient's shape."""
+        if op.jvp == "elementwise" and shape == gshape:
+            return
+        c = self.const(shape)
+        self.emit(f"if s{n}.shape != {c}: s{n} = _ub(s{n}, {c}, {self.const(op.name)})")
+
     def vjp(self, op: Any, g: tuple, out: Any, xs: list, needs: tuple, kw: dict, outs: list,
-            shapes: list) -> None:
+            shapes: list, gshape: tuple) -> None:
         args = ", ".join([self.arr(g), "None" if out is None else self.arr(out)] +
                          [self.arr(x) for x in xs])
         kws = "".join(f", {k}={self.arr(s)}" for k, s in kw.items())
-        name = self.const(op.name)
         if op.vjp_all is not None:
             xl = "[" + ", ".join(self.arr(x) for x in xs) + "]"
             self.emit(f"_v = {self.const(op.vjp_all)}({self.arr(g)}, "
@@ -188,13 +201,17 @@ class _Gen:
                       f"{self.const(list(needs))}{kws})")
             for pos, n in outs:
                 self.emit(f"s{n} = _v[{pos}]")
-                self.emit(f"if s{n}.shape != {self.const(shapes[pos])}: "
-                          f"s{n} = _ub(s{n}, {self.const(shapes[pos])}, {name})")
+                self.check(n, shapes[pos], gshape, op)
             return
         for pos, n in outs:
-            self.emit(f"s{n} = {self.const(op.vjps[pos])}({args}{kws})")
-            self.emit(f"if s{n}.shape != {self.const(shapes[pos])}: "
-                      f"s{n} = _ub(s{n}, {self.const(shapes[pos])}, {name})")
+            rule = op.vjps[pos]
+            code = getattr(rule, "__code__", None)
+            if code is not None and not kws and rule.__closure__ is None \
+                    and code.co_code in _INLINE:  # lambda g, out, ...: g  (or -g)
+                self.emit(f"s{n} = {_INLINE[code.co_code]}{self.arr(g)}")
+            else:
+                self.emit(f"s{n} = {self.const(rule)}({args}{kws})")
+            self.check(n, shapes[pos], gshape, op)
 
     def output(self, spec: tuple) -> str:
         kind, v = spec

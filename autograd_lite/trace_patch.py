@@ -111,8 +111,8 @@ def _traced_backward(orig_backward: Any) -> Any:
             k = r.grad_fn or r
             pend[k] = _add(rec, pend[k], gs) if k in pend else gs
         with rec.inner():
-            for k, _g, grads_in in _bw._run(roots, grads, True, False, steps=True):
-                _vjp_entry(rec, k, pend.pop(k), grads_in, pend)
+            for k, g, grads_in in _bw._run(roots, grads, True, False, steps=True):
+                _vjp_entry(rec, k, pend.pop(k), g, grads_in, pend)
                 k.inputs = k.saved = k._out_data = None  # freed, as backward does
         for k, gs in pend.items():
             if not isinstance(k, Tensor) or not k.requires_grad:
@@ -135,7 +135,7 @@ def _add(rec: Recorder, a: tuple, b: tuple) -> tuple:
     return ("s", n)
 
 
-def _vjp_entry(rec: Recorder, k: Any, gs: tuple, grads_in: Any, pend: dict) -> None:
+def _vjp_entry(rec: Recorder, k: Any, gs: tuple, _g: Any, grads_in: Any, pend: dict) -> None:
     """The VJP of node ``k`` (just run by the engine) as one entry, and the gradient sums."""
     op = k.op
     if k._hooks or k._retain is not None:
@@ -149,7 +149,7 @@ def _vjp_entry(rec: Recorder, k: Any, gs: tuple, grads_in: Any, pend: dict) -> N
     outs = [(pos, rec.new_slot()) for pos, (p, gi) in enumerate(zip(k.next_functions, grads_in))
             if p is not None and gi is not None]
     rec.entries.append(("vjp", op, gs, out, xs, needs, kw, outs,
-                        [t._data.shape for t in k.inputs]))
+                        [t._data.shape for t in k.inputs], np.shape(_g)))
     for pos, n in outs:  # summed where paths meet, in the engine's order
         p = k.next_functions[pos]
         prev = pend.get(p)
