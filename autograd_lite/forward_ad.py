@@ -112,7 +112,7 @@ def _alias(p: Tensor) -> Tensor:
             return MakeDual.unary(p)
         finally:
             _P._dual = saved
-    return _wrap(p.data)
+    return _wrap(p._data)
 
 
 def make_dual(tensor: Tensor, tangent: Any, *, level: int | None = None) -> Tensor:
@@ -137,7 +137,7 @@ def make_dual(tensor: Tensor, tangent: Any, *, level: int | None = None) -> Tens
         raise ValueError(f"make_dual: the tangent's shape {tshape} must be the primal's "
                          f"{shape} (or (B,) + {shape} for a batch of tangents)")
     if tangent.dtype != tensor.dtype and not tangent.requires_grad:
-        tangent = _wrap(tangent.data.astype(tensor.dtype))
+        tangent = _wrap(tangent._data.astype(tensor.dtype))
     d = _alias(tensor)
     _set(d, tangent, batched)
     return d
@@ -185,13 +185,13 @@ def node_jvp(node: Any, tangents: Any, out: Any = None) -> np.ndarray | None:
     tv = [None if t is None else np.asarray(getattr(t, "data", t)) for t in tangents]
     if all(t is None for t in tv):
         return None
-    o = out.data
+    o = out._data
     if o.dtype.kind not in "fc":
         return None
     if rule is None:
         raise NotImplementedError(f"{getattr(op, 'name', node)}: no forward-mode AD rule "
                                   "(JVP) for this op, so a tangent cannot pass through it")
-    r = _eval(op, rule, tv, o, [x.data for x in node.inputs], node.kwargs or {}, None)
+    r = _eval(op, rule, tv, o, [x._data for x in node.inputs], node.kwargs or {}, None)
     if r is None:
         return np.zeros(o.shape, dtype=o.dtype)
     r = getattr(r, "data", r)
@@ -279,7 +279,7 @@ def function_jvp(name: str, rule: Any, ctx: Any, args: tuple, outs: list, result
                     f"that output has shape {o.shape}; the tangent must have the output's "
                     "shape exactly")
             if r.dtype != o.dtype and not r.requires_grad:
-                r = _wrap(r.data.astype(o.dtype))
+                r = _wrap(r._data.astype(o.dtype))
             got.append(r)
         return got
 
@@ -307,7 +307,7 @@ def function_jvp(name: str, rule: Any, ctx: Any, args: tuple, outs: list, result
                         from autograd_lite.ops import stack
                         tans.append(stack(col))
                     else:
-                        tans.append(_wrap(np.stack([c.data for c in col])))
+                        tans.append(_wrap(np.stack([c._data for c in col])))
     finally:
         ctx._in_jvp = False
         ctx._fwd_saved = None  # dropped after jvp, as PyTorch (no cycle through an output)
@@ -336,9 +336,9 @@ def unary(op: Any, x: Tensor) -> Tensor:
 
 def binary(op: Any, a: Any, b: Any, kwargs: dict | None) -> Tensor:
     if not isinstance(a, Tensor):
-        a = _P.operand(a, b.data if isinstance(b, Tensor) else None)
+        a = _P.operand(a, b._data if isinstance(b, Tensor) else None)
     if not isinstance(b, Tensor):
-        b = _P.operand(b, a.data)
+        b = _P.operand(b, a._data)
     saved = _P._dual
     _P._dual = 0
     try:
@@ -400,7 +400,7 @@ def _eval(op: Any, rule: Any, tv: list, o: Any, xs: Any, kw: dict, batch: int | 
 
 
 def _propagate(op: Any, ins: tuple, es: Any, kw: dict, out: Tensor) -> Tensor:
-    o = out.data
+    o = out._data
     if o.dtype.kind not in "fc":
         return out
     rule = op.jvp
@@ -419,7 +419,7 @@ def _propagate(op: Any, ins: tuple, es: Any, kw: dict, out: Tensor) -> Tensor:
         if type(t) is not np.ndarray:  # a Tensor (from make_dual, or recorded)
             if t.requires_grad:
                 record = True
-            t = t.data
+            t = t._data
         if e[2]:
             batch = t.shape[0]
         tv.append(t)
@@ -437,20 +437,20 @@ def _propagate(op: Any, ins: tuple, es: Any, kw: dict, out: Tensor) -> Tensor:
     # flag can stay on), no tangent recorded.
     if batch is None:
         if rule == "elementwise":
-            xs = [x.data for x in ins]
+            xs = [x._data for x in ins]
             r = None
             for t, f in zip(tv, op.vjps):
                 if t is not None and f is not None:
                     c = f(t, o, *xs, **kw)
                     r = c if r is None else r + c
         elif callable(rule):
-            r = rule(tv, o, *[x.data for x in ins], **kw)
+            r = rule(tv, o, *[x._data for x in ins], **kw)
         else:
-            r = _eval(op, rule, tv, o, [x.data for x in ins], kw, None)
+            r = _eval(op, rule, tv, o, [x._data for x in ins], kw, None)
         shape = o.shape
     elif rule == "elementwise":  # the batch dim lined up left of the output's dims
         nd1 = o.ndim + 1
-        xs = [x.data for x in ins]
+        xs = [x._data for x in ins]
         r = None
         for t, e, f in zip(tv, es, op.vjps):
             if t is None or f is None:
@@ -461,10 +461,10 @@ def _propagate(op: Any, ins: tuple, es: Any, kw: dict, out: Tensor) -> Tensor:
             r = c if r is None else r + c
         shape = (batch,) + o.shape
     elif op.jvp_batched is True:  # the rule takes the batch as it is (MatMul, ...)
-        r = _eval(op, rule, tv, o, [x.data for x in ins], kw, batch)
+        r = _eval(op, rule, tv, o, [x._data for x in ins], kw, batch)
         shape = (batch,) + o.shape
     elif rule == "linear" and len(tv) == 1 and op.jvp_batched:
-        bt = op.jvp_batched(tv[0], ins[0].data, **kw)  # the op's own arguments for the batch
+        bt = op.jvp_batched(tv[0], ins[0]._data, **kw)  # the op's own arguments for the batch
         if bt is None:
             return _propagate_general(op, rule, ins, es, kw, out, batch, False)
         r = op.in_rule(bt[0], **bt[1])
@@ -492,9 +492,9 @@ def _propagate_general(op: Any, rule: Any, ins: tuple, es: Any, kw: dict, out: T
     if record:
         xs, o, tv = ins, out, tans
     else:
-        xs = [x.data for x in ins]
-        o = out.data
-        tv = [None if t is None else t.data for t in tans]
+        xs = [x._data for x in ins]
+        o = out._data
+        tv = [None if t is None else t._data for t in tans]
     saved, _P._dual = _P._dual, 0
     try:
         bt = None
@@ -515,7 +515,7 @@ def _propagate_general(op: Any, rule: Any, ins: tuple, es: Any, kw: dict, out: T
         else:
             if batch is not None and rule == "elementwise":
                 # line a batched tangent's batch dim up left of the output's dims
-                nd = out.data.ndim
+                nd = out._data.ndim
                 tv = [t if t is None or not es[i][2] or t.ndim == nd + 1 else
                       t.reshape((batch,) + (1,) * (nd + 1 - t.ndim) + t.shape[1:])
                       for i, t in enumerate(tv)]

@@ -36,13 +36,13 @@ def _prep(inputs: Any, create_graph: bool) -> tuple[tuple, bool]:
             raise TypeError(f"inputs must be Tensors, got {type(x).__name__} at position {i}")
         if x.dtype.kind not in "fc":
             raise TypeError(f"input {i} has dtype {x.dtype}; differentiation needs floats")
-        t = x if create_graph and x.requires_grad else Tensor._wrap(x.data, True)
+        t = x if create_graph and x.requires_grad else Tensor._wrap(x._data, True)
         out.append(t)
     return tuple(out), single
 
 
 def _zeros_if_none(gs: tuple, ins: tuple) -> tuple:
-    return tuple(Tensor._wrap(np.zeros_like(x.data)) if g is None else g for g, x in zip(gs, ins))
+    return tuple(Tensor._wrap(np.zeros_like(x._data)) if g is None else g for g, x in zip(gs, ins))
 
 
 def _call(func: Callable, ins: tuple) -> Any:
@@ -107,7 +107,7 @@ def _jacobian_rev(func: Callable, inputs: Any, create_graph: bool = False,
         rows = []
         for k in range(o.size):
             if not o.requires_grad:
-                rows.append(tuple(Tensor._wrap(np.zeros_like(x.data)) for x in ins))
+                rows.append(tuple(Tensor._wrap(np.zeros_like(x._data)) for x in ins))
                 continue
             e = np.zeros(o.size, dtype=o.dtype)
             e[k] = 1
@@ -167,7 +167,7 @@ def _hvp_rev(func: Callable, inputs: Any, v: Any, create_graph: bool = False) ->
         term = (g * x).sum()
         dot = term if dot is None else dot + term
     if dot is None or not dot.requires_grad:
-        hv = tuple(Tensor._wrap(np.zeros_like(x.data)) for x in ins)
+        hv = tuple(Tensor._wrap(np.zeros_like(x._data)) for x in ins)
     else:
         hv = _zeros_if_none(grad(dot, ins, create_graph=create_graph, allow_unused=True), ins)
     return (out if create_graph else out.detach()), (hv[0] if single else hv)
@@ -329,7 +329,7 @@ def _grad_carrying_tangents(out: Tensor, xs: tuple) -> list:
     res: list = [None] * len(xs)
     if root not in needed:
         return res
-    pending = {root: Tensor._wrap(np.ones_like(out.data))}
+    pending = {root: Tensor._wrap(np.ones_like(out._data))}
     ready = [root]
     prev, _state.enabled = _state.enabled, False
     try:
@@ -379,8 +379,8 @@ def _hvp_fwd(func: Callable, ins: tuple, vs: tuple, batch: int | None) -> tuple:
                 t = None if g is None else _fw.tangent_of(g)
                 shape = x.shape if batch is None else (batch,) + x.shape
                 hv.append(Tensor._wrap(np.zeros(shape, dtype=x.dtype)) if t is None
-                          else Tensor._wrap(t.data))
-            out = Tensor._wrap(out.data)
+                          else Tensor._wrap(t._data))
+            out = Tensor._wrap(out._data)
     finally:
         _fw._plain[0] = False
     return out, tuple(hv)
@@ -431,7 +431,7 @@ def hessian(func: Callable, inputs: Any, create_graph: bool = False,
                            for k, y in enumerate(ins))
                 _, hv = _hvp_fwd(func, ins, vs, m)
                 # hv[i][b] = d grad_i / d x_j along e_b -> H[i][j]: in_i.shape + in_j.shape
-                rows.append([Tensor._wrap(np.moveaxis(h.data.reshape((m,) + ins[i].shape), 0, -1)
+                rows.append([Tensor._wrap(np.moveaxis(h._data.reshape((m,) + ins[i].shape), 0, -1)
                                           .reshape(ins[i].shape + x.shape))
                              for i, h in enumerate(hv)])
             H = tuple(tuple(rows[j][i] for j in range(len(ins))) for i in range(len(ins)))
