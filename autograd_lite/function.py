@@ -283,6 +283,16 @@ class Function:
                         f"{name}()(...)")
 
     @classmethod
+    def _run_forward(cls, ctx: FunctionCtx, args: tuple, kwargs: dict) -> Any:
+        with no_grad():
+            if cls.setup_context is Function.setup_context:
+                return cls.forward(ctx, *args, **kwargs)
+            # PyTorch 2.x style: forward(*args), then setup_context(ctx, inputs, output)
+            result = cls.forward(*args, **kwargs)
+            cls.setup_context(ctx, args, result)
+            return result
+
+    @classmethod
     def _jvp(cls) -> Any:
         """The class's ``jvp`` rule, None when it does not define one."""
         return None if cls.jvp is Function.jvp else cls.jvp
@@ -306,16 +316,14 @@ class Function:
         needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         ctx = FunctionCtx(needs, name)
         dual = _P._dual  # inside a dual level: forward sees no tangents (as PyTorch), jvp does
-        _P._dual = 0
-        try:
-            with no_grad():
-                if cls.setup_context is Function.setup_context:
-                    result = cls.forward(ctx, *args, **kwargs)
-                else:  # PyTorch 2.x style: forward(*args), then setup_context(ctx, inputs, out)
-                    result = cls.forward(*args, **kwargs)
-                    cls.setup_context(ctx, args, result)
-        finally:
-            _P._dual = dual
+        if dual:
+            _P._dual = 0
+            try:
+                result = cls._run_forward(ctx, args, kwargs)
+            finally:
+                _P._dual = dual
+        else:  # (outside forward mode: this one test is all it costs)
+            result = cls._run_forward(ctx, args, kwargs)
         single = not isinstance(result, tuple)
         raw = (result,) if single else result
         outs = []
