@@ -362,17 +362,20 @@ def _grad_carrying_tangents(out: Tensor, xs: tuple) -> list:
 
 
 def _hvp_fwd(func: Callable, ins: tuple, vs: tuple, batch: int | None) -> tuple:
-    """Forward over reverse: the tangent (along ``vs``) of the gradient (a recorded
-    backward), in one pass; ``vs`` may be batched. Returns ``(out, H v per input)``."""
+    """Forward over reverse: the tangent (along ``vs``) of the gradient, in one pass; ``vs``
+    may be batched (None: no tangent on that input). ``ins`` are fresh leaves (``_prep``):
+    they carry the tangents themselves. Returns ``(out, H v per input)``."""
     _fw._plain[0] = True  # tangents are not differentiated w.r.t. the inputs here
     try:
         with _fw.dual_level():
-            duals = [_fw.make_dual(x, t) for x, t in zip(ins, vs)]
+            for x, t in zip(ins, vs):
+                if t is not None:
+                    _fw.attach(x, t)
             with enable_grad():
-                out = func(*duals)
+                out = func(*ins)
                 if not isinstance(out, Tensor) or out.size != 1:
                     raise ValueError("hvp: func must return a single-element Tensor")
-                gs = (_grad_carrying_tangents(out, duals) if out.requires_grad
+                gs = (_grad_carrying_tangents(out, ins) if out.requires_grad
                       else (None,) * len(ins))
             hv = []
             for g, x in zip(gs, ins):
@@ -425,14 +428,12 @@ def hessian(func: Callable, inputs: Any, create_graph: bool = False,
             rows = []
             for j, x in enumerate(ins):  # H[:, j] blocks: tangents e_b on input j only
                 m = x.size
-                eye = np.eye(m, dtype=x.dtype).reshape((m,) + x.shape)
-                vs = tuple(Tensor._wrap(eye if k == j else
-                                        np.zeros((m,) + y.shape, dtype=y.dtype))
-                           for k, y in enumerate(ins))
-                _, hv = _hvp_fwd(func, ins, vs, m)
+                eye = Tensor._wrap(np.eye(m, dtype=x.dtype).reshape((m,) + x.shape))
+                _, hv = _hvp_fwd(func, ins, tuple(eye if k == j else None
+                                                  for k in range(len(ins))), m)
                 # hv[i][b] = d grad_i / d x_j along e_b -> H[i][j]: in_i.shape + in_j.shape
-                rows.append([Tensor._wrap(np.moveaxis(h._data.reshape((m,) + ins[i].shape), 0, -1)
-                                          .reshape(ins[i].shape + x.shape))
+                rows.append([Tensor._wrap(h._data.reshape(m, -1).T.reshape(ins[i].shape
+                                                                           + x.shape))
                              for i, h in enumerate(hv)])
             H = tuple(tuple(rows[j][i] for j in range(len(ins))) for i in range(len(ins)))
             return H[0][0] if single else H
