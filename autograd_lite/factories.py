@@ -104,9 +104,18 @@ def empty(*shape: Any, dtype: Any = None, requires_grad: bool = False,
 
 def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False,
          device: Any = None) -> Tensor:
-    """A tensor of ``shape`` filled with ``fill_value``."""
+    """A tensor of ``shape`` filled with ``fill_value``. Without ``dtype``, the dtype follows
+    the fill value as in PyTorch: bool for a bool, int64 for an integer, the default dtype
+    for a float, its complex counterpart for a complex number."""
     seq = isinstance(shape, (tuple, list, np.ndarray))
     shape = _shape("full", tuple(shape) if seq else (shape,))
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.data
+    if dtype is None:
+        kind = np.asarray(fill_value).dtype.kind
+        default = _dtypes.get_default_dtype()
+        dtype = {"b": np.bool_, "i": np.int64, "u": np.int64,
+                 "c": np.result_type(default, np.complex64)}.get(kind, default)
     return _make(np.full(shape, fill_value, dtype=_dtype(dtype, "full")), requires_grad,
                  device, "full")
 

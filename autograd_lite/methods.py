@@ -53,8 +53,50 @@ def _nelement(self: Tensor) -> int:
     return self.numel()
 
 
+def _is_floating_point(self: Tensor) -> bool:
+    """``x.is_floating_point()``: whether the dtype is a float (float16/32/64)."""
+    return self.dtype.kind == "f"
+
+
+def _is_complex(self: Tensor) -> bool:
+    """``x.is_complex()``: whether the dtype is complex."""
+    return self.dtype.kind == "c"
+
+
+def _new(fill: str) -> Callable:
+    def method(self: Tensor, *size: Any, dtype: Any = None, device: Any = None,
+               requires_grad: bool = False, **kwargs: Any) -> Tensor:
+        from autograd_lite import factories
+        make = getattr(factories, fill)
+        return make(*size, dtype=self.dtype if dtype is None else dtype, device=device,
+                    requires_grad=requires_grad, **kwargs)
+    method.__name__ = method.__qualname__ = f"new_{fill}"
+    method.__doc__ = (f"``x.new_{fill}(size, ...)``: ``{fill}(size, ...)`` with ``x``'s dtype "
+                      "unless ``dtype=`` is given (as PyTorch).")
+    return method
+
+
+def _new_full(self: Tensor, size: Any, fill_value: Any, *, dtype: Any = None,
+              device: Any = None, requires_grad: bool = False) -> Tensor:
+    """``x.new_full(size, fill_value)``: ``full`` with ``x``'s dtype unless ``dtype=`` is given."""
+    from autograd_lite.factories import full
+    return full(size, fill_value, dtype=self.dtype if dtype is None else dtype, device=device,
+                requires_grad=requires_grad)
+
+
+def _new_tensor(self: Tensor, data: Any, *, dtype: Any = None, device: Any = None,
+                requires_grad: bool = False) -> Tensor:
+    """``x.new_tensor(data)``: a copy of ``data`` with ``x``'s dtype unless ``dtype=`` is given."""
+    from autograd_lite.compat import tensor
+    return tensor(data, dtype=self.dtype if dtype is None else dtype, device=device,
+                  requires_grad=requires_grad)
+
+
 TORCH_METHODS = {"where": _where, "expand_as": _expand_as, "view_as": _view_as,
-                 "reshape_as": _reshape_as, "nelement": _nelement}
+                 "reshape_as": _reshape_as, "nelement": _nelement,
+                 "is_floating_point": _is_floating_point, "is_complex": _is_complex,
+                 "new_zeros": _new("zeros"), "new_ones": _new("ones"), "new_empty": _new("empty"),
+                 "new_full": _new_full, "new_tensor": _new_tensor}
 
 
 def attach_one(info: OpInfo) -> None:
@@ -71,9 +113,11 @@ def attach() -> None:
         attach_one(info)
     from autograd_lite.ops import elementwise as e
     from autograd_lite.ops import linalg
+    from autograd_lite.ops import mathfuncs as mf
     for name, fn in (("add", e.add), ("sub", e.sub), ("mul", e.mul), ("truediv", e.div),
                      ("pow", e.pow), ("matmul", linalg.matmul), ("and", e.bitwise_and),
-                     ("or", e.bitwise_or), ("xor", e.bitwise_xor)):
+                     ("or", e.bitwise_or), ("xor", e.bitwise_xor),
+                     ("floordiv", mf.floor_divide), ("mod", mf.remainder)):  # torch's // and %
         setattr(Tensor, f"__{name}__", fn)
         setattr(Tensor, f"__r{name}__", _reflected(fn))
     for name, symbol in (("lt", "<"), ("le", "<="), ("gt", ">"), ("ge", ">="), ("eq", "=="),

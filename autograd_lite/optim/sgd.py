@@ -6,7 +6,7 @@ from typing import Any, Callable, Iterable, Mapping
 import numpy as np
 
 from autograd_lite.grad_mode import no_grad
-from autograd_lite.optim.optimizer import Optimizer, _InvalidHyperParameter, required
+from autograd_lite.optim.optimizer import Optimizer, _InvalidHyperParameter
 
 __all__ = ["SGD"]
 
@@ -35,13 +35,13 @@ class SGD(Optimizer):
 
     Args:
         params: Tensors or parameter groups (dicts).
-        lr: learning rate (required).
+        lr: learning rate (default 1e-3, as PyTorch since 2.2).
         momentum, dampening, weight_decay: non-negative floats.
         nesterov: use Nesterov momentum.
         maximize: ascend instead of descend.
     """
 
-    def __init__(self, params: Iterable[Any], lr: float = required, momentum: float = 0.0,
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0.0,
                  dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False,
                  *, maximize: bool = False) -> None:
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening,

@@ -50,9 +50,10 @@ def test_invalid_hyper_parameters_raise_value_error(make, msg):
         make([_t([1.0])])
 
 
-def test_sgd_lr_is_required_and_params_must_be_tensors():
-    with pytest.raises(ValueError, match="required"):
-        optim.SGD([_t([1.0])])
+def test_sgd_lr_defaults_as_torch_and_params_must_be_tensors():
+    assert optim.SGD([_t([1.0])]).defaults["lr"] == 1e-3  # PyTorch's default since 2.2
+    with pytest.raises(ValueError, match="required"):  # the sentinel still works for groups
+        optim.Optimizer([_t([1.0])], {"lr": optim.optimizer.required})
     with pytest.raises(TypeError):
         optim.SGD(_t([1.0]), lr=0.1)  # a bare Tensor, not an iterable of them
     with pytest.raises(TypeError):
