@@ -269,6 +269,16 @@ class Recorder:
         self.entries.append(("kcall", fn, specs, kw, self.new_slot(out)))
         return out
 
+    def call_check(self, fn: Any, args: tuple, kwargs: dict) -> Any:
+        """A ``@check`` validation called by library code (``trace_hooks.check``)."""
+        if not self.here():
+            return fn(*args, **kwargs)
+        specs, kw = self.spec(list(args)), self.spec(dict(kwargs))
+        with self.inner():
+            out = fn(*args, **kwargs)
+        self.entries.append(("check", fn, specs, kw))
+        return out
+
     def module_called(self, m: Any) -> None:
         """Guard a module's Python state that a replay relies on: ``training`` and which
         parameters, buffers and children it holds. Hooks cannot be replayed."""

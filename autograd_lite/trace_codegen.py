@@ -170,6 +170,11 @@ class _Gen:
             self.emit(f"_r = {self.const(fn)}({', '.join(args)})")
             for path, n in paths:
                 self.emit(f"s{n} = _r{''.join(f'[{i}]' for i in path)}._data")
+        elif kind == "check":
+            _, fn, specs, kw = e
+            args = [self.obj(x) for x in specs[1]] + [f"{k}={self.obj(x)}"
+                                                       for k, x in kw[1].items()]
+            self.emit(f"{self.const(fn)}({', '.join(args)})")
         elif kind == "opaque":
             _, fn, obj, args, kw = e
             self.emit(f"{self.const(fn)}({self.const(obj)}, *{self.const(args)}, "
@@ -327,4 +332,5 @@ def signature(rec: Recorder, template: tuple, private: dict) -> Any:
     return (norm(rec.entries), tuple(norm(rec.snapshots[i]) if i in rec.snapshots and i in private
                                      else norm(private[i]) if i in private else ("id", id(t))
                                      for i, t in enumerate(rec.ext)), norm(template),
-            tuple(rec.grad_guards), tuple(sorted(rec.modules)))
+            tuple(rec.grad_guards),  # modules by kind (one made inside the call is new each time)
+            tuple((type(m).__name__, training) for m, training, *_ in rec.modules.values()))

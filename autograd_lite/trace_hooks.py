@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable
 
-__all__ = ["kernel", "active"]
+__all__ = ["kernel", "check", "active"]
 
 #: The recorder of the trace being recorded in this process (``autograd_lite.trace``), or None.
 _recorder: Any = None
@@ -33,4 +33,17 @@ def kernel(fn: Callable[..., Any]) -> Callable[..., Any]:
         if rec is None:
             return fn(*args, **kwargs)
         return rec.call_kernel(fn, args, kwargs)
+    return wrapper
+
+
+def check(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark ``fn`` as a validation of its tensor arguments' values (it raises or returns
+    None): ``ag.compile`` records the call and its replay runs the check again, so a replay
+    refuses the same bad values as eager."""
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        rec = _recorder
+        if rec is None:
+            return fn(*args, **kwargs)
+        return rec.call_check(fn, args, kwargs)
     return wrapper

@@ -189,6 +189,39 @@ def test_micrograd_style_params_and_manual_update() -> None:
     assert sc.replays == 4
 
 
+# the losses, layers and optimizers the notebooks train with (notebooks/*.py)
+def _two_class(out, y):
+    return F.binary_cross_entropy(ag.sigmoid(out[:, :1]), (y > 0).astype(np.float32))
+
+
+def _gaussian_nll(out, y):
+    return nn.GaussianNLLLoss()(out[:, :1], y, ag.exp(out[:, 1:2]))
+
+
+def _kl(out, y):
+    return nn.KLDivLoss(reduction="batchmean")(F.log_softmax(out, -1), ag.softmax(y * out, -1))
+
+
+NOTEBOOK_CASES = {
+    "mse+sgd": (nn.MSELoss(), lambda ps: optim.SGD(ps, lr=0.05)),
+    "l1+rmsprop": (nn.L1Loss(), lambda ps: optim.RMSprop(ps, lr=1e-2)),
+    "bce+adam": (_two_class, lambda ps: optim.Adam(ps, lr=1e-2)),
+    "bce_logits+adagrad": (lambda o, y: nn.BCEWithLogitsLoss()(o[:, :1], (y > 0).astype(
+        np.float32)), lambda ps: optim.Adagrad(ps, lr=0.1)),
+    "gaussian_nll+adam": (_gaussian_nll, lambda ps: optim.Adam(ps, lr=1e-3)),
+    "kl+sgd_nesterov": (_kl, lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NOTEBOOK_CASES))
+def test_notebook_losses_and_optimizers(case) -> None:
+    loss, opt = NOTEBOOK_CASES[case]
+    _compare(lambda: nn.Sequential(nn.Linear(2, 16), nn.Tanh(),
+                                   nn.Residual(nn.Sequential(nn.Linear(16, 16), nn.ReLU())),
+                                   nn.Linear(16, 2)),
+             loss, (12, 2), None, opt=opt, whole_step=True)
+
+
 # ----------------------------------------------------------------------------- guards
 def test_shape_change_records_a_new_trace() -> None:
     w = ag.tensor(np.arange(3.0))

@@ -27,7 +27,7 @@ from autograd_lite.ops import special as _special
 from autograd_lite.primitive import arr
 from autograd_lite.scope import public_op
 from autograd_lite.tensor import Tensor
-from autograd_lite.trace_hooks import kernel
+from autograd_lite.trace_hooks import check, kernel
 
 __all__ = [
     "linear", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "interpolate",
@@ -496,7 +496,7 @@ def relu(input: Any, inplace: bool = False) -> Tensor:
 def leaky_relu(input: Any, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x for x > 0, ``negative_slope * x`` otherwise."""
     x = promote_float(_t(input, "input", "leaky_relu"), "leaky_relu", complex_ok=False)
-    return ag.where(x.data > 0, x, x * negative_slope)
+    return ag.where(x > 0, x, x * negative_slope)
 
 
 def sigmoid(input: Any) -> Tensor:
@@ -516,7 +516,7 @@ def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     sp = _special.softplus(bx)
     if beta != 1:
         sp = sp * (1.0 / beta)
-    return ag.where(bx.data > threshold, x, sp)
+    return ag.where(bx > threshold, x, sp)
 
 
 def erf(input: Any) -> Tensor:
@@ -663,7 +663,7 @@ def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 
     x, t = _pair_args("huber_loss", input, target, reduction)
     d = x - t
     ad = ag.abs(d)
-    return _reduce(ag.where(ad.data < delta, 0.5 * d * d, delta * (ad - 0.5 * delta)), reduction)
+    return _reduce(ag.where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta)), reduction)
 
 
 def smooth_l1_loss(input: Any, target: Any, size_average: Any = None, reduce: Any = None,
@@ -678,14 +678,36 @@ def smooth_l1_loss(input: Any, target: Any, size_average: Any = None, reduce: An
     ad = ag.abs(d)
     if beta == 0:
         return _reduce(ad, reduction)
-    return _reduce(ag.where(ad.data < beta, (0.5 / beta) * d * d, ad - 0.5 * beta), reduction)
+    return _reduce(ag.where(ad < beta, (0.5 / beta) * d * d, ad - 0.5 * beta), reduction)
 
 
 def _clamped_log(p: Tensor) -> Tensor:
     # NOTE: log clamped at -100 as PyTorch's BCE (so p = 0 or 1 gives a finite loss); the clip
     # keeps log's argument positive so the gradient stays finite where the clamp is active.
     safe = ag.clip(p, min=float(np.finfo(p.dtype).tiny))
-    return ag.where(p.data > 0, ag.maximum(ag.log(safe), -100.0), -100.0)
+    return ag.where(p > 0, ag.maximum(ag.log(safe), -100.0), -100.0)
+
+
+@check
+def _check_probabilities(x: Tensor) -> None:
+    d = x.data
+    if d.size and (d.min() < 0 or d.max() > 1):
+        raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1"
+                         " (use binary_cross_entropy_with_logits for scores)")
+
+
+@check
+def _check_signs(t: Tensor) -> None:
+    tv = t.data
+    if tv.size and not np.all((tv == 1) | (tv == -1)):
+        raise ValueError("hinge_loss: target labels must be -1 or +1 (for 0/1 labels pass "
+                         "2 * y - 1)")
+
+
+@check
+def _check_variance(v: Tensor) -> None:
+    if np.any(v.data < 0):
+        raise ValueError("gaussian_nll_loss: var has negative entry/entries")
 
 
 def binary_cross_entropy(input: Any, target: Any, weight: Any = None, size_average: Any = None,
@@ -694,9 +716,7 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None, size_avera
     clamped at -100), optionally times ``weight``, then reduced."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     x, t = _pair_args("binary_cross_entropy", input, target, reduction, strict=True)
-    if x.size and (x.data.min() < 0 or x.data.max() > 1):
-        raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1"
-                         " (use binary_cross_entropy_with_logits for scores)")
+    _check_probabilities(x)
     loss = -(t * _clamped_log(x) + (1 - t) * _clamped_log(1 - x))
     if weight is not None:
         loss = loss * weight
@@ -853,10 +873,7 @@ def hinge_loss(input: Any, target: Any, margin: float = 1.0, reduction: str = "m
     """The lectures' hinge loss max(0, margin - y f) for scores f = ``input`` and labels
     y = ``target`` in {-1, +1} of the same shape."""
     x, t = _pair_args("hinge_loss", input, target, reduction, strict=True)
-    tv = t.data
-    if tv.size and not np.all((tv == 1) | (tv == -1)):
-        raise ValueError("hinge_loss: target labels must be -1 or +1 (for 0/1 labels pass "
-                         "2 * y - 1)")
+    _check_signs(t)
     return _reduce(ag.relu(margin - t * x), reduction)
 
 
@@ -877,7 +894,7 @@ def kl_div(input: Any, target: Any, size_average: Any = None, reduce: Any = None
     if log_target:
         loss = ag.exp(t) * (t - x)
     else:
-        safe = ag.where(t.data > 0, t, 1.0)
+        safe = ag.where(t > 0, t, 1.0)
         loss = t * ag.log(safe) - t * x
     if reduction == "batchmean":
         return loss.sum() / (x.shape[0] if x.ndim else 1)
@@ -915,9 +932,10 @@ def gaussian_nll_loss(input: Any, target: Any, var: Any, full: bool = False,
                   and v.shape[-1] == 1):
             raise ValueError(f"gaussian_nll_loss: var of shape {v.shape} does not fit the input "
                              f"of shape {x.shape}")
-    if np.any(v.data < 0):
-        raise ValueError("gaussian_nll_loss: var has negative entry/entries")
-    v = v + (np.maximum(v.data, eps) - v.data)   # clamp the value, keep the gradient
+    _check_variance(v)
+    with no_grad():
+        shift = ag.maximum(v, eps) - v
+    v = v + shift   # clamp the value, keep the gradient
     d = x - t
     loss = 0.5 * (ag.log(v) + d * d / v)
     if full:
