@@ -227,7 +227,13 @@ def jvp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False) 
             raise TypeError(f"jvp: input {i} has dtype {x.dtype}; differentiation needs floats")
     vs, batch = _tangents("jvp", v, ins, single)
     with _fw.dual_level():
-        duals = [_fw.make_dual(x if create_graph else x.detach(), t) for x, t in zip(ins, vs)]
+        if create_graph:  # differentiable w.r.t. the inputs: make_dual's recorded alias
+            duals = [_fw.make_dual(x, t) for x, t in zip(ins, vs)]
+        else:  # new leaves on the inputs' data carry the tangents (checked by _tangents)
+            duals = [Tensor._wrap(x._data) for x in ins]
+            for d, t in zip(duals, vs):
+                _fw.attach(d, t if t._data.dtype == d._data.dtype or t.requires_grad
+                           else Tensor._wrap(t._data.astype(d._data.dtype)))
         outs, single_out = _outs("jvp", func(*duals))
         res = []
         for o in outs:
