@@ -140,7 +140,10 @@ class Compiled:
             return self.fn(*args, **kwargs)
         if st.programs:
             arrays = [t._data if isinstance(t, Tensor) else t for t in leaves]
-            for replay, draws, _src in st.programs:
+            py = _python_state(self.fn)
+            for replay, draws, _src, py_then in st.programs:
+                if py != py_then:
+                    continue
                 states = _snapshot(draws)
                 try:
                     out = replay(arrays, leaves)
@@ -160,6 +163,7 @@ class Compiled:
                 rec.input_pos[n] = i
             else:
                 rec.array_inputs[n] = i
+        rec.python_state = _python_state(self.fn)
         with _LOCK, recording(rec):
             out = self.fn(*args, **kwargs)
         self.recordings += 1
@@ -204,7 +208,36 @@ class Compiled:
         draws = tuple(rec.generators) + ((("global",),) if rec.draws else ())
         if len(st.programs) >= 8:
             st.programs.pop(0)
-        st.programs.insert(0, (replay, draws, src))
+        st.programs.insert(0, (replay, draws, src, rec.python_state))
+
+
+_SCALARS = (int, float, complex, str, bool, type(None))
+
+
+def _python_state(fn: Any) -> tuple:
+    """The Python numbers (and strings, None) the function reads from its closure and its
+    module's globals: a trace bakes them in, so a replay needs them unchanged (``lr = 0.01``
+    changed between calls is seen; a number read by a function it calls is not)."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return ()
+    out = []
+    for name, cell in zip(code.co_freevars, fn.__closure__ or ()):
+        try:
+            v = cell.cell_contents
+        except ValueError:  # an empty cell
+            continue
+        if type(v) in _SCALARS:
+            out.append((name, type(v), v))
+    g = fn.__globals__
+    for name in code.co_names:
+        v = g.get(name, _missing)
+        if type(v) in _SCALARS:
+            out.append((name, type(v), v))
+    return tuple(out)
+
+
+_missing = object()
 
 
 def _dual() -> bool:

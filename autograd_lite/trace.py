@@ -135,6 +135,7 @@ class Recorder:
         self.input_pos: dict = {}  # slot -> position of the Tensor argument
         self.array_inputs: dict = {}  # slot -> position of an ndarray argument
         self.name = "?"
+        self.python_state: tuple = ()  # the function's closure and global numbers (compiled)
         self.bad: str | None = None
         self.depth = 0
         self.thread = threading.get_ident()

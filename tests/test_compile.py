@@ -304,6 +304,24 @@ def test_accumulating_gradients_over_two_calls() -> None:
     np.testing.assert_array_equal(totals[-1], [4.0, 8.0])  # accumulated as eager
 
 
+SCALE = 2.0
+
+
+def test_python_numbers_in_closure_and_globals_are_guarded() -> None:
+    global SCALE
+    alpha = 0.5
+
+    def fn(x):
+        return x * alpha + SCALE
+    f = ag.compile(fn)
+    x = ag.tensor([1.0, 2.0])
+    for a, sc in ((0.5, 2.0), (0.5, 2.0), (0.5, 2.0), (0.25, 2.0), (0.25, 2.0), (0.25, 3.0)):
+        alpha, SCALE = a, sc
+        np.testing.assert_array_equal(f(x).data, fn(x).data)
+    SCALE = 2.0
+    assert f.replays >= 1
+
+
 # ----------------------------------------------------------------------------- escapes
 def test_reading_data_outside_ops_runs_eagerly_with_a_warning() -> None:
     def fn(x):
