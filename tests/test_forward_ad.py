@@ -121,18 +121,28 @@ def test_forward_over_reverse_through_create_graph():
 
 
 def test_matmul_batched_shapes():
+    """Batched tangents through matmul for every rank pairing (and the (k, 1) column case),
+    on a, on b and on both, with the rules on ndarrays and recorded (primals requiring grad)."""
     rng = np.random.default_rng(3)
     for sa, sb in [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 4)), ((2, 3), (3, 4)),
                    ((5, 2, 3), (3, 4)), ((2, 3), (5, 3, 4)), ((3,), (5, 3, 4)),
-                   ((5, 2, 3), (3,))]:
+                   ((5, 2, 3), (3,)), ((4, 3), (3, 1)), ((5, 4, 3), (3, 1))]:
         a, b = rng.standard_normal(sa), rng.standard_normal(sb)
         ta, tb = rng.standard_normal((2,) + sa), rng.standard_normal((2,) + sb)
-        with ag.dual_level():
-            y = ag.make_dual(ag.tensor(a), ag.tensor(ta)) @ ag.make_dual(ag.tensor(b),
-                                                                         ag.tensor(tb))
-            t = ag.unpack_dual(y).tangent.data
-        want = np.stack([ta[k] @ b + a @ tb[k] for k in range(2)])
-        np.testing.assert_allclose(t, want, rtol=1e-12, err_msg=f"{sa} @ {sb}")
+        for which in ("ab", "a", "b"):
+            for rg in (False, True):
+                with ag.dual_level():
+                    xa = ag.tensor(a, requires_grad=rg)
+                    xb = ag.tensor(b, requires_grad=rg)
+                    if "a" in which:
+                        xa = ag.make_dual(xa, ag.tensor(ta))
+                    if "b" in which:
+                        xb = ag.make_dual(xb, ag.tensor(tb))
+                    t = ag.unpack_dual(xa @ xb).tangent.data
+                want = np.stack([(ta[k] @ b if "a" in which else 0)
+                                 + (a @ tb[k] if "b" in which else 0) for k in range(2)])
+                np.testing.assert_allclose(t, want, rtol=1e-12,
+                                           err_msg=f"{sa} @ {sb}, tangent on {which}")
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])

@@ -42,7 +42,9 @@ def _mm_jvp(ts: list, out: Any, a: Any, b: Any) -> Any:
     res = None
     if ta is not None:
         if ta.ndim > a.ndim and nd > 1:
-            if a.ndim == 1:
+            if a.ndim == 1 and b.ndim == 2:  # (B, k) @ (k, n): one product for the batch
+                res = MatMul.in_rule(ta, b)
+            elif a.ndim == 1:
                 ta = ta.reshape((ta.shape[0],) + (1,) * (nd - 1) + a.shape)
                 res = MatMul.in_rule(ta, b)[..., 0, :] if b.ndim > 1 else \
                     MatMul.in_rule(ta, b)[..., 0]
@@ -53,11 +55,16 @@ def _mm_jvp(ts: list, out: Any, a: Any, b: Any) -> Any:
             res = MatMul.in_rule(ta, b)
     if tb is not None:
         if b.ndim == 1:
-            if tb.ndim > 1:  # batched: (B, k) -> (B, 1..., k, 1)
+            if tb.ndim > 1 and a.ndim == 2:  # batched, a @ tb[i] for all i: tb @ a^T
+                c = MatMul.in_rule(tb, a.swapaxes(-1, -2))
+            elif tb.ndim > 1:  # batched: (B, k) -> (B, 1..., k, 1)
                 tb = tb.reshape((tb.shape[0],) + (1,) * (a.ndim - 2) + b.shape + (1,))
                 c = MatMul.in_rule(a, tb)[..., 0]
             else:
                 c = MatMul.in_rule(a, tb[..., None])[..., 0]
+        elif tb.ndim > b.ndim and a.ndim == 2 and b.ndim == 2 and b.shape[1] == 1:
+            # a @ (k, 1) columns, batched: one (B, k) @ (k, m) product, not B small ones
+            c = MatMul.in_rule(tb[..., 0], a.swapaxes(-1, -2))[..., None]
         elif tb.ndim > b.ndim:
             c = MatMul.in_rule(a, tb.reshape((tb.shape[0],) + (1,) * (nd - b.ndim) + b.shape))
         else:
