@@ -11,6 +11,7 @@ from autograd_lite import dtypes as _dtypes
 from autograd_lite.compat import check_device
 from autograd_lite.random import resolve
 from autograd_lite.tensor import Tensor
+from autograd_lite.trace_hooks import kernel
 
 __all__ = ["as_tensor", "zeros", "ones", "full", "zeros_like", "ones_like", "full_like", "eye",
            "arange", "linspace", "rand", "randn", "randint", "empty", "empty_like", "rand_like",
@@ -188,21 +189,26 @@ def linspace(start: float, stop: float, steps: int, dtype: Any = None,
                  device, "linspace")
 
 
+@kernel
+def _sample(generator: Any, who: str, method: str, shape: tuple, dtype: Any) -> np.ndarray:
+    """``shape`` samples of the generator's ``method`` in ``dtype`` (a ``@kernel``: a compiled
+    function draws them again at every replay, from the same generator)."""
+    return getattr(resolve(generator, who), method)(shape).astype(dtype, copy=False)
+
+
 def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None,
          generator: Any = None) -> Tensor:
     """Uniform samples on [0, 1) with ``shape`` (from ``generator``, else the library's)."""
     d = _float_dtype("rand", dtype)
-    rng = resolve(generator, "rand")
-    return _make(rng.random(_shape("rand", shape)).astype(d, copy=False), requires_grad, device,
-                 "rand")
+    return _make(_sample(generator, "rand", "random", _shape("rand", shape), d), requires_grad,
+                 device, "rand")
 
 
 def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None,
           generator: Any = None) -> Tensor:
     """Standard normal samples with ``shape`` (from ``generator``, else the library's)."""
     d = _float_dtype("randn", dtype)
-    rng = resolve(generator, "randn")
-    return _make(rng.standard_normal(_shape("randn", shape)).astype(d, copy=False),
+    return _make(_sample(generator, "randn", "standard_normal", _shape("randn", shape), d),
                  requires_grad, device, "randn")
 
 
@@ -242,18 +248,16 @@ def rand_like(x: Any, dtype: Any = None, requires_grad: bool = False, device: An
               generator: Any = None) -> Tensor:
     """``rand`` with the shape (and dtype, unless given) of ``x``."""
     d = _like_float(x, dtype, "rand_like")
-    rng = resolve(generator, "rand_like")
-    return _make(rng.random(_like(x).shape).astype(d, copy=False), requires_grad, device,
-                 "rand_like")
+    return _make(_sample(generator, "rand_like", "random", _like(x).shape, d), requires_grad,
+                 device, "rand_like")
 
 
 def randn_like(x: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None,
                generator: Any = None) -> Tensor:
     """``randn`` with the shape (and dtype, unless given) of ``x``."""
     d = _like_float(x, dtype, "randn_like")
-    rng = resolve(generator, "randn_like")
-    return _make(rng.standard_normal(_like(x).shape).astype(d, copy=False), requires_grad,
-                 device, "randn_like")
+    return _make(_sample(generator, "randn_like", "standard_normal", _like(x).shape, d),
+                 requires_grad, device, "randn_like")
 
 
 def randint_like(x: Any, low: int, high: Any = None, *, dtype: Any = None,

@@ -266,7 +266,10 @@ class Recorder:
         if not isinstance(out, np.ndarray):
             self.escape(f"kernel {fn.__name__} returned {type(out).__name__}, not an ndarray")
             return out
-        self.draws = True
+        self.draws = True  # (a replay that aborts restores the generators it drew from)
+        for a in list(args) + list(kwargs.values()):
+            if a is not None and hasattr(a, "manual_seed") or isinstance(a, np.random.Generator):
+                self.generators[("resolve", a, "kernel")] = None
         self.entries.append(("kcall", fn, specs, kw, self.new_slot(out)))
         return out
 

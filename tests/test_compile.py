@@ -322,6 +322,32 @@ def test_python_numbers_in_closure_and_globals_are_guarded() -> None:
     assert f.replays >= 1
 
 
+@pytest.mark.parametrize("own_generator", [False, True])
+def test_random_factories_inside_are_drawn_again(own_generator) -> None:
+    w = ag.tensor(np.ones(4), requires_grad=True)
+
+    def make(gen):
+        def fn(x):
+            w.grad = None
+            noise = ag.randn(4, dtype=ag.float64, generator=gen) + ag.rand_like(x, generator=gen)
+            loss = ((x + noise) * w).sum()
+            loss.backward()
+            return loss
+        return fn
+    results = []
+    for compiled in (False, True):
+        ag.manual_seed(5)
+        gen = ag.Generator().manual_seed(7) if own_generator else None
+        fn = ag.compile(make(gen)) if compiled else make(gen)
+        results.append([(fn(ag.tensor(np.full(4, float(i)))).data.copy(), w.grad.data.copy())
+                        for i in range(6)])
+        if compiled:
+            assert fn.replays == 4, fn.explain()
+    for (le, ge), (lc, gc) in zip(*results):
+        np.testing.assert_array_equal(le, lc)
+        np.testing.assert_array_equal(ge, gc)
+
+
 # ----------------------------------------------------------------------------- escapes
 def test_reading_data_outside_ops_runs_eagerly_with_a_warning() -> None:
     def fn(x):
