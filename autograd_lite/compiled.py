@@ -9,7 +9,7 @@ recordings are the same program, it is turned into one flat Python function (a l
 kernel, no Tensor or Node objects) that later calls run instead. A replay first checks the
 *guards*: the modules' ``training`` flags and parameters, the outside tensors' shapes and
 dtypes, and every value the Python code read (``if loss.item() > 1``); if one fails, the call
-runs eagerly and is recorded again. A call the recorder cannot follow (see ``trace.py``) is
+runs eagerly and is recorded again. A call the recorder cannot follow (see ``trace_recorder.py``) is
 never replayed: ``fn`` then always runs eagerly, with one warning that says why
 (``compiled.explain()``). See docs/compile.md for what breaks a trace and what it costs.
 """
@@ -25,7 +25,7 @@ from autograd_lite import dtypes as _dtypes
 from autograd_lite import trace_hooks
 from autograd_lite.grad_mode import _state
 from autograd_lite.tensor import Tensor
-from autograd_lite.trace import Recorder
+from autograd_lite.trace_recorder import Recorder
 from autograd_lite.trace_codegen import Abort, build, gen_of, private_tensors, signature
 from autograd_lite.trace_patch import recording
 

@@ -1,4 +1,4 @@
-"""Code generation for ``ag.compile``: a recorded program (``autograd_lite/trace.py``) as one
+"""Code generation for ``ag.compile``: a recorded program (``autograd_lite/trace_recorder.py``) as one
 flat Python function, a line per kernel, with the kernels and constants bound as globals.
 
 The function is ``_replay(A, T)``: ``A`` the call's arrays, ``T`` its tensors. It first checks
@@ -18,7 +18,7 @@ from autograd_lite import random as _random
 from autograd_lite.backward import _accumulate_lock
 from autograd_lite.primitive import unbroadcast
 from autograd_lite.tensor import Tensor
-from autograd_lite.trace import Recorder
+from autograd_lite.trace_recorder import Recorder
 
 __all__ = ["build", "signature", "private_tensors", "Abort", "gen_of"]
 

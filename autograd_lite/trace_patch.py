@@ -5,7 +5,7 @@ functions, restored on exit, so nothing is left behind and a call that is not be
 pays nothing): the three op entry points, ``backward``, the Tensor's value reads (guards),
 ``.data``/``.numpy()`` (tainted views), ``.grad``, the in-place methods, ``Tensor(t)``, the
 random generator, ``Module.__call__`` (module guards) and the optimizers' and schedulers'
-``step``/``zero_grad`` (replayed as one opaque call each). See ``autograd_lite/trace.py``.
+``step``/``zero_grad`` (replayed as one opaque call each). See ``autograd_lite/trace_recorder.py``.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from autograd_lite import random as _random
 from autograd_lite import trace_hooks
 from autograd_lite.primitive import Op, operand, promote
 from autograd_lite.tensor import Tensor
-from autograd_lite.trace import Recorder, _Tainted
+from autograd_lite.trace_recorder import Recorder, _Tainted
 
 __all__ = ["recording"]
 
