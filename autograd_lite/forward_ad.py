@@ -444,12 +444,28 @@ def _propagate(op: Any, ins: tuple, es: Any, kw: dict, out: Tensor) -> Tensor:
     # flag can stay on), no tangent recorded.
     if batch is None:
         if rule == "elementwise":
-            xs = [x._data for x in ins]
             r = None
-            for t, f in zip(tv, op.vjps):
-                if t is not None and f is not None:
-                    c = f(t, o, *xs, **kw)
+            n = len(ins)
+            if kw or n != len(op.vjps):
+                n = 0
+            if n == 1:  # (the commonest calls, spelled out: no * or ** in the call)
+                f = op.vjps[0]
+                if f is not None:
+                    r = f(tv[0], o, ins[0]._data)
+            elif n == 2:
+                xa, xb = ins[0]._data, ins[1]._data
+                fa, fb = op.vjps
+                if tv[0] is not None and fa is not None:
+                    r = fa(tv[0], o, xa, xb)
+                if tv[1] is not None and fb is not None:
+                    c = fb(tv[1], o, xa, xb)
                     r = c if r is None else r + c
+            else:
+                xs = [x._data for x in ins]
+                for t, f in zip(tv, op.vjps):
+                    if t is not None and f is not None:
+                        c = f(t, o, *xs, **kw)
+                        r = c if r is None else r + c
         elif callable(rule):
             r = rule(tv, o, *[x._data for x in ins], **kw)
         else:
