@@ -344,3 +344,47 @@ def test_is_floating_point_and_new_factories_as_torch():
     z = x.new_tensor(src)
     src[0] = 5.0
     assert z.data[0] == 1.0  # a copy, as torch
+
+
+# ----------------------------------------------------------------------------- added names
+def test_histograms_as_torch():
+    x = [1.0, 2.0, 2.5, 4.0, 4.0]
+    for kw in ({"bins": 3}, {"bins": 3, "min": 0, "max": 3}, {"bins": 4, "min": 2, "max": 2}):
+        np.testing.assert_array_equal(ag.histc(ag.tensor(x), **kw).data,
+                                      torch.histc(torch.tensor(x), **kw).numpy())
+    np.testing.assert_array_equal(ag.histc(ag.tensor([1.0, 1.0]), bins=2).data, [0.0, 2.0])
+    assert ag.histc(ag.tensor(x, dtype=ag.float64)).dtype == ag.float64
+    with pytest.raises(TypeError, match="histc: expected a floating tensor"):
+        ag.histc(ag.tensor([1, 2]))
+    with pytest.raises(ValueError, match="histc: range .* is not finite"):
+        ag.histc(ag.tensor([1.0, float("inf")]))
+    for bins, kw in ((3, {}), (2, {"range": (0.0, 4.0), "density": True}),
+                     ("edges", {"weight": [1.0, 2.0, 1.0, 1.0, 0.5]})):
+        b_ours = ag.tensor([0.0, 1.5, 5.0]) if bins == "edges" else bins
+        b_ref = torch.tensor([0.0, 1.5, 5.0]) if bins == "edges" else bins
+        kw_ours = {k: ag.tensor(v) if k == "weight" else v for k, v in kw.items()}
+        kw_ref = {k: torch.tensor(v) if k == "weight" else v for k, v in kw.items()}
+        hist, edges = ag.histogram(ag.tensor(x), b_ours, **kw_ours)
+        ref = torch.histogram(torch.tensor(x), b_ref, **kw_ref)
+        np.testing.assert_allclose(hist.data, ref.hist.numpy(), rtol=1e-6)
+        np.testing.assert_allclose(edges.data, ref.bin_edges.numpy(), rtol=1e-6)
+
+
+def test_logical_ops_count_nonzero_and_isnan_as_torch():
+    a, b = [[0, 1, 2], [3, 0, -1]], [[1.5, 0.0, -2.0], [0.0, 0.0, 1.0]]
+    for name in ("logical_and", "logical_or", "logical_xor"):
+        ours = getattr(ag, name)(ag.tensor(a), ag.tensor(b))
+        np.testing.assert_array_equal(ours.data,
+                                      getattr(torch, name)(torch.tensor(a),
+                                                           torch.tensor(b)).numpy())
+        assert getattr(ag.tensor(a), name)(ag.tensor(b)).dtype == ag.bool
+    np.testing.assert_array_equal(ag.logical_not(ag.tensor(b)).data,
+                                  torch.logical_not(torch.tensor(b)).numpy())
+    for dim in (None, 0, 1, (0, 1)):
+        assert ag.count_nonzero(ag.tensor(a), dim=dim).tolist() == \
+            torch.count_nonzero(torch.tensor(a), dim=dim).tolist()
+    v = [1.0, float("nan"), float("inf"), -float("inf")]
+    for name in ("isnan", "isinf", "isfinite"):
+        assert getattr(ag, name)(ag.tensor(v)).tolist() == \
+            getattr(torch, name)(torch.tensor(v)).tolist()
+    assert ag.isnan(ag.tensor([1, 2])).tolist() == [False, False]

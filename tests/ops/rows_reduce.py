@@ -15,6 +15,7 @@ from tests.ops import fuzz_draws as D
 from tests.ops.op_catalog import (
     BINARY,
     REDUCE,
+    UNARY,
     C,
     OpRow,
     distinct,
@@ -67,6 +68,17 @@ _cummin_ref = _along(lambda x, d: np.minimum.accumulate(x, axis=d))
 PROD = [C((5,)), C((2, 3), axis=0), C((2, 3), axis=1, keepdims=True), C((2, 3, 2), axis=(0, 2)),
         C(()), C((2, 3), keepdims=True), C((2, 3), dim=-1), C((3, 2), dim=0, keepdim=True)]
 SCAN = [C((5,), dim=0), C((2, 3), dim=1), C((2, 3), dim=0), C((2, 3, 2), dim=-2), C((), dim=0)]
+
+def draw_count(data: Any) -> tuple:
+    shape = data.draw(D.SHAPE, label="shape")
+    return (shape,), {"dim": D.some_axis(data.draw, len(shape))}
+
+
+def _histc_ref(x: np.ndarray, bins: int = 100, min: float = 0, max: float = 0) -> np.ndarray:  # noqa: A002
+    lo, hi = (x.min(), x.max()) if min == max else (min, max)
+    lo, hi = (lo - 1, hi + 1) if lo == hi else (lo, hi)
+    return np.histogram(x, bins=bins, range=(lo, hi))[0].astype(x.dtype)
+
 
 ROWS = [
     # ---------------------------------------------------------------- prod (scan.py)
@@ -218,6 +230,21 @@ ROWS += [
           method="all", draw=D.reduce),
     OpRow("any", ag.any, np.any, REDUCE + [C((2, 3), axis=(0, 1))], domain=with_zeros, grad=0,
           method="any", draw=D.reduce),
+    *[OpRow(n, getattr(ag, n), getattr(np, n), UNARY, grad=0, method=n, draw=D.unary)
+      for n in ("isnan", "isinf", "isfinite", "logical_not")],
+    *[OpRow(n, getattr(ag, n), getattr(np, n), BINARY, grad=0, method=n, draw=D.binary)
+      for n in ("logical_and", "logical_or", "logical_xor")],
+    OpRow("count_nonzero", ag.count_nonzero,
+          lambda x, dim=None: np.asarray(np.count_nonzero(x, axis=dim)),
+          [C((5,)), C((2, 3), dim=0), C((2, 3), dim=(0, 1)), C((2, 3, 2), dim=-1)],
+          domain=with_zeros, grad=0, method="count_nonzero", draw=draw_count),
+    OpRow("histc", ag.histc, _histc_ref,
+          [C((7,)), C((2, 3), bins=4), C((3, 3), bins=5, min=-1.0, max=1.0)], grad=0,
+          method="histc", draw=D.unary),
+    OpRow("histogram", lambda x, **kw: ag.histogram(x, **kw).hist,
+          lambda x, bins=100, **kw: np.histogram(x, bins, **kw)[0].astype(x.dtype),
+          [C((7,)), C((2, 3), bins=4), C((3, 3), bins=5, range=(-1.0, 1.0), density=True)],
+          grad=0, op="histogram", draw=D.unary),
     OpRow("equal", lambda a, b: ag.tensor(ag.equal(a, b)),
           lambda a, b: np.asarray(a.shape == b.shape and np.array_equal(a, b)), BINARY,
           grad=0, op="equal", draw=D.binary),
@@ -225,6 +252,9 @@ ROWS += [
 
 #: Rows that are not twice differentiable, and why (tests/ops/test_gradcheck.py).
 WHY = {"argsort": "integer result", "all": "bool result", "any": "bool result",
-       "equal": "bool result",
+       "equal": "bool result", "count_nonzero": "integer result", "histc": "counts",
+       "histogram": "counts",
+       **{n: "bool result" for n in ("isnan", "isinf", "isfinite", "logical_not",
+                                     "logical_and", "logical_or", "logical_xor")},
        "norm_at_zero": "at a zero norm only the first derivative (the zero subgradient) exists: "
                        "|x| has a kink at 0"}
