@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite import forward_ad as _fw
+from autograd_lite import function_forward as _fw
 from autograd_lite import primitive as _P
 from autograd_lite.anomaly import check_forward
 from autograd_lite.grad_mode import _state, no_grad
