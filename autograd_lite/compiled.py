@@ -25,14 +25,13 @@ from autograd_lite import dtypes as _dtypes
 from autograd_lite import trace_hooks
 from autograd_lite.grad_mode import _state
 from autograd_lite.tensor import Tensor
-from autograd_lite.trace_recorder import Recorder
-from autograd_lite.trace_codegen import Abort, build, gen_of, private_tensors, signature
+from autograd_lite.trace_codegen import _SIDE, Abort, build, gen_of, private_tensors, signature
 from autograd_lite.trace_patch import recording
+from autograd_lite.trace_recorder import Recorder
 
 __all__ = ["compile", "Compiled"]
 
 _LOCK = threading.RLock()   # one recording at a time in the process
-_SIDE = ("leafgrad", "setgrad", "inplace", "opaque")  # effects a failed guard cannot undo
 _MAX_MISMATCH = 3
 
 
@@ -145,11 +144,19 @@ class Compiled:
                 if py != py_then:
                     continue
                 states = _snapshot(draws)
+                progress = [0]
                 try:
-                    out = replay(arrays, leaves)
+                    out = replay(arrays, leaves, progress)
                 except Abort:
                     _restore(states)
                     continue
+                except Exception:
+                    if progress[0]:  # after an update that cannot be undone: as eager would
+                        raise
+                    # before any lasting effect: run eagerly instead, so the caller gets
+                    # eager's own error (an op's message), or its result
+                    _restore(states)
+                    return self._record(st, args, kwargs, leaves)
                 self.replays += 1
                 return out
         return self._record(st, args, kwargs, leaves)

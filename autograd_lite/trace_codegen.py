@@ -1,7 +1,8 @@
-"""Code generation for ``ag.compile``: a recorded program (``autograd_lite/trace_recorder.py``) as one
+"""Code generation for ``ag.compile``: a recorded program (``trace_recorder.py``) as one
 flat Python function, a line per kernel, with the kernels and constants bound as globals.
 
-The function is ``_replay(A, T)``: ``A`` the call's arrays, ``T`` its tensors. It first checks
+The function is ``_replay(A, T, P)``: ``A`` the call's arrays, ``T`` its tensors, ``P`` a
+one-element list set to 1 before the first effect that outlives the call. It first checks
 the guards (outside tensors' shapes and dtypes, ``.grad`` states, modules) and raises
 ``Abort`` if one fails; then it runs the entries in order, deleting each slot after its last
 use (so arrays are freed as early as in eager), and returns the call's result.
@@ -29,6 +30,10 @@ _wrap = Tensor._wrap
 # the replay writes ``g`` or ``-g`` instead of calling them.
 _INLINE = {(lambda g, out, a: g).__code__.co_code: "",
            (lambda g, out, a: -g).__code__.co_code: "-"}
+
+
+#: Entries whose effect outlives the call (a failed guard or an error after one cannot be undone).
+_SIDE = ("leafgrad", "setgrad", "inplace", "opaque")
 
 
 class Abort(Exception):
@@ -278,7 +283,7 @@ def build(rec: Recorder, template: tuple, private: dict,
     only the trace holds (their arrays become constants); ``fresh``: those of them that the
     call changes in place (each replay starts from a copy of their first value)."""
     gen = _Gen(rec, private)
-    head = ["def _replay(A, T):"]
+    head = ["def _replay(A, T, P):"]
     for n, pos in rec.input_pos.items():
         gen.emit(f"s{n} = A[{pos}]")
     for n in rec.array_inputs:
@@ -298,12 +303,16 @@ def build(rec: Recorder, template: tuple, private: dict,
         gen.emit(f"if not _module_ok({gen.const(m)}, {gen.const(training)}, "
                  f"{gen.const(params)}, {gen.const(buffers)}, {gen.const(children)}): "
                  "raise Abort")
+    side = False
     last: dict = {}
     for i, e in enumerate(rec.entries):
         for n in _slots_used(e):
             last[n] = i
     keep = set(_slots_used(("out", template)))
     for i, e in enumerate(rec.entries):
+        if e[0] in _SIDE and not side:  # from here on an error cannot be undone (P[0] = 1)
+            side = True
+            gen.emit("P[0] = 1")
         gen.entry(e)
         dead = sorted(n for n in set(_slots_used(e)) if last[n] == i and n not in keep)
         if dead:

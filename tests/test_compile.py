@@ -348,6 +348,19 @@ def test_random_factories_inside_are_drawn_again(own_generator) -> None:
         np.testing.assert_array_equal(ge, gc)
 
 
+def test_an_error_in_a_replay_is_eagers_error() -> None:
+    table = ag.tensor(np.arange(12.0).reshape(4, 3))
+    f = ag.compile(lambda i: ag.index_select(table, 0, i).sum())
+    for _ in range(3):
+        assert f(ag.tensor([0, 1])).item() == 15.0
+    with pytest.raises(Exception) as replayed:
+        f(ag.tensor([0, 7]))          # out of range: found by the replayed kernel
+    with pytest.raises(Exception) as eager:
+        ag.index_select(table, 0, ag.tensor([0, 7]))
+    assert type(replayed.value) is type(eager.value)
+    assert str(replayed.value) == str(eager.value)
+
+
 # ----------------------------------------------------------------------------- escapes
 def test_reading_data_outside_ops_runs_eagerly_with_a_warning() -> None:
     def fn(x):
