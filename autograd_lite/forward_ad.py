@@ -183,7 +183,8 @@ def node_jvp(node: Any, tangents: Any, out: Any = None) -> np.ndarray | None:
     input without a tangent); None when no input has one. ``out`` is the node's output
     (default ``node.output``). The rule is the one ``dual_level`` uses (so a recorded graph
     can be shown in forward mode after the fact: ``viz.ForwardStepper(..., tangents=)``).
-    Raises ``NotImplementedError`` for an op without a JVP (a custom ``ag.Function``)."""
+    Raises ``NotImplementedError`` for an op without a JVP rule, and for a custom
+    ``ag.Function`` (its ``jvp`` runs only inside ``apply``, where ``forward``'s ctx is live)."""
     op = node.op
     rule = getattr(op, "jvp", None)
     if out is None:
