@@ -91,6 +91,34 @@ def _out_spec(rec: Recorder, x: Any) -> tuple:
     return ("p", x)
 
 
+def _returned_values(rec: Recorder, template: tuple) -> tuple:
+    """``return loss.item()``: a value read after the last kernel that the function returns
+    as it is (the same object) is computed by the replay, not guarded (nothing recorded
+    after it can depend on it; Python code that did runs only when recording)."""
+    trailing: dict = {}
+    for i in range(len(rec.entries) - 1, -1, -1):
+        e = rec.entries[i]
+        if e[0] != "guard":
+            break
+        trailing[id(e[3])] = i
+
+    def swap(spec: tuple) -> tuple:
+        kind, v = spec
+        if kind == "p":
+            i = trailing.get(id(v))
+            if i is not None and rec.entries[i][0] == "guard" and rec.entries[i][3] is v:
+                _, vspec, fn, _value = rec.entries[i]
+                rec.entries[i] = ("value", vspec, fn, i)
+                return ("v", i)
+            return spec
+        if kind in "tl":
+            return (kind, [swap(x) for x in v])
+        if kind == "d":
+            return (kind, {k: swap(x) for k, x in v.items()})
+        return spec
+    return swap(template) if trailing else template
+
+
 class Compiled:
     """``ag.compile(fn)``: call it as ``fn``. ``explain()`` says, per signature, whether calls
     replay a trace or run eagerly and why; ``reset()`` forgets every trace (call it after
@@ -174,7 +202,7 @@ class Compiled:
         with _LOCK, recording(rec):
             out = self.fn(*args, **kwargs)
         self.recordings += 1
-        template = _out_spec(rec, out)
+        template = _returned_values(rec, _out_spec(rec, out))
         if rec.bad is None:
             first_side = next((i for i, e in enumerate(rec.entries) if e[0] in _SIDE), None)
             if first_side is not None and any(e[0] == "guard"

@@ -184,6 +184,9 @@ class _Gen:
             _, fn, obj, args, kw = e
             self.emit(f"{self.const(fn)}({self.const(obj)}, *{self.const(args)}, "
                       f"**{self.const(kw)})")
+        elif kind == "value":  # a value the function returns (compiled._returned_values)
+            _, spec, fn, n = e
+            self.emit(f"v{n} = {self.const(fn)}(_wrap({self.arr(spec)}))")
         elif kind == "guard":
             _, spec, fn, value = e
             self.emit(f"if {self.const(fn)}(_wrap({self.arr(spec)})) != {self.const(value)}: "
@@ -236,6 +239,8 @@ class _Gen:
             return "[" + ", ".join(self.output(x) for x in v) + "]"
         if kind == "d":
             return "{" + ", ".join(f"{k!r}: {self.output(x)}" for k, x in v.items()) + "}"
+        if kind == "v":
+            return f"v{v}"
         return self.const(v)
 
 

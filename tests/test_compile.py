@@ -351,6 +351,23 @@ def test_random_factories_inside_are_drawn_again(own_generator) -> None:
         np.testing.assert_array_equal(ge, gc)
 
 
+def test_returning_loss_item_replays() -> None:
+    w = ag.tensor(np.ones(3), requires_grad=True)
+
+    def fn(x):
+        w.grad = None
+        loss = (x * w).sum()
+        loss.backward()
+        norm = (w.grad * w.grad).sum()
+        return loss.item(), {"grad_norm": float(norm)}  # values read last: computed by replays
+    f = ag.compile(fn)
+    for i in range(6):
+        x = ag.tensor(np.full(3, float(i)))
+        value, extra = f(x)
+        assert value == 3.0 * i and extra == {"grad_norm": 3.0 * i * i}
+    assert f.replays == 4, f.explain()
+
+
 def test_an_error_in_a_replay_is_eagers_error() -> None:
     table = ag.tensor(np.arange(12.0).reshape(4, 3))
     f = ag.compile(lambda i: ag.index_select(table, 0, i).sum())
