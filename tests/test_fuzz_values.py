@@ -959,6 +959,15 @@ SPECS += [
     *[V(n, getattr(ag, n), (lambda n: lambda a, b: getattr(torch, n)(a, b))(n),
         d_binary_tensors, R[n], "bool")
       for n in ("logical_and", "logical_or", "logical_xor")],
+    V("chunk", R["chunk"].fn, lambda x, chunks, dim=0: torch.cat(
+        [p * (i + 1.0) for i, p in enumerate(torch.chunk(x, chunks, dim))], dim), d_cases,
+      R["chunk"]),
+    V("split", R["split"].fn, lambda x, split_size_or_sections, dim=0: torch.cat(
+        [p * (i + 1.0) for i, p in enumerate(torch.split(x, split_size_or_sections, dim))],
+        dim), d_cases, R["split"]),
+    V("meshgrid", R["meshgrid"].fn, lambda a, b, indexing="ij": torch.stack(
+        torch.meshgrid(a, b, indexing=indexing)) * torch.tensor([1.0, 2.0]).reshape(2, 1, 1),
+      d_cases, R["meshgrid"]),
     V("count_nonzero", ag.count_nonzero, lambda x, dim=None: torch.count_nonzero(x, dim=dim),
       d_cases, R["count_nonzero"], "index"),
     V("histc", ag.histc, lambda x, **kw: torch.histc(x, **kw), d_cases, R["histc"]),

@@ -388,3 +388,28 @@ def test_logical_ops_count_nonzero_and_isnan_as_torch():
         assert getattr(ag, name)(ag.tensor(v)).tolist() == \
             getattr(torch, name)(torch.tensor(v)).tolist()
     assert ag.isnan(ag.tensor([1, 2])).tolist() == [False, False]
+
+
+def test_chunk_split_meshgrid_as_torch():
+    x = np.arange(10.0).reshape(5, 2)
+    for args in ((4,), (2, 1), (5, -1), (7,)):
+        ours, ref = ag.chunk(ag.tensor(x), *args), torch.chunk(torch.tensor(x), *args)
+        assert [p.tolist() for p in ours] == [p.tolist() for p in ref], args
+    for args in ((2,), ([2, 3],), (1, 1), ([0, 5],), (9,)):
+        ours, ref = ag.tensor(x).split(*args), torch.tensor(x).split(*args)
+        assert [p.tolist() for p in ours] == [p.tolist() for p in ref], args
+    with pytest.raises(ValueError, match="split: the sizes"):
+        ag.split(ag.tensor(x), [2, 2])
+    vs = ([1.0, 2.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0, 9.0])
+    for indexing in ("ij", "xy"):
+        ours = ag.meshgrid(*(ag.tensor(v) for v in vs), indexing=indexing)
+        ref = torch.meshgrid(*(torch.tensor(v) for v in vs), indexing=indexing)
+        assert [p.tolist() for p in ours] == [p.tolist() for p in ref]
+    assert [p.shape for p in ag.meshgrid([ag.tensor([1.0, 2.0]), ag.tensor(3.0)])] == \
+        [(2, 1), (2, 1)]
+    with pytest.raises(TypeError, match="same dtype"):
+        ag.meshgrid(ag.tensor([1.0]), ag.tensor([1]))
+    w = ag.tensor(x, requires_grad=True)
+    a, b = w.split([2, 3])
+    (2 * a.sum() + b.sum()).backward()
+    assert w.grad[:, 0].tolist() == [2.0, 2.0, 1.0, 1.0, 1.0]

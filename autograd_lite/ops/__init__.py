@@ -7,12 +7,13 @@ Importing this package imports each family file, whose ``@export`` declarations 
 from autograd_lite import primitive as _primitive
 from autograd_lite.ops import (  # noqa: F401  (scan: products, cumulative ops, norms, sorting;
     conv,  # mathfuncs: atan2, floor, fmod, isclose, the dtype-cast methods...;
-           # truth: all, any, equal)
+           # truth: all, any, equal...; pieces: chunk, split, meshgrid)
     elementwise,
     indexing,
     linalg,
     loss,
     mathfuncs,
+    pieces,
     reduction,
     scan,
     shape,
@@ -42,4 +43,5 @@ def _export_later(info) -> None:  # an op declared after import: exported and at
 
 
 _primitive._on_export.append(_export_later)
-del conv, elementwise, indexing, linalg, loss, mathfuncs, reduction, scan, shape, special, truth
+del conv, elementwise, indexing, linalg, loss, mathfuncs, pieces, reduction, scan, shape, special
+del truth

@@ -80,6 +80,54 @@ def _histc_ref(x: np.ndarray, bins: int = 100, min: float = 0, max: float = 0) -
     return np.histogram(x, bins=bins, range=(lo, hi))[0].astype(x.dtype)
 
 
+# ---------------------------------------------------------------- ops/pieces.py
+def _weighted(pieces: Any, dim: int, cat: Any) -> Any:
+    """The pieces put back with the i-th times (i + 1): checks where each gradient goes."""
+    return cat([p * (i + 1.0) for i, p in enumerate(pieces)], dim)
+
+
+def _torch_sizes(n: int, size: int) -> list:
+    return [min(size, n - a) for a in range(0, n, size)] or [0]
+
+
+def _np_cut(x: np.ndarray, sizes: list, dim: int) -> list:
+    bounds = np.cumsum([0] + list(sizes))
+    return [np.take(x, np.arange(a, b), axis=dim) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def _chunk_ref(x: np.ndarray, chunks: int, dim: int = 0) -> np.ndarray:
+    n = x.shape[dim]
+    return _weighted(_np_cut(x, _torch_sizes(n, -(-n // chunks)), dim), dim, np.concatenate)
+
+
+def _split_ref(x: np.ndarray, split_size_or_sections: Any, dim: int = 0) -> np.ndarray:
+    s = split_size_or_sections
+    sizes = _torch_sizes(x.shape[dim], s) if isinstance(s, int) else s
+    return _weighted(_np_cut(x, sizes, dim), dim, np.concatenate)
+
+
+def _dim_of(data: Any, shape: tuple) -> int:
+    return data.draw(st.integers(-len(shape), len(shape) - 1), label="dim")
+
+
+def draw_chunk(data: Any) -> tuple:
+    shape = data.draw(D.SMALL_SHAPE, label="shape")
+    return (shape,), {"chunks": data.draw(st.integers(1, 4), label="chunks"),
+                      "dim": _dim_of(data, shape)}
+
+
+def draw_split(data: Any) -> tuple:
+    shape = data.draw(D.SMALL_SHAPE, label="shape")
+    return (shape,), {"split_size_or_sections": data.draw(st.integers(1, 3), label="size"),
+                      "dim": _dim_of(data, shape)}
+
+
+def draw_meshgrid(data: Any) -> tuple:
+    n = st.integers(0, 3)
+    return ((data.draw(n, label="n0"),), (data.draw(n, label="n1"),)), {
+        "indexing": data.draw(st.sampled_from(["ij", "xy"]), label="indexing")}
+
+
 ROWS = [
     # ---------------------------------------------------------------- prod (scan.py)
     OpRow("prod", ag.prod, _prod_ref, PROD, method="prod", family="reduction", draw=D.reduce),
@@ -245,6 +293,20 @@ ROWS += [
           lambda x, bins=100, **kw: np.histogram(x, bins, **kw)[0].astype(x.dtype),
           [C((7,)), C((2, 3), bins=4), C((3, 3), bins=5, range=(-1.0, 1.0), density=True)],
           grad=0, op="histogram", draw=D.unary),
+    OpRow("chunk", lambda x, chunks, dim=0: _weighted(ag.chunk(x, chunks, dim), dim, ag.cat),
+          _chunk_ref, [C((5, 2), chunks=2), C((3, 4), chunks=3, dim=1), C((4,), chunks=4),
+                       C((2, 5), chunks=2, dim=-1)], method="chunk", draw=draw_chunk),
+    OpRow("split", lambda x, split_size_or_sections, dim=0: _weighted(
+              ag.split(x, split_size_or_sections, dim), dim, ag.cat),
+          _split_ref, [C((5, 2), split_size_or_sections=2),
+                       C((5, 3), split_size_or_sections=[1, 4]),
+                       C((2, 6), split_size_or_sections=[3, 0, 3], dim=1)],
+          method="split", draw=draw_split),
+    OpRow("meshgrid", lambda a, b, indexing="ij": ag.stack(ag.meshgrid(a, b, indexing=indexing))
+          * ag.tensor([1.0, 2.0]).reshape(2, 1, 1),
+          lambda a, b, indexing="ij": np.stack(np.meshgrid(a, b, indexing=indexing))
+          * np.array([1.0, 2.0]).reshape(2, 1, 1),
+          [C((3,), (4,)), C((2,), (5,), indexing="xy"), C((), (3,))], draw=draw_meshgrid),
     OpRow("equal", lambda a, b: ag.tensor(ag.equal(a, b)),
           lambda a, b: np.asarray(a.shape == b.shape and np.array_equal(a, b)), BINARY,
           grad=0, op="equal", draw=D.binary),

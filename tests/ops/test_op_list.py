@@ -28,13 +28,14 @@ from tests.ops.op_catalog import ROWS
 ROOT = Path(__file__).resolve().parents[2]
 CORE_MD = ROOT / "docs" / "api" / "core.md"
 FAMILIES = ("elementwise", "reduction", "shape", "linalg", "special", "conv", "loss",
-            "indexing", "scan", "mathfuncs", "truth")
+            "indexing", "scan", "mathfuncs", "truth", "pieces")
 #: The API page's section for each family's ops.
 SECTIONS = {"elementwise": "Elementwise ops", "special": "Elementwise ops",
             "mathfuncs": "Elementwise ops",
             "reduction": "Reductions and softmax", "shape": "Shape and indexing",
             "indexing": "Shape and indexing", "scan": "Reductions and softmax",
-            "linalg": "Linear algebra", "truth": "Reductions and softmax"}
+            "linalg": "Linear algebra", "truth": "Reductions and softmax",
+            "pieces": "Shape and indexing"}
 #: Public functions of the family files that are not ops of the list: the nn kernels (reached
 #: through nn.functional, which the catalog checks as ``F.<name>``), the helpers behind the
 #: operators and the argument normalisers.
