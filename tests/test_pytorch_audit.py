@@ -413,3 +413,37 @@ def test_chunk_split_meshgrid_as_torch():
     a, b = w.split([2, 3])
     (2 * a.sum() + b.sum()).backward()
     assert w.grad[:, 0].tolist() == [2.0, 2.0, 1.0, 1.0, 1.0]
+
+
+def test_lazy_linear_as_torch():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((5, 3))
+    ours = nn.Sequential(nn.LazyLinear(4), nn.Tanh(), nn.LazyLinear(2, bias=False)).double()
+    ref = torch.nn.Sequential(torch.nn.LazyLinear(4), torch.nn.Tanh(),
+                              torch.nn.LazyLinear(2, bias=False)).double()
+    assert ours[0].in_features == ref[0].in_features == 0
+    params = list(ours.parameters())
+    opt = optim.SGD(ours.parameters(), lr=0.1)  # made before the shapes are known
+    ours(ag.tensor(x)), ref(torch.tensor(x))  # the dry run
+    assert type(ours[0]) is nn.Linear and type(ref[0]) is torch.nn.Linear
+    assert [p.shape for p in ours.parameters()] == [tuple(p.shape) for p in ref.parameters()]
+    assert all(a is b for a, b in zip(params, ours.parameters()))
+    assert ours[0].weight.dtype == ag.float64
+    bound = 1 / np.sqrt(3)  # Linear's init with the inferred fan-in
+    assert np.abs(ours[0].weight.data).max() <= bound and np.abs(ours[0].bias.data).max() <= bound
+    with torch.no_grad():
+        for p, q in zip(ours.parameters(), ref.parameters()):
+            q.copy_(torch.tensor(p.data))
+    loss = ours(ag.tensor(x)).pow(2).sum()
+    loss.backward()
+    opt.step()
+    tloss = ref(torch.tensor(x)).pow(2).sum()
+    tloss.backward()
+    with torch.no_grad():
+        for q in ref.parameters():
+            q -= 0.1 * q.grad
+    assert loss.item() == pytest.approx(tloss.item(), rel=1e-12)
+    for p, q in zip(ours.parameters(), ref.parameters()):
+        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-12)
+    with pytest.raises(ValueError, match="LazyLinear"):
+        nn.LazyLinear(2)(ag.tensor(1.0))

@@ -28,6 +28,7 @@ from autograd_lite.nn.containers import ModuleDict, ModuleList, Residual, Sequen
 from autograd_lite.nn.conv import Conv2d, ConvTranspose2d
 from autograd_lite.nn.dropout import Dropout
 from autograd_lite.nn.embedding import Embedding
+from autograd_lite.nn.lazy import LazyLinear
 from autograd_lite.nn.linear import Flatten, Identity, Linear
 from autograd_lite.nn.loss import (
     BCELoss,
@@ -50,7 +51,8 @@ from autograd_lite.nn.serialization import load, save
 __all__ = [
     "Module", "Parameter", "save", "load", "functional", "init", "utils",
     "Sequential", "ModuleList", "ModuleDict", "Residual",
-    "Linear", "Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "Flatten", "Dropout",
+    "Linear", "LazyLinear", "Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "Flatten",
+    "Dropout",
     "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Embedding", "Identity", "MultiheadAttention",
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softplus", "GELU", "Softmax", "LogSoftmax",
     "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCELoss", "BCEWithLogitsLoss",
