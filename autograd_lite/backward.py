@@ -18,6 +18,7 @@ With ``create_graph=False`` the VJP rules run with grad mode off, so they record
 from __future__ import annotations
 
 import threading
+from sys import getrefcount
 from typing import Any, Iterator, NamedTuple, Sequence
 
 import numpy as np
@@ -26,6 +27,7 @@ from autograd_lite.anomaly import check_backward, check_roots
 from autograd_lite.grad_mode import _state
 from autograd_lite.node import Node
 from autograd_lite.tensor import Tensor
+from autograd_lite.versions import _clock
 
 __all__ = ["backward", "grad", "iter_backward", "Step"]
 
@@ -191,14 +193,17 @@ def _run(roots: list, grads: list, retain_graph: bool, create_graph: bool,
                     if k in capture:
                         capture[k] = _as_tensor_grad(g)
                     continue
+                own = True  # whether g is an array no one else holds (then .grad may take it)
                 if create_graph:
                     if k.grad is None or g._data.dtype != k._data.dtype:
                         # a tensor of its own (recorded): never the upstream gradient itself,
                         # which another leaf, the caller's `gradient` or a hook may also hold
                         g = g.astype(k._data.dtype)
-                else:  # a copy in the leaf's dtype (0-d: an ndarray, not a NumPy scalar)
-                    g = _wrap(np.array(g, dtype=k._data.dtype))
-                updates.append((k, g))  # written to .grad once the whole pass succeeded
+                elif g.__class__ is not np.ndarray or g.dtype != k._data.dtype:
+                    g = np.array(g, dtype=k._data.dtype)  # (0-d: an ndarray, not a NumPy scalar)
+                else:  # held only here (this frame's g and getrefcount's argument), not a view
+                    own = g.base is None and getrefcount(g) == 2 and g.flags.writeable
+                updates.append((k, g, own))  # written to .grad once the whole pass succeeded
                 continue
             nexts = k.next_functions
             if g is None:  # nothing flowed into this node: just release its inputs
@@ -217,12 +222,16 @@ def _run(roots: list, grads: list, retain_graph: bool, create_graph: bool,
                     g = _run_hooks(k._hooks, g, create_graph)
                 t = k._retain() if k._retain is not None else None
                 if t is not None:  # own copy (a recorded one under create_graph)
-                    updates.append((t, g.astype(g.dtype) if create_graph else _wrap(np.array(g))))
+                    updates.append((t, g.astype(g.dtype) if create_graph else np.array(g), True))
             if capture is not None and k in capture:
                 capture[k] = _as_tensor_grad(g)
                 if k not in through:  # an input with nothing needed below it: stop here
                     continue
-            grads_in = k.apply(g)
+            tick = k._saved_tick
+            if k.inputs is None or (tick is not None and _clock[0] != tick):
+                grads_in = k.apply(g)  # raises if freed or if a saved input changed in place
+            else:  # (Node.apply's checks passed: its VJP directly)
+                grads_in = k.op.vjp(k, g)
             if anomaly:
                 check_backward(k, grads_in)
             if not retain_graph:
@@ -241,9 +250,12 @@ def _run(roots: list, grads: list, retain_graph: bool, create_graph: bool,
                 _state.enabled = prev_mode
                 yield k, g, grads_in
                 _state.enabled = create_graph
+            gi = grads_in = None  # (a leaf's gradient is then held only where it is pending)
         if updates:
             with _accumulate_lock:
-                for t, g in updates:
+                for t, g, own in updates:  # (a copy unless own, or summed into a new one)
+                    if not create_graph:
+                        g = _wrap(g if own or t.grad is not None else np.array(g))
                     t.grad = g if t.grad is None else t.grad + g
     finally:
         _state.enabled = prev_mode

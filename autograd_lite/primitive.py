@@ -41,11 +41,13 @@ def arr(x: Any) -> np.ndarray:
     return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
-def operand(x: Any, like: np.ndarray | None = None) -> Tensor:
+def operand(x: Any, like: np.ndarray | None = None, shared: bool = False) -> Tensor:
     """Wrap a non-Tensor operand. A Python or NumPy scalar next to ``like`` takes the dtype
     PyTorch gives it (so ``float32_tensor * 2.0``, ``* np.float64(2)`` and ``* 2`` stay
     float32, ``int_tensor * 0.5`` is the default dtype, ``* 1j`` complex); arrays are used as
-    they are (the op then promotes them as tensors, see `result_type`)."""
+    they are (the op then promotes them as tensors, see `result_type`). ``shared``: a Python
+    number next to a floating ``like`` may be a shared read-only array (for ops whose forward
+    is a ufunc, which never returns an operand's array: see `_number`)."""
     if isinstance(x, Tensor):
         return x
     if isinstance(x, np.ndarray):
@@ -54,6 +56,10 @@ def operand(x: Any, like: np.ndarray | None = None) -> Tensor:
         tx = type(x)
         # the common case first: a Python number next to a floating tensor keeps its dtype
         if (tx is float or tx is int) and like.dtype.kind in "fc":
+            if shared:
+                a = _NUMBERS.get(x)
+                return _wrap(a if a is not None and a.dtype is like.dtype else
+                             _number(x, like.dtype))
             return _wrap(np.array(x, dtype=like.dtype))
         dt = scalar_dtype(x, like.dtype)
         if dt is not None:
@@ -65,6 +71,23 @@ def operand(x: Any, like: np.ndarray | None = None) -> Tensor:
     if isinstance(x, (list, tuple, int, float, complex, bool, np.generic)):
         return Tensor(x)
     raise TypeError(f"expected a Tensor, array or number, got {type(x).__name__}")
+
+
+#: Python numbers of ``x * 0.9``, ``1 - x`` as 0-d arrays in a floating dtype, made once per value
+#: (the last dtype asked for): read-only, so sharing them between nodes is safe.
+_NUMBERS: dict = {}
+
+
+def _number(x: float | int, dtype: np.dtype) -> np.ndarray:
+    """``np.array(x, dtype)``, kept in ``_NUMBERS`` if it is finite and not zero (the sign of
+    zero would be lost: ``-0.0 == 0.0``), read-only; at most 256 values are kept."""
+    a = np.array(x, dtype=dtype)
+    if x != 0 and np.isfinite(a):
+        if len(_NUMBERS) >= 256:
+            _NUMBERS.clear()
+        a.flags.writeable = False
+        _NUMBERS[x] = a
+    return a
 
 
 def _cast(t: Tensor, dtype: np.dtype) -> Tensor:
@@ -114,7 +137,7 @@ class Op:
     """
 
     __slots__ = ("name", "forward", "vjps", "vjp_all", "save_out", "reads", "promote",
-                 "explain", "jvp", "jvp_batched")
+                 "explain", "jvp", "jvp_batched", "ufunc")
 
     def __init__(self, name: str, forward: Callable, *vjps: Callable | None,
                  vjp_all: Callable | None = None, save_out: bool = False,
@@ -137,6 +160,8 @@ class Op:
         # ``jvp_batched``: the rules also take tangents with a leading batch dimension.
         self.jvp = jvp
         self.jvp_batched = jvp_batched
+        # a NumPy ufunc forward never returns an operand: Python numbers may be shared arrays
+        self.ufunc = isinstance(forward, np.ufunc)
 
     def __repr__(self) -> str:
         return f"Op({self.name})"
@@ -183,9 +208,9 @@ class Op:
         if _dual:
             return _fwd.binary(self, a, b, kwargs)
         if not isinstance(a, Tensor):
-            a = operand(a, b._data if isinstance(b, Tensor) else None)
+            a = operand(a, b._data if isinstance(b, Tensor) else None, self.ufunc)
         if not isinstance(b, Tensor):
-            b = operand(b, a._data)
+            b = operand(b, a._data, self.ufunc)
         if a._data.dtype is not b._data.dtype:  # (equal dtypes, the common case: one comparison)
             a, b = promote((a, b))
         try:
@@ -246,14 +271,39 @@ class Op:
         a Tensor under ``create_graph``), each shaped like its input (``None`` if not needed).
         The engine calls this for every node; it runs the rules on what ``g`` is."""
         inputs = node.inputs
+        kw = node.kwargs
+        nexts = node.next_functions
         if not isinstance(g, Tensor):
-            xs: Any = [t._data for t in inputs]
             out = node._out_data
+            rules = self.vjps
+            n = len(inputs)
+            if n == len(rules) and self.vjp_all is None and n <= 2:
+                # one or two inputs on ndarrays, unrolled (positional calls, no list building)
+                x = inputs[0]._data
+                if n == 2:
+                    y = inputs[1]._data
+                    gx = gy = None
+                    # (the second input first: when it is the broadcast one, as in x * w, its
+                    # reduced gradient is made before the first's full-size one exists)
+                    if nexts[1] is not None:
+                        gy = rules[1](g, out, x, y, **kw) if kw else rules[1](g, out, x, y)
+                        if gy.shape != y.shape:
+                            gy = unbroadcast(gy, y.shape, self.name)
+                    if nexts[0] is not None:
+                        gx = rules[0](g, out, x, y, **kw) if kw else rules[0](g, out, x, y)
+                        if gx.shape != x.shape:
+                            gx = unbroadcast(gx, x.shape, self.name)
+                    return [gx, gy]
+                if nexts[0] is None:
+                    return [None]
+                gx = rules[0](g, out, x, **kw) if kw else rules[0](g, out, x)
+                if gx.shape != x.shape:
+                    gx = unbroadcast(gx, x.shape, self.name)
+                return [gx]
+            xs: Any = [t._data for t in inputs]
         else:
             xs = inputs
             out = node.out_tensor() if self.save_out else None
-        kw = node.kwargs
-        nexts = node.next_functions
         if self.vjp_all is not None:
             grads = self.vjp_all(g, out, xs, [n is not None for n in nexts], **kw)
             for i, gi in enumerate(grads):

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import autograd_lite as ag
+from autograd_lite.backward import iter_backward
 
 
 def f64(x, requires_grad=True):
@@ -69,6 +70,47 @@ def test_grads_own_their_memory():
     for i, u in enumerate(arrays):
         for w in arrays[i + 1:]:
             assert not np.shares_memory(u, w)
+
+
+def test_a_fresh_gradient_becomes_grad_without_a_copy():
+    # x's gradient g * w is a new array that nothing else holds: .grad takes it as it is (and
+    # w's reduced gradient is made first), so backward needs one x-sized array, not three
+    x = f64(np.random.default_rng(0).standard_normal(1_000_000))
+    w = f64(1.5)
+    loss = (x * w).sum()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        loss.backward()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1.5 * x.data.nbytes, f"backward peaked at {peak / x.data.nbytes:.2f} copies"
+    np.testing.assert_allclose(x.grad.data, 1.5)
+    assert x.grad.data.flags.writeable and x.grad.data.flags.owndata
+    np.testing.assert_allclose(w.grad.data, x.data.sum())
+
+
+def test_a_gradient_someone_else_holds_is_copied_into_grad():
+    # a hook that keeps its gradient, the caller's `gradient` of a leaf, a stepper's steps and
+    # one upstream gradient sent to two leaves: .grad is a separate array in every case
+    x = f64([1.0, 2.0])
+    kept = []
+    x.register_hook(lambda g: kept.append(g))
+    (x * 3).sum().backward()
+    assert not np.shares_memory(x.grad.data, kept[0].data)
+    leaf = f64([1.0, 2.0])
+    v = ag.tensor([0.5, 0.25], dtype=np.float64)
+    leaf.backward(v)
+    assert not np.shares_memory(leaf.grad.data, v.data)
+    y = f64([1.0, 2.0])
+    steps = list(iter_backward((y * 2).sum()))
+    assert not np.shares_memory(y.grad.data, steps[-1].grad_inputs[0].data)
+    a, b = f64([1.0]), f64([2.0])
+    (a + b).sum().backward()
+    assert not np.shares_memory(a.grad.data, b.grad.data)
+    a.grad.data[0] = 7.0
+    assert b.grad.item() == 1.0
 
 
 def test_retain_grad_on_leaf_is_noop_and_on_constant_raises():

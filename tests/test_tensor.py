@@ -198,6 +198,26 @@ def test_python_scalars_keep_float32():
         assert y.dtype == np.float32
 
 
+def test_python_number_operands_are_read_only_arrays_that_results_never_share():
+    # x * 0.9 keeps 0.9 as one read-only 0-d array per value and dtype (shared by the nodes
+    # that use it): results are new writeable arrays; -0.0 keeps its sign; a float64 tensor
+    # gets 0.9 in float64 after a float32 one used it; an overflowing number is inf, not kept
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y1, y2 = x * 0.9, 0.9 * x
+    c1, c2 = y1.grad_fn.inputs[1].data, y2.grad_fn.inputs[0].data
+    assert c1 is c2 and not c1.flags.writeable and c1.dtype == np.float32
+    assert y1.data.flags.writeable and not np.shares_memory(y1.data, c1)
+    y1.data[0] = 5.0  # a result can be changed without touching the constant
+    assert c1 == np.float32(0.9) and (x * 0.9).data[0] == np.float32(0.9)
+    assert np.signbit((x * -0.0).data).all() and not np.signbit((x * 0.0).data).any()
+    d = ag.tensor([1.0], dtype=np.float64) * 0.9
+    assert d.dtype == np.float64 and d.item() == 0.9
+    with np.errstate(over="ignore"):
+        assert np.isinf((x + 1e39).data).all() and (x + 1e39).grad_fn.inputs[1].data.flags.writeable
+    (x * 0.9).sum().backward()
+    np.testing.assert_allclose(x.grad.data, 0.9)
+
+
 def test_broadcasting_operator_gradients():
     a = ag.tensor(np.ones((2, 1)), requires_grad=True)
     b = ag.tensor(np.arange(3.0), requires_grad=True)
