@@ -825,3 +825,100 @@ def test_d2l_softmax_regression_and_mlp():
          0.5 * rng.standard_normal((8, 3))]
     out = run_both(d2l_softmax_and_mlp, X, y, w)
     assert out[8] < out[0] and out[-2] < out[10]
+
+
+# ----------------------------------------------------------------------------- 15. examples
+def examples_regression(torch, W_target, b_target, x_batches, weights):
+    """pytorch/examples' polynomial regression: features ``x^1..x^4`` by ``torch.cat`` of a
+    list comprehension, ``x.unsqueeze(1)``, a target function with ``mm``, a ``Linear``
+    fitted with ``F.smooth_l1_loss`` and a manual update under ``no_grad`` (the example's
+    ``param.data.add_`` spelled on the parameter), stopping when the loss is below a bound;
+    the poly description with ``view(-1)`` and ``.tolist()``."""
+    POLY_DEGREE = 4
+    W_target, b_target = torch.tensor(W_target), torch.tensor(b_target)
+
+    def make_features(x):
+        x = x.unsqueeze(1)
+        return torch.cat([x ** i for i in range(1, POLY_DEGREE + 1)], 1)
+
+    def f(x):
+        return x.mm(W_target) + b_target.item()
+
+    def poly_desc(W, b):
+        result = "y = "
+        for i, w in enumerate(W):
+            result += "{:+.2f} x^{} ".format(w, i + 1)
+        result += "{:+.2f}".format(b[0])
+        return result
+
+    fc = torch.nn.Linear(W_target.size(0), 1).double()
+    _load(torch, fc, weights)
+    losses = []
+    for batch_idx, xb in enumerate(x_batches):
+        batch_x = make_features(torch.tensor(xb))
+        batch_y = f(batch_x)
+        fc.zero_grad()
+        output = torch.nn.functional.smooth_l1_loss(fc(batch_x), batch_y)
+        loss = output.item()
+        output.backward()
+        with torch.no_grad():
+            for param in fc.parameters():
+                param.add_(-0.1 * param.grad)
+        losses.append(loss)
+        if loss < 1e-3:
+            break
+    assert poly_desc(fc.weight.view(-1).tolist(), fc.bias.tolist()).startswith("y = ")
+    return losses + fc.weight.view(-1).tolist()
+
+
+def test_pytorch_examples_regression():
+    rng = np.random.default_rng(29)
+    W = rng.standard_normal((4, 1)) * 0.5
+    batches = [rng.standard_normal(32) for _ in range(150)]
+    out = run_both(examples_regression, W, rng.standard_normal(1),
+                   batches, _weights([(1, 4), (1,)], seed=8))
+    assert out[-5] < out[0]
+
+
+# ----------------------------------------------------------------------------- 16. dnn101
+def decision_grid(torch, X, y, weights):
+    """A classification notebook in the dnn101 style: ``nn.LazyLinear`` layers (shapes from
+    a dry run), ``BCEWithLogitsLoss`` on float targets, Adam, accuracy by ``(logits > 0) ==
+    y.bool()`` with ``.float().mean()``, then the decision regions on a grid from
+    ``meshgrid(..., indexing="xy")``, ``torch.stack`` of flattened coordinates, class
+    counts by ``count_nonzero`` and ``histc``, and ``chunk``-ed evaluation."""
+    model = torch.nn.Sequential(torch.nn.LazyLinear(16), torch.nn.ReLU(),
+                                torch.nn.LazyLinear(1)).double()
+    Xt, yt = torch.tensor(X), torch.tensor(y, dtype=torch.float64)
+    model(Xt[:1])  # the dry run gives the lazy layers their shapes
+    assert type(model[0]) is torch.nn.Linear and model[0].in_features == 2
+    _load(torch, model, weights)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    opt = torch.optim.Adam(model.parameters(), lr=0.02)
+    out = []
+    for epoch in range(60):
+        logits = model(Xt).squeeze(1)
+        loss = loss_fn(logits, yt)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        out.append(loss.item())
+    with torch.no_grad():
+        acc = ((model(Xt).squeeze(1) > 0) == yt.bool()).float().mean().item()
+        xs, ys = torch.linspace(-2, 2, 21, dtype=torch.float64), torch.linspace(-2, 2, 17,
+                                                                                 dtype=torch.float64)
+        xx, yy = torch.meshgrid(xs, ys, indexing="xy")
+        assert tuple(xx.shape) == (17, 21)
+        grid = torch.stack([xx.flatten(), yy.flatten()], dim=1)
+        scores = torch.cat([model(part) for part in grid.chunk(4)]).squeeze(1)
+        inside = torch.count_nonzero(scores > 0).item()
+        hist = torch.histc(torch.sigmoid(scores), bins=5, min=0, max=1)
+    return out + [acc, float(inside)] + hist.tolist()
+
+
+def test_dnn101_decision_grid():
+    rng = np.random.default_rng(31)
+    X = rng.uniform(-2, 2, (80, 2))
+    y = (X[:, 0] ** 2 + X[:, 1] ** 2 < 1.5).astype(np.float64)
+    out = run_both(decision_grid, X, y, _fan_in([(16, 2), (16,), (1, 16), (1,)], seed=9))
+    assert out[59] < out[0]
