@@ -965,6 +965,11 @@ SPECS += [
     V("split", R["split"].fn, lambda x, split_size_or_sections, dim=0: torch.cat(
         [p * (i + 1.0) for i, p in enumerate(torch.split(x, split_size_or_sections, dim))],
         dim), d_cases, R["split"]),
+    V("narrow", ag.narrow, lambda x, **kw: torch.narrow(x, **kw), d_cases, R["narrow"]),
+    V("select", ag.select, lambda x, **kw: torch.select(x, **kw), d_cases, R["select"]),
+    V("unbind", R["unbind"].fn, lambda x, dim=0: torch.cat(
+        [p.unsqueeze(dim) * (i + 1.0) for i, p in enumerate(torch.unbind(x, dim))], dim),
+      d_cases, R["unbind"]),
     V("meshgrid", R["meshgrid"].fn, lambda a, b, indexing="ij": torch.stack(
         torch.meshgrid(a, b, indexing=indexing)) * torch.tensor([1.0, 2.0]).reshape(2, 1, 1),
       d_cases, R["meshgrid"]),

@@ -1,5 +1,6 @@
 """Tensors cut into pieces or spread into grids, with PyTorch's semantics: ``chunk`` and
-``split`` (tuples of slices along a dim) and ``meshgrid`` (coordinate grids). They are
+``split`` (tuples of slices along a dim), ``narrow``, ``select`` and ``unbind`` (a slice, an
+index, every index along a dim) and ``meshgrid`` (coordinate grids). They are
 composed of other ops (indexing, reshape, expand), so they are differentiable through those:
 a gradient reaching a piece goes back to the elements it was cut from.
 """
@@ -64,6 +65,46 @@ def split(tensor: Any, split_size_or_sections: Any, dim: int = 0) -> tuple:
         raise ValueError(f"split: the sizes {sizes} must be non-negative and add up to {n} "
                          f"(the length of dim {d} of a tensor of shape {x.shape})")
     return _cut(x, d, sizes)
+
+
+def _index(op: str, x: Tensor, d: int, i: Any) -> int:
+    n = x.shape[d]
+    if isinstance(i, bool) or not isinstance(i, int):
+        raise TypeError(f"{op}: the index must be an int, got {i!r}")
+    if not -n <= i < n:
+        raise IndexError(f"{op}: index {i} is out of range for dim {d} of size {n}")
+    return i % n
+
+
+@export(method=True)
+def narrow(input: Any, dim: int, start: int, length: int) -> Tensor:
+    """``torch.narrow``: the ``length`` elements of ``dim`` from ``start`` (negative counts from
+    the end), a view of ``input``'s values."""
+    x = operand(input)
+    d = _dim("narrow", x, dim)
+    n = x.shape[d]
+    s = start + n if isinstance(start, int) and start < 0 else start
+    if isinstance(length, bool) or not isinstance(length, int) or length < 0 \
+            or not 0 <= s <= n or s + length > n:
+        raise IndexError(f"narrow: start {start} and length {length} are out of range for dim "
+                         f"{d} of size {n}")
+    return x[(slice(None),) * d + (slice(s, s + length),)]
+
+
+@export(method=True)
+def select(input: Any, dim: int, index: int) -> Tensor:
+    """``torch.select``: ``input`` at ``index`` of ``dim`` (that dim removed)."""
+    x = operand(input)
+    d = _dim("select", x, dim)
+    return x[(slice(None),) * d + (_index("select", x, d, index),)]
+
+
+@export(method=True)
+def unbind(input: Any, dim: int = 0) -> tuple:
+    """``torch.unbind``: every slice of ``dim``, as a tuple (that dim removed from each)."""
+    x = operand(input)
+    d = _dim("unbind", x, dim)
+    return tuple(x[(slice(None),) * d + (i,)] for i in range(x.shape[d]))
 
 
 @export

@@ -122,6 +122,28 @@ def draw_split(data: Any) -> tuple:
                       "dim": _dim_of(data, shape)}
 
 
+def draw_narrow(data: Any) -> tuple:
+    shape = data.draw(D.SMALL_SHAPE, label="shape")
+    dim = _dim_of(data, shape)
+    n = shape[dim]
+    start = data.draw(st.integers(-n, n - 1), label="start")
+    s = start % n
+    return (shape,), {"dim": dim, "start": start,
+                      "length": data.draw(st.integers(0, n - s), label="length")}
+
+
+def draw_select(data: Any) -> tuple:
+    shape = data.draw(D.SMALL_SHAPE, label="shape")
+    dim = _dim_of(data, shape)
+    return (shape,), {"dim": dim,
+                      "index": data.draw(st.integers(-shape[dim], shape[dim] - 1), label="i")}
+
+
+def draw_unbind(data: Any) -> tuple:
+    shape = data.draw(D.SMALL_SHAPE, label="shape")
+    return (shape,), {"dim": _dim_of(data, shape)}
+
+
 def draw_meshgrid(data: Any) -> tuple:
     n = st.integers(0, 3)
     return ((data.draw(n, label="n0"),), (data.draw(n, label="n1"),)), {
@@ -302,6 +324,19 @@ ROWS += [
                        C((5, 3), split_size_or_sections=[1, 4]),
                        C((2, 6), split_size_or_sections=[3, 0, 3], dim=1)],
           method="split", draw=draw_split),
+    OpRow("narrow", ag.narrow, lambda x, dim, start, length: np.take(
+              x, np.arange(start % x.shape[dim], start % x.shape[dim] + length), axis=dim),
+          [C((5, 2), dim=0, start=1, length=3), C((3, 4), dim=1, start=-3, length=2),
+           C((4,), dim=0, start=0, length=0)], method="narrow", draw=draw_narrow),
+    OpRow("select", ag.select, lambda x, dim, index: np.take(x, index, axis=dim),
+          [C((5, 2), dim=0, index=1), C((3, 4), dim=1, index=-1), C((2, 3, 2), dim=2, index=0)],
+          method="select", draw=draw_select),
+    OpRow("unbind", lambda x, dim=0: _weighted([p.unsqueeze(dim) for p in ag.unbind(x, dim)],
+                                               dim, ag.cat),
+          lambda x, dim=0: _weighted([np.take(x, [i], axis=dim) for i in range(x.shape[dim])],
+                                     dim, np.concatenate),
+          [C((3, 2)), C((2, 4), dim=1), C((2, 3, 2), dim=-1)], method="unbind",
+          draw=draw_unbind),
     OpRow("meshgrid", lambda a, b, indexing="ij": ag.stack(ag.meshgrid(a, b, indexing=indexing))
           * ag.tensor([1.0, 2.0]).reshape(2, 1, 1),
           lambda a, b, indexing="ij": np.stack(np.meshgrid(a, b, indexing=indexing))
