@@ -447,3 +447,40 @@ def test_lazy_linear_as_torch():
         np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-12)
     with pytest.raises(ValueError, match="LazyLinear"):
         nn.LazyLinear(2)(ag.tensor(1.0))
+
+
+# PyTorch's positional order of the methods' arguments (dim, keepdim, ...): a program passes
+# them positionally, so a different order would silently mean something else.
+_POSITIONAL = [
+    ("sum", (1, True)), ("mean", (1, True)), ("prod", (1, True)), ("norm", (2, 1)),
+    ("norm", (1, 2, True)), ("topk", (2, 1)), ("topk", (2, 1, False)), ("sort", (1, True)),
+    ("argsort", (1, True)), ("argmax", (1, True)), ("argmin", (2, True)), ("max", (1, True)),
+    ("min", (2, True)), ("amax", (1, True)), ("amin", ((0, 1), True)), ("logsumexp", (1, True)),
+    ("cumsum", (1,)), ("cumprod", (2,)), ("softmax", (1,)), ("log_softmax", (2,)),
+    ("var", (1, True, True)), ("std", ((0, 2), False)), ("kthvalue", (2, 1, True)),
+    ("flatten", (1,)), ("flatten", (0, 1)), ("unsqueeze", (1,)), ("transpose", (0, 2)),
+    ("roll", (1, 1)), ("roll", ((1, 2), (0, 1))), ("repeat", (2, 1, 1)), ("clamp", (-0.5, 0.5)),
+    ("split", (2, 1)), ("chunk", (2, 2)), ("tril", (1,)), ("triu", (-1,)), ("all", (1, True)),
+    ("any", (2,)), ("count_nonzero", (1,)), ("cummax", (1,)), ("narrow", (1, 0, 2)),
+    ("select", (1, 2)), ("unbind", (1,)), ("permute", (2, 0, 1)), ("view", (4, 6)),
+    ("add", (1.0, 3.0)), ("sub", (1.0, 2.0)),
+]
+
+
+def _values(out: Any) -> list:
+    if isinstance(out, tuple):
+        return [_values(o) for o in out]
+    return np.asarray(out.detach().numpy() if isinstance(out, torch.Tensor) else out.data,
+                      dtype=np.float64).tolist()
+
+
+@pytest.mark.parametrize("name,args", _POSITIONAL, ids=[f"{n}{a}" for n, a in _POSITIONAL])
+def test_positional_arguments_mean_what_they_mean_in_torch(name, args):
+    a = np.random.default_rng(0).standard_normal((3, 4, 2))
+    ours = getattr(ag.tensor(a), name)(*args)
+    ref = getattr(torch.tensor(a), name)(*args)
+    o, r = _values(ours), _values(ref)
+    assert isinstance(ours, tuple) == isinstance(ref, tuple) and len(o) == len(r)
+    for u, v in (zip(o, r) if isinstance(ours, tuple) else [(o, r)]):
+        assert np.shape(u) == np.shape(v)
+        np.testing.assert_allclose(np.asarray(u), np.asarray(v), rtol=1e-12, atol=1e-12)
