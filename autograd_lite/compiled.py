@@ -25,7 +25,15 @@ from autograd_lite import dtypes as _dtypes
 from autograd_lite import trace_hooks
 from autograd_lite.grad_mode import _state
 from autograd_lite.tensor import Tensor
-from autograd_lite.trace_codegen import _SIDE, Abort, build, gen_of, private_tensors, signature
+from autograd_lite.trace_codegen import (
+    Abort,
+    build,
+    gen_of,
+    lasting,
+    private_tensors,
+    signature,
+    undo,
+)
 from autograd_lite.trace_patch import recording
 from autograd_lite.trace_recorder import Recorder
 
@@ -36,7 +44,7 @@ _MAX_MISMATCH = 3
 
 
 class _KeyState:
-    __slots__ = ("programs", "last_sig", "mismatches", "bad")
+    __slots__ = ("programs", "last_sig", "mismatches", "bad", "alive")
 
     def __init__(self) -> None:
         self.programs: list = []
@@ -48,7 +56,7 @@ class _KeyState:
 _STATIC = (int, float, complex, str, bytes, bool, type(None), np.generic, np.dtype, slice)
 
 
-def _flatten(x: Any, leaves: list, key: list) -> None:
+def _flatten(x: Any, leaves: list, key: list, alive: list) -> None:
     """Split the arguments into the dynamic leaves (tensors, arrays) and a hashable key."""
     if isinstance(x, Tensor):
         for j, t in enumerate(leaves):
@@ -56,7 +64,7 @@ def _flatten(x: Any, leaves: list, key: list) -> None:
                 key.append(("same", j))
                 return
         d = x._data
-        key.append(("T", d.shape, d.dtype, x.requires_grad))
+        key.append(("T", d.shape, d.dtype, x.requires_grad, x.grad_fn is None))
         leaves.append(x)
     elif isinstance(x, np.ndarray):
         key.append(("A", x.shape, x.dtype))
@@ -64,15 +72,18 @@ def _flatten(x: Any, leaves: list, key: list) -> None:
     elif type(x) is tuple or type(x) is list:
         key.append((type(x).__name__, len(x)))
         for y in x:
-            _flatten(y, leaves, key)
+            _flatten(y, leaves, key, alive)
     elif type(x) is dict:
         key.append(("dict", tuple(x)))
         for y in x.values():
-            _flatten(y, leaves, key)
+            _flatten(y, leaves, key, alive)
+    elif isinstance(x, (float, complex, np.generic)):  # repr: -0.0 is not 0.0, nan is nan
+        key.append((type(x).__name__, repr(x)))
     elif isinstance(x, _STATIC):
         key.append((type(x).__name__, x))
-    else:  # modules, optimizers, functions: by identity
+    else:  # modules, optimizers, functions: by identity (kept alive: the id stays theirs)
         key.append(("id", id(x)))
+        alive.append(x)
 
 
 def _out_spec(rec: Recorder, x: Any) -> tuple:
@@ -153,9 +164,10 @@ class Compiled:
         if trace_hooks._recorder is not None or _state.anomaly or _dual():
             return self.fn(*args, **kwargs)  # inside another recording, anomaly or dual mode
         leaves: list = []
+        alive: list = []
         key: list = [_state.enabled, _dtypes.get_default_dtype()]
-        _flatten(args, leaves, key)
-        _flatten(kwargs, leaves, key)
+        _flatten(args, leaves, key, alive)
+        _flatten(kwargs, leaves, key, alive)
         try:
             k = tuple(key)
             st = self._cache.get(k)
@@ -163,27 +175,28 @@ class Compiled:
             return self.fn(*args, **kwargs)
         if st is None:
             st = self._cache[k] = _KeyState()
+            st.alive = alive
         if st.bad is not None:
             return self.fn(*args, **kwargs)
         if st.programs:
             arrays = [t._data if isinstance(t, Tensor) else t for t in leaves]
             py = _python_state(self.fn)
             for replay, draws, _src, py_then in st.programs:
-                if py != py_then:
+                if not _same_state(py, py_then):
                     continue
                 states = _snapshot(draws)
-                progress = [0]
+                progress: list = [0, []]
                 try:
                     out = replay(arrays, leaves, progress)
                 except Abort:
-                    _restore(states)
+                    _undo(states, progress[1])
                     continue
                 except Exception:
                     if progress[0]:  # after an update that cannot be undone: as eager would
                         raise
                     # before any lasting effect: run eagerly instead, so the caller gets
                     # eager's own error (an op's message), or its result
-                    _restore(states)
+                    _undo(states, progress[1])
                     return self._record(st, args, kwargs, leaves)
                 self.replays += 1
                 return out
@@ -199,15 +212,21 @@ class Compiled:
             else:
                 rec.array_inputs[n] = i
         rec.python_state = _python_state(self.fn)
+        for x in leaves:
+            if isinstance(x, Tensor) and x.grad_fn is not None and x.requires_grad:
+                rec.escape("an argument has a graph (grad_fn): a replay could not send its "
+                           "gradient on; pass it detached, or compute it inside")
         with _LOCK, recording(rec):
             out = self.fn(*args, **kwargs)
         self.recordings += 1
         template = _returned_values(rec, _out_spec(rec, out))
+        held = {id(v) for m in rec.modules.values() for part in m[2:] for _, v in part}
+        rec.alias_inputs = [(i, x) for i, x in enumerate(leaves) if id(x) in held]
         if rec.bad is None:
-            first_side = next((i for i, e in enumerate(rec.entries) if e[0] in _SIDE), None)
+            first_side = next((i for i, e in enumerate(rec.entries) if lasting(e)), None)
             if first_side is not None and any(e[0] == "guard"
                                               for e in rec.entries[first_side:]):
-                rec.escape("a tensor value is read (a guard) after a .grad or in-place update")
+                rec.escape("a tensor value is read (a guard) after an optimizer step")
         if rec.bad is not None:
             st.bad = rec.bad
             warnings.warn(f"ag.compile: {self.__name__} runs eagerly: {rec.bad}", stacklevel=3)
@@ -215,6 +234,8 @@ class Compiled:
         rec.tmap.clear()
         rec.amap.clear()
         rec.keep.clear()
+        rec.outside.clear()
+        rec.derived_bases.clear()
         private = private_tensors(rec)
         sig = signature(rec, template, private)
         if sig != st.last_sig:  # the first recording, or a program unlike the last one
@@ -246,30 +267,45 @@ class Compiled:
         st.programs.insert(0, (replay, draws, src, rec.python_state))
 
 
-_SCALARS = (int, float, complex, str, bool, type(None))
+_SCALARS = (int, float, complex, str, bool, type(None), bytes)
 
 
 def _python_state(fn: Any) -> tuple:
-    """The Python numbers (and strings, None) the function reads from its closure and its
-    module's globals: a trace bakes them in, so a replay needs them unchanged (``lr = 0.01``
-    changed between calls is seen; a number read by a function it calls is not)."""
+    """What the function reads from its closure and its module's globals (numbers, and the
+    objects themselves): a trace bakes numbers in and holds on to objects, so a replay needs
+    them unchanged (``lr = 0.01`` changed, or ``model = Net()`` rebound, between calls is
+    seen; what a function it calls reads is not)."""
     code = getattr(fn, "__code__", None)
     if code is None:
         return ()
     out = []
     for name, cell in zip(code.co_freevars, fn.__closure__ or ()):
         try:
-            v = cell.cell_contents
+            out.append((name, cell.cell_contents))
         except ValueError:  # an empty cell
             continue
-        if type(v) in _SCALARS:
-            out.append((name, type(v), v))
     g = fn.__globals__
     for name in code.co_names:
         v = g.get(name, _missing)
-        if type(v) in _SCALARS:
-            out.append((name, type(v), v))
+        if v is not _missing:
+            out.append((name, v))
     return tuple(out)
+
+
+def _same_state(now: tuple, then: tuple) -> bool:
+    """Numbers by type and repr (so -0.0 and nan compare as themselves), everything else by
+    identity (a global rebound to a new model or optimizer is a different program)."""
+    if len(now) != len(then):
+        return False
+    for (n1, a), (n2, b) in zip(now, then):
+        if n1 != n2:
+            return False
+        if type(a) in _SCALARS or isinstance(a, np.generic):
+            if type(a) is not type(b) or repr(a) != repr(b):
+                return False
+        elif a is not b:
+            return False
+    return True
 
 
 _missing = object()
@@ -284,9 +320,12 @@ def _snapshot(draws: tuple) -> list:
     return [(d, gen_of(d).bit_generator.state) for d in dict.fromkeys(draws)]
 
 
-def _restore(states: list) -> None:
+def _undo(states: list, saved: list) -> None:
+    """After an aborted replay: the generators' states, and the ``.grad`` values and arrays
+    it replaced."""
     for d, s in states:
         gen_of(d).bit_generator.state = s
+    undo(saved)
 
 
 def compile(fn: Callable[..., Any] | None = None) -> Any:

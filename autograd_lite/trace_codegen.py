@@ -2,7 +2,8 @@
 flat Python function, a line per kernel, with the kernels and constants bound as globals.
 
 The function is ``_replay(A, T, P)``: ``A`` the call's arrays, ``T`` its tensors, ``P`` a
-one-element list set to 1 before the first effect that outlives the call. It first checks
+list: ``P[0]`` is set to 1 before the first effect a failed guard cannot undo, ``P[1]``
+collects the ``.grad`` values replaced before then (an abort puts them back). It first checks
 the guards (outside tensors' shapes and dtypes, ``.grad`` states, modules) and raises
 ``Abort`` if one fails; then it runs the entries in order, deleting each slot after its last
 use (so arrays are freed as early as in eager), and returns the call's result.
@@ -21,7 +22,7 @@ from autograd_lite.primitive import unbroadcast
 from autograd_lite.tensor import Tensor
 from autograd_lite.trace_recorder import Recorder
 
-__all__ = ["build", "signature", "private_tensors", "Abort", "gen_of"]
+__all__ = ["build", "signature", "private_tensors", "Abort", "gen_of", "lasting", "undo"]
 
 _wrap = Tensor._wrap
 
@@ -33,7 +34,35 @@ _INLINE = {(lambda g, out, a: g).__code__.co_code: "",
 
 
 #: Entries whose effect outlives the call (a failed guard or an error after one cannot be undone).
-_SIDE = ("leafgrad", "setgrad", "inplace", "opaque")
+
+
+def lasting(e: tuple) -> bool:
+    """True for an entry whose effect a failed guard cannot undo: an optimizer's or a
+    scheduler's step, a reseed. ``.grad`` updates, ``zero_grad()`` and in-place updates can
+    be: until the first lasting entry a replay keeps what they replace (``P[1]``)."""
+    return e[0] in ("opaque", "pcall") and e[1].__name__ != "zero_grad"
+
+
+def _save_data(undo: list, t: Any) -> None:
+    """Before an in-place update in a replay: keep the array and its values (for an abort)."""
+    undo.append((t, None, (t._data, t._data.copy())))
+
+
+def undo(saved: list) -> None:
+    """Put back what ``_save_data`` / ``.grad`` saves kept, newest first."""
+    for t, g, data in reversed(saved):
+        if data is None:
+            t.grad = g
+        else:
+            t._data = data[0]
+            np.copyto(data[0], data[1])
+
+
+def _save_grads(undo: list, opt: Any) -> None:
+    """Before ``opt.zero_grad()`` in a replay: keep each parameter's gradient (for an abort)."""
+    for group in opt.param_groups:
+        for p in group["params"]:
+            undo.append((p, p.grad, None))
 
 
 class Abort(Exception):
@@ -48,12 +77,30 @@ def _leafgrad(t: Tensor, g: Any) -> np.ndarray:
     return t.grad._data
 
 
+def _same_value(a: Any, b: Any) -> bool:
+    """A guard's test: equal, with nan equal to nan (so a nan read does not re-record)."""
+    return type(a) is type(b) and (a == b or repr(a) == repr(b))
+
+
+def _inplace_call(fn: Any, enabled: bool, *args: Any, **kwargs: Any) -> Any:
+    """An in-place method in the grad mode it ran in (``with no_grad(): p -= lr * g``)."""
+    from autograd_lite.grad_mode import _state
+    prev = _state.enabled
+    _state.enabled = enabled
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        _state.enabled = prev
+
+
 def gen_of(desc: tuple) -> Any:
     return _random.get_generator() if desc[0] == "global" else _random.resolve(desc[1], desc[2])
 
 
 def _module_ok(m: Any, training: bool, params: tuple, buffers: tuple, children: tuple) -> bool:
     d = m.__dict__
+    if d.get("_forward_pre_hooks") or d.get("_forward_hooks"):
+        return False  # hooks registered since the recording would not run
     return (m.training is training and _same(d["_parameters"], params)
             and _same(d["_buffers"], buffers) and _same(d["_modules"], children))
 
@@ -75,9 +122,12 @@ class _Gen:
         self.rec, self.private = rec, private
         self.g: dict = {"_wrap": _wrap, "_ub": unbroadcast, "Abort": Abort, "_np": np,
                         "_leafgrad": _leafgrad, "gen_of": gen_of, "_module_ok": _module_ok,
-                        "_asarray": np.asarray}
+                        "_asarray": np.asarray, "_same_value": _same_value,
+                        "_inplace": _inplace_call, "_save_grads": _save_grads,
+                        "_save_data": _save_data}
         self.ids: dict = {}
         self.lines: list = []
+        self.side = False  # past the first entry a failed guard cannot undo
 
     def const(self, v: Any) -> str:
         key = (type(v).__name__, id(v))
@@ -100,7 +150,7 @@ class _Gen:
             return "(" + "".join(self.arr(x) + ", " for x in v) + ")"
         if kind == "l":
             return "[" + ", ".join(self.arr(x) for x in v) + "]"
-        return "{" + ", ".join(f"{k!r}: {self.arr(x)}" for k, x in v.items()) + "}"
+        return "{" + ", ".join(f"{self.const(k)}: {self.arr(x)}" for k, x in v.items()) + "}"
 
     def tensor(self, spec: tuple) -> str:
         """An expression for a Tensor (in-place targets, ``.grad`` owners)."""
@@ -123,7 +173,7 @@ class _Gen:
             inner = "".join(self.obj(x) + ", " for x in v)
             return f"({inner})" if kind == "t" else f"[{inner}]"
         if kind == "d":
-            return "{" + ", ".join(f"{k!r}: {self.obj(x)}" for k, x in v.items()) + "}"
+            return "{" + ", ".join(f"{self.const(k)}: {self.obj(x)}" for k, x in v.items()) + "}"
         return self.const(v)
 
     def call_args(self, specs: list, kw: dict) -> str:
@@ -150,17 +200,25 @@ class _Gen:
         elif kind == "add":
             self.emit(f"s{e[3]} = {self.arr(e[1])} + {self.arr(e[2])}")
         elif kind == "leafgrad":
-            self.emit(f"s{e[3]} = _leafgrad({self.tensor(e[1])}, {self.arr(e[2])})")
+            t = self.tensor(e[1])
+            if not self.side:
+                self.emit(f"P[1].append(({t}, {t}.grad, None))")
+            self.emit(f"s{e[3]} = _leafgrad({t}, {self.arr(e[2])})")
         elif kind == "setgrad":
             value = "None" if e[2] is None else f"_wrap({self.arr(e[2])})"
-            self.emit(f"{self.tensor(e[1])}.grad = {value}")
+            t = self.tensor(e[1])
+            if not self.side:
+                self.emit(f"P[1].append(({t}, {t}.grad, None))")  # (undone if a guard fails)
+            self.emit(f"{t}.grad = {value}")
         elif kind == "getgrad":
             self.emit(f"s{e[2]} = {self.tensor(e[1])}.grad._data")
         elif kind == "inplace":
-            _, fn, target, specs, kw = e
+            _, fn, target, specs, kw, enabled = e
             args = [self.tensor(target)] + [self.arr(s) for s in specs[1]] + \
                 [f"{k}={self.arr(s)}" for k, s in kw[1].items()]
-            self.emit(f"{self.const(fn)}({', '.join(args)})")
+            if not self.side and (target[0] != "s" or target[1] in self.rec.input_pos):
+                self.emit(f"_save_data(P[1], {args[0]})")
+            self.emit(f"_inplace({self.const(fn)}, {enabled}, {', '.join(args)})")
         elif kind == "draw":
             _, desc, method, specs, kw, out = e
             self.emit(f"s{out} = gen_of({self.const(desc)}).{method}"
@@ -180,8 +238,12 @@ class _Gen:
             args = [self.obj(x) for x in specs[1]] + [f"{k}={self.obj(x)}"
                                                        for k, x in kw[1].items()]
             self.emit(f"{self.const(fn)}({', '.join(args)})")
+        elif kind == "pcall":
+            self.emit(f"{self.const(e[1])}(*{self.const(e[2])}, **{self.const(e[3])})")
         elif kind == "opaque":
             _, fn, obj, args, kw = e
+            if fn.__name__ == "zero_grad" and not self.side:
+                self.emit(f"_save_grads(P[1], {self.const(obj)})")
             self.emit(f"{self.const(fn)}({self.const(obj)}, *{self.const(args)}, "
                       f"**{self.const(kw)})")
         elif kind == "value":  # a value the function returns (compiled._returned_values)
@@ -189,8 +251,8 @@ class _Gen:
             self.emit(f"v{n} = {self.const(fn)}(_wrap({self.arr(spec)}))")
         elif kind == "guard":
             _, spec, fn, value = e
-            self.emit(f"if {self.const(fn)}(_wrap({self.arr(spec)})) != {self.const(value)}: "
-                      "raise Abort")
+            self.emit(f"if not _same_value({self.const(fn)}(_wrap({self.arr(spec)})), "
+                      f"{self.const(value)}): raise Abort")
         else:  # pragma: no cover - the recorder writes only the kinds above
             raise AssertionError(kind)
 
@@ -238,7 +300,8 @@ class _Gen:
         if kind == "l":
             return "[" + ", ".join(self.output(x) for x in v) + "]"
         if kind == "d":
-            return "{" + ", ".join(f"{k!r}: {self.output(x)}" for k, x in v.items()) + "}"
+            return "{" + ", ".join(f"{self.const(k)}: {self.output(x)}"
+                                   for k, x in v.items()) + "}"
         if kind == "v":
             return f"v{v}"
         return self.const(v)
@@ -302,21 +365,24 @@ def build(rec: Recorder, template: tuple, private: dict,
         gen.emit(f"if e{i}._data.shape != {gen.const(t._data.shape)} or e{i}._data.dtype != "
                  f"{gen.const(t._data.dtype)} or e{i}.requires_grad is not "
                  f"{gen.const(t.requires_grad)}: raise Abort")
+        if t.requires_grad:  # a gradient hook registered since would not run
+            gen.emit(f"if e{i}._hooks: raise Abort")
+    for pos, t in rec.alias_inputs:  # an argument that is also a module's parameter
+        gen.emit(f"if T[{pos}] is not {gen.const(t)}: raise Abort")
     for i, is_none in rec.grad_guards:
         gen.emit(f"if (e{i}.grad is None) is not {gen.const(is_none)}: raise Abort")
     for m, training, params, buffers, children in rec.modules.values():
         gen.emit(f"if not _module_ok({gen.const(m)}, {gen.const(training)}, "
                  f"{gen.const(params)}, {gen.const(buffers)}, {gen.const(children)}): "
                  "raise Abort")
-    side = False
     last: dict = {}
     for i, e in enumerate(rec.entries):
         for n in _slots_used(e):
             last[n] = i
     keep = set(_slots_used(("out", template)))
     for i, e in enumerate(rec.entries):
-        if e[0] in _SIDE and not side:  # from here on an error cannot be undone (P[0] = 1)
-            side = True
+        if lasting(e) and not gen.side:  # from here on an error cannot be undone (P[0] = 1)
+            gen.side = True
             gen.emit("P[0] = 1")
         gen.entry(e)
         dead = sorted(n for n in set(_slots_used(e)) if last[n] == i and n not in keep)

@@ -10,6 +10,7 @@ random generator, ``Module.__call__`` (module guards) and the optimizers' and sc
 from __future__ import annotations
 
 import sys
+import weakref
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -20,11 +21,16 @@ from autograd_lite import random as _random
 from autograd_lite import trace_hooks
 from autograd_lite.primitive import Op, operand, promote
 from autograd_lite.tensor import Tensor
-from autograd_lite.trace_recorder import Recorder, _Tainted
+from autograd_lite.trace_recorder import _DATA_SLOT, Recorder, _Tainted, alias, raw
 
 __all__ = ["recording"]
 
 _NO_KW: dict = {}
+
+
+def _grad_enabled() -> bool:
+    from autograd_lite.grad_mode import _state
+    return bool(_state.enabled)
 
 
 def _rec() -> Recorder | None:
@@ -101,11 +107,11 @@ def _traced_backward(orig_backward: Any) -> Any:
         for i, (r, g) in enumerate(zip(roots, grads)):
             if given is None:
                 gs = ("s", rec.new_slot(g))
-                rec.entries.append(("ones", r._data.shape, r._data.dtype, gs[1]))
+                rec.entries.append(("ones", raw(r).shape, raw(r).dtype, gs[1]))
             else:
                 gi = given[i]
-                src = gi._data if isinstance(gi, Tensor) else gi
-                if g._data is not src:
+                src = raw(gi) if isinstance(gi, Tensor) else gi
+                if raw(g) is not src:
                     rec.escape("backward(gradient=) of another dtype than its output")
                 gs = rec.spec(gi)
             k = r.grad_fn or r
@@ -175,17 +181,20 @@ def _tensor_patches() -> dict:
     p: dict = {}
 
     def tainted(t: Tensor) -> Any:
-        a = t._data
+        a = raw(t)
         rec = _rec()
         if rec is None or type(a) is not np.ndarray:
             return a
-        v = a.view(_Tainted)
+        v = alias(a)
         n = rec.tmap.get(id(t))
         v._slot = n if n is not None else rec.amap.get(id(a))
-        v._src = t if v._slot is None else None
+        v._src = weakref.ref(t) if v._slot is None else None  # (weak: t may be private)
         return v
 
     p["data"] = property(tainted, data_prop.fset, None, data_prop.__doc__)
+    # the slot itself: library code at the top level (an op's wrapper, nn) gets tainted views
+    # too, so that a value it computes with NumPy and feeds back is seen, never baked in
+    p["_data"] = property(tainted, _DATA_SLOT.__set__, None, "the values (recording)")
     p["numpy"] = lambda self: tainted(self)
 
     orig_array = Tensor.__array__
@@ -214,7 +223,7 @@ def _tensor_patches() -> dict:
             if any(s[0] not in "cp" for s in _flat(spec)):
                 rec.escape("ag.tensor([...]) of traced tensors (use ag.stack)")
             return
-        rec.entries.append(("copy", spec, self._data.dtype, rec.new_slot(self)))
+        rec.entries.append(("copy", spec, raw(self).dtype, rec.new_slot(self)))
 
     p["__init__"] = init
 
@@ -286,10 +295,10 @@ def _inplace(orig: Any, name: str) -> Any:
             rec.escape("set_ on a tensor made inside the function")
         specs, kw = rec.spec(list(args)), rec.spec(dict(kwargs))
         if spec[0] == "e" and spec[1] not in rec.snapshots:
-            rec.snapshots[spec[1]] = self._data.copy()  # (a tensor made in the call: see compiled)
+            rec.snapshots[spec[1]] = raw(self).copy()  # (a tensor made in the call: see compiled)
         with rec.inner():
             res = orig(self, *args, **kwargs)
-        rec.entries.append(("inplace", orig, spec, specs, kw))
+        rec.entries.append(("inplace", orig, spec, specs, kw, _grad_enabled()))
         return res
     f.__name__ = name
     return f
@@ -322,7 +331,7 @@ class _GenProxy:
             rec.generators[self._desc] = None
             n = rec.new_slot(out)
             rec.entries.append(("draw", self._desc, name, specs, kw, n))
-            v = out.view(_Tainted)
+            v = alias(out)
             v._slot = n
             return v
         return draw
@@ -359,6 +368,20 @@ def _opaque(orig: Any, name: str) -> Any:
     return f
 
 
+def _pcall(orig: Any) -> Any:
+    """A function with an effect on the library's state (``ag.manual_seed``): replayed as is."""
+    def f(*args: Any, **kwargs: Any) -> Any:
+        rec = _rec()
+        if rec is None:
+            return orig(*args, **kwargs)
+        with rec.inner():
+            res = orig(*args, **kwargs)
+        rec.entries.append(("pcall", orig, args, kwargs))
+        return res
+    f.__name__ = getattr(orig, "__name__", "pcall")
+    return f
+
+
 def _classes(base: type) -> list:
     out, stack = [], [base]
     while stack:
@@ -389,8 +412,9 @@ def _outside_wrap(orig: Any) -> Any:
     def wrap(data: Any, requires_grad: bool = False, grad_fn: Any = None) -> Tensor:
         t = orig(data, requires_grad, grad_fn)
         rec = _rec()
-        if rec is not None:
-            rec.outside[id(t)] = t
+        if rec is not None and (type(data) is _Tainted and data._slot is None
+                                and data._src is None or rec._derived(data)):
+            rec.outside[id(t)] = t  # values computed with NumPy from traced arrays
             rec.outside_count += 1
         return t
     return wrap
@@ -448,9 +472,12 @@ def recording(rec: Recorder) -> Iterator[Recorder]:
                 patch(cls, n, _opaque(cls.__dict__[n], n))
     # module functions, wherever a module holds its own reference to them
     get_g, res_g = _random_patches(_random.get_generator, _random.resolve)
-    swaps = {id(_bw.backward): _traced_backward(_bw.backward),
+    patch(_random.Generator, "manual_seed", _opaque(_random.Generator.manual_seed, "manual_seed"))
+    swaps = {id(getattr(_random, n)): _pcall(getattr(_random, n))
+             for n in ("manual_seed", "seed", "set_rng_state") if hasattr(_random, n)}
+    swaps.update({id(_bw.backward): _traced_backward(_bw.backward),
              id(_bw.grad): _escaping(_bw.grad, "ag.grad / autograd.grad inside the function"),
-             id(_random.get_generator): get_g, id(_random.resolve): res_g}
+             id(_random.get_generator): get_g, id(_random.resolve): res_g})
     outside_wrap = _outside_wrap(Tensor._wrap)
     for mod_name, mod in list(sys.modules.items()):
         if mod is None or not mod_name.startswith("autograd_lite") or "trace" in mod_name \

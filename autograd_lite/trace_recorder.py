@@ -32,21 +32,37 @@ import numpy as np
 from autograd_lite import trace_hooks
 from autograd_lite.tensor import Tensor
 
-__all__ = ["Recorder"]
+__all__ = ["Recorder", "raw"]
+
+#: The Tensor's ``_data`` slot itself: while recording, ``t._data`` read by library code at the
+#: top level gives a tainted view (``trace_patch``); the recorder reads the slot through this.
+_DATA_SLOT = Tensor.__dict__["_data"]
+
+
+def raw(t: Tensor) -> np.ndarray:
+    """``t._data`` as stored (never a tainted view)."""
+    return _DATA_SLOT.__get__(t, Tensor)
 
 
 class _Tainted(np.ndarray):
     """A view of a traced tensor's array handed out during a recording: anything NumPy derives
     from it is tainted too, so the recorder sees values computed outside the ops. ``_slot`` /
-    ``_src`` identify an exact alias of a slot / an outside tensor (``None`` once derived)."""
+    ``_src`` (a weak reference) identify an exact alias of a slot / an outside tensor (``None``
+    once derived)."""
 
     def __array_finalize__(self, obj: Any) -> None:
         self._slot = None
         self._src = None
+        # A result that NumPy made as a plain array and viewed as _Tainted: remember its
+        # memory, so that np.asarray(result) (a plain view of it) is still known as derived.
+        if type(obj) is np.ndarray and not _aliasing[0]:
+            rec = trace_hooks._recorder
+            if rec is not None:
+                rec.derived_bases[id(obj)] = obj
 
     def _escape(self, what: str) -> None:
         rec = trace_hooks._recorder
-        if rec is not None:
+        if rec is not None and rec.here():
             rec.escape(f"{what} of a tensor's array (.data/.numpy()) outside an op")
 
     def __bool__(self) -> bool:
@@ -109,6 +125,17 @@ class _Tainted(np.ndarray):
 
 
 _WRITERS = {np.copyto, np.put, np.place, np.putmask, np.fill_diagonal}
+#: Set while the recorder makes an exact alias (a tainted view of a slot or outside tensor).
+_aliasing = [False]
+
+
+def alias(a: np.ndarray) -> "_Tainted":
+    """A tainted view that is an exact alias of ``a`` (its ``_slot``/``_src`` are set next)."""
+    _aliasing[0] = True
+    try:
+        return a.view(_Tainted)
+    finally:
+        _aliasing[0] = False
 
 
 def user_location() -> str:
@@ -117,6 +144,31 @@ def user_location() -> str:
     while f is not None and f.f_globals.get("__name__", "").startswith("autograd_lite"):
         f = f.f_back
     return f"{f.f_code.co_filename}:{f.f_lineno}" if f is not None else "?"
+
+
+def _same_view(a: np.ndarray, b: np.ndarray) -> bool:
+    """True if ``a`` and ``b`` show the same memory the same way."""
+    return (a.shape == b.shape and a.strides == b.strides and a.dtype == b.dtype
+            and a.__array_interface__["data"][0] == b.__array_interface__["data"][0])
+
+
+def _plain(values: Any) -> list:
+    """Tainted views as the plain arrays they alias (a kernel's arguments)."""
+    return [v.view(np.ndarray) if type(v) is _Tainted else v for v in values]
+
+
+def library_location() -> str:
+    """``module:function:line`` of the innermost library frame outside the recorder (the
+    code that did what cannot be recorded), or "" if that was the user's own code."""
+    f = sys._getframe(1)
+    while f is not None:
+        name = f.f_globals.get("__name__", "")
+        if not name.startswith(("autograd_lite.trace", "autograd_lite.compiled")):
+            if name.startswith("autograd_lite"):
+                return f"{name}.{f.f_code.co_name}:{f.f_lineno}"
+            return ""
+        f = f.f_back
+    return ""
 
 
 class Recorder:
@@ -136,6 +188,7 @@ class Recorder:
         self.array_inputs: dict = {}  # slot -> position of an ndarray argument
         self.name = "?"
         self.python_state: tuple = ()  # the function's closure and global numbers (compiled)
+        self.alias_inputs: list = []  # (position, tensor): arguments that a module also holds
         self.bad: str | None = None
         self.depth = 0
         self.thread = threading.get_ident()
@@ -144,6 +197,7 @@ class Recorder:
         self.grad_guards: list = []  # (ext index, grad is None) at the start of the call
         self.draws = False       # uses random numbers (a replay that aborts restores them)
         self.generators: dict = {}
+        self.derived_bases: dict = {}  # id -> plain arrays NumPy computed from tainted ones
         self.outside: dict = {}  # id -> Tensor made by library code outside any op (see tcall)
         self.outside_count = 0
         self.snapshots: dict = {}  # ext index -> its array before the trace changed it in place
@@ -164,7 +218,8 @@ class Recorder:
 
     def escape(self, what: str) -> None:
         if self.bad is None:
-            self.bad = f"{what} (at {user_location()})"
+            lib = library_location()
+            self.bad = f"{what} (at {user_location()}" + (f"; in {lib})" if lib else ")")
 
     def new_slot(self, obj: Any = None) -> int:
         n = self.nslots
@@ -178,7 +233,7 @@ class Recorder:
         if isinstance(obj, Tensor):
             self.tmap[id(obj)] = n
             self.keep.append(obj)
-            obj = obj._data
+            obj = raw(obj)
         self.amap[id(obj)] = n
         self.keep.append(obj)
 
@@ -190,7 +245,7 @@ class Recorder:
             return ("s", n)
         if id(t) in self.outside:
             self.escape("a tensor computed outside the recorded ops was used")
-        a = t._data
+        a = raw(t)
         n = self.amap.get(id(a))
         if n is not None:
             return ("s", n)
@@ -203,10 +258,13 @@ class Recorder:
         return ("e", i)
 
     def _derived(self, a: np.ndarray) -> bool:
-        """True if ``a`` is a view of an array of the trace (made outside an op)."""
+        """True if ``a`` is a view of an array of the trace, or computed from one with NumPy
+        outside an op."""
+        if id(a) in self.derived_bases:
+            return True
         b = a.base
         while isinstance(b, np.ndarray):
-            if type(b) is _Tainted or id(b) in self.amap:
+            if type(b) is _Tainted or id(b) in self.amap or id(b) in self.derived_bases:
                 return True
             b = b.base
         return False
@@ -219,10 +277,19 @@ class Recorder:
         if type(a) is _Tainted:
             if a._slot is not None:
                 return ("s", a._slot)
-            if a._src is not None:
-                return self.spec_t(a._src)
+            src = a._src() if a._src is not None else None
+            if src is not None:
+                return self.spec_t(src)
+            if a._src is not None:  # the tensor is gone; its memory is this array's
+                return ("c", a.view(np.ndarray))
             self.escape("an array computed from a tensor's .data outside an op was used")
             return ("c", a)
+        b = a.base
+        while isinstance(b, np.ndarray):  # np.asarray(alias): a plain view of the same memory
+            if type(b) is _Tainted and (b._slot is not None or b._src is not None) \
+                    and _same_view(a, b):
+                return self.spec_a(b)
+            b = b.base
         if self._derived(a):
             self.escape("a view of a traced tensor's array taken outside an op was used")
         return ("c", a)
@@ -244,13 +311,13 @@ class Recorder:
         specs = [self.spec_t(t) for t in ts]
         kw = {k: self.spec(v) for k, v in kwargs.items()} if kwargs else {}
         self.entries.append(("fwd", op.forward, specs, kw, self.new_slot(res),
-                             res._data.ndim == 0))
+                             raw(res).ndim == 0))
 
     def promoted(self, ts: Any, new: Any) -> None:
         """Record the casts a type promotion made (``new[i] is not ts[i]``)."""
         for t, u in zip(ts, new):
             if u is not t and self.tmap.get(id(u)) is None:
-                self.entries.append(("cast", self.spec_t(t), u._data.dtype, self.new_slot(u)))
+                self.entries.append(("cast", self.spec_t(t), raw(u).dtype, self.new_slot(u)))
 
     def guard(self, t: Tensor, kind: str, value: Any) -> None:
         self.entries.append(("guard", self.spec_t(t), kind, value))
@@ -261,8 +328,8 @@ class Recorder:
             return fn(*args, **kwargs)
         specs = self.spec(list(args))
         kw = self.spec(dict(kwargs))
-        with self.inner():
-            out = fn(*args, **kwargs)
+        with self.inner():  # (on the plain arrays, as a replay will run it)
+            out = fn(*_plain(args), **dict(zip(kwargs, _plain(kwargs.values()))))
         if not isinstance(out, np.ndarray):
             self.escape(f"kernel {fn.__name__} returned {type(out).__name__}, not an ndarray")
             return out
@@ -279,7 +346,7 @@ class Recorder:
             return fn(*args, **kwargs)
         specs, kw = self.spec(list(args)), self.spec(dict(kwargs))
         with self.inner():
-            out = fn(*args, **kwargs)
+            out = fn(*_plain(args), **dict(zip(kwargs, _plain(kwargs.values()))))
         self.entries.append(("check", fn, specs, kw))
         return out
 

@@ -416,8 +416,8 @@ def batch_norm(input: Any, running_mean: Any, running_var: Any, weight: Any = No
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: running_mean and running_var are required when "
                              "training=False")
-        mean = arr(running_mean).reshape(bshape)
-        var = arr(running_var).reshape(bshape)
+        mean = ag.as_tensor(running_mean).reshape(bshape)  # (ops: a compiled step reads
+        var = ag.as_tensor(running_var).reshape(bshape)    # the statistics at every call)
     out = (x - mean) / ag.sqrt(var + eps)
     if weight is not None:
         out = out * _t(weight, "weight", "batch_norm").reshape(bshape)
@@ -460,17 +460,23 @@ def embedding(input: Any, weight: Any, padding_idx: int | None = None,
     if idx.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be an integer tensor, got dtype {idx.dtype}")
     n = w.shape[0]
-    if idx.size and (idx.min() < 0 or idx.max() >= n):
-        bad = idx[(idx < 0) | (idx >= n)].ravel()[0]
-        raise ValueError(f"embedding: index {int(bad)} is out of range for an embedding with "
-                         f"{n} rows")
+    _check_rows(input, n)
     out = w[idx]
     if padding_idx is not None:
         if padding_idx < 0:
             padding_idx += n
-        keep = (idx != padding_idx)[..., None]
+        keep = _counted(idx, padding_idx)[..., None]
         out = ag.where(keep, out, out.detach())
     return out
+
+
+@check
+def _check_rows(input: Any, n: int) -> None:
+    idx = arr(input)
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        bad = idx[(idx < 0) | (idx >= n)].ravel()[0]
+        raise ValueError(f"embedding: index {int(bad)} is out of range for an embedding with "
+                         f"{n} rows")
 
 
 def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
@@ -758,16 +764,49 @@ def _class_targets(op: str, x: Tensor, target: Any, ignore_index: int,
     if t.shape != expected:
         raise ValueError(f"{op}: expected target of shape {expected} for input of shape "
                          f"{x.shape}, got {t.shape}")
+    ti = _class_indices(t, c, ignore_index, op)
+    # (a Tensor's truth value: ag.compile guards the branch on it)
+    if not need_mask and not bool(ag.as_tensor(_any_ignored(t, c, ignore_index))):
+        return ti, None, cdim
+    return ti, _counted(t, ignore_index), cdim
+
+
+@kernel
+def _class_indices(t: np.ndarray, c: int, ignore_index: int, op: str) -> np.ndarray:
+    """Class targets as int64, checked: each in [0, c) or ``ignore_index`` (whose index
+    becomes 0; its loss is masked out)."""
     t = t.astype(np.int64, copy=False)
     if t.size and 0 <= t.min() and t.max() < c and not 0 <= ignore_index < c:
-        # the common case: every target valid, none ignored
-        return t, (np.ones(t.shape, dtype=bool) if need_mask else None), cdim
+        return t  # the common case: every target valid, none ignored
     valid = t != ignore_index
     bad = valid & ((t < 0) | (t >= c))
     if bad.any():
         raise ValueError(f"{op}: target {int(t[bad].ravel()[0])} is out of bounds for {c} "
                          "classes")
-    return (t if valid.all() else np.where(valid, t, 0)), valid, cdim
+    return t if valid.all() else np.where(valid, t, 0)
+
+
+@kernel
+def _any_ignored(t: np.ndarray, c: int, ignore_index: int) -> np.ndarray:
+    """A 0-d bool: some target equals ``ignore_index``."""
+    if not 0 <= ignore_index < c and t.size and 0 <= t.min() and t.max() < c:
+        return np.array(False)
+    return np.asarray((t == ignore_index).any())
+
+
+@kernel
+def _counted(t: np.ndarray, ignore_index: int) -> np.ndarray:
+    """True where a target counts (is not ``ignore_index``)."""
+    return np.asarray(t != ignore_index)
+
+
+@kernel
+def _class_weights(w: np.ndarray | None, t: np.ndarray, valid: np.ndarray | None,
+                   dtype: Any) -> np.ndarray:
+    """Each sample's weight: its class's weight (1 without weights), 0 where ignored."""
+    if w is None:
+        return valid.astype(dtype)
+    return (w[t] if valid is None else w[t] * valid).astype(dtype)
 
 
 def _weight_vector(op: str, weight: Any, c: int) -> np.ndarray | None:
@@ -790,10 +829,11 @@ def _nll(op: str, logp: Tensor, target: Any, weight: Any, ignore_index: int,
     idx.insert(cdim, t)
     picked = logp[tuple(idx)]
     if valid is None:  # nothing ignored
-        wi = np.ones(t.shape, dtype=logp.dtype) if w is None else w[t].astype(logp.dtype)
+        wi = np.ones(t.shape, dtype=logp.dtype) if w is None else \
+            _class_weights(w, t, None, logp.dtype)
         loss = -picked if w is None else -picked * wi
     else:
-        wi = valid.astype(logp.dtype) if w is None else (w[t] * valid).astype(logp.dtype)
+        wi = _class_weights(w, t, valid, logp.dtype)
         loss = -ag.where(valid, picked, 0.0) * wi  # (an ignored sample's class-0 entry)
     if reduction == "mean":
         return loss.sum() / wi.sum()  # NOTE: 0/0 = nan when every target is ignored (PyTorch)
@@ -852,18 +892,19 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, size_average: Any
     if label_smoothing == 0:  # the common case: one fused node (ops/loss.py)
         t, valid, _ = _class_targets("cross_entropy", x, target, ignore_index, need_mask=False)
         if valid is None:  # every sample counts: weights only if the classes have some
-            wi = None if w is None else w[t].astype(x.dtype)
+            wi = None if w is None else _class_weights(w, t, None, x.dtype)
         else:
-            wi = valid.astype(x.dtype) if w is None else (w[t] * valid).astype(x.dtype)
+            wi = _class_weights(w, t, valid, x.dtype)
         return _loss.softmax_cross_entropy(x, t, wi, cdim, reduction)
     logp = ag.log_softmax(x, axis=cdim)
     nll = _nll("cross_entropy", logp, target, w, ignore_index, reduction)
     t, valid, _ = _class_targets("cross_entropy", x, target, ignore_index)
-    wl = logp if w is None else logp * w.reshape(wshape).astype(x.dtype)
-    smooth = -wl.sum(cdim) * valid.astype(x.dtype)
+    wl = logp if w is None else logp * ag.as_tensor(w).reshape(wshape).astype(x.dtype)
+    smooth = -wl.sum(cdim) * ag.as_tensor(valid).astype(x.dtype)
     if reduction == "mean":
-        denom = valid.sum() if w is None else (w[t] * valid).sum()
-        smooth = smooth.sum() / float(denom)
+        denom = ag.as_tensor(valid).sum() if w is None else \
+            ag.as_tensor(_class_weights(w, t, valid, w.dtype)).sum()
+        smooth = smooth.sum() / denom.astype(np.float64)
     else:
         smooth = _reduce(smooth, reduction)
     return (1 - label_smoothing) * nll + smooth * (label_smoothing / c)
