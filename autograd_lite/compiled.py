@@ -15,6 +15,7 @@ never replayed: ``fn`` then always runs eagerly, with one warning that says why
 """
 from __future__ import annotations
 
+import sys
 import threading
 import warnings
 from typing import Any, Callable
@@ -35,7 +36,7 @@ from autograd_lite.trace_codegen import (
     undo,
 )
 from autograd_lite.trace_patch import recording
-from autograd_lite.trace_recorder import Recorder
+from autograd_lite.trace_recorder import Recorder, alias
 
 __all__ = ["compile", "Compiled"]
 
@@ -100,6 +101,27 @@ def _out_spec(rec: Recorder, x: Any) -> tuple:
     if not isinstance(x, _STATIC):
         rec.escape(f"the function returns a {type(x).__name__}")
     return ("p", x)
+
+
+def _aliased(x: Any, rec: Recorder) -> Any:
+    """The arguments with each ndarray replaced by a tainted alias of its slot."""
+    if isinstance(x, np.ndarray) and not isinstance(x, Tensor):
+        n = rec.amap.get(id(x))
+        if n is None:
+            return x
+        v = alias(x)
+        v._slot = n
+        return v
+    if type(x) is tuple or type(x) is list:
+        return type(x)(_aliased(y, rec) for y in x)
+    if type(x) is dict:
+        return {k: _aliased(y, rec) for k, y in x.items()}
+    return x
+
+
+def _is_guard(e: tuple) -> bool:
+    """Entries that may abort a replay: value guards, value-dependent shapes."""
+    return e[0] in ("guard", "tcall") or (e[0] == "fwd" and e[6] is not None)
 
 
 def _returned_values(rec: Recorder, template: tuple) -> tuple:
@@ -217,15 +239,15 @@ class Compiled:
                 rec.escape("an argument has a graph (grad_fn): a replay could not send its "
                            "gradient on; pass it detached, or compute it inside")
         with _LOCK, recording(rec):
-            out = self.fn(*args, **kwargs)
+            # array arguments as tainted aliases: NumPy code on them is seen, never baked in
+            out = self.fn(*_aliased(args, rec), **_aliased(kwargs, rec))
         self.recordings += 1
         template = _returned_values(rec, _out_spec(rec, out))
         held = {id(v) for m in rec.modules.values() for part in m[2:] for _, v in part}
         rec.alias_inputs = [(i, x) for i, x in enumerate(leaves) if id(x) in held]
         if rec.bad is None:
             first_side = next((i for i, e in enumerate(rec.entries) if lasting(e)), None)
-            if first_side is not None and any(e[0] == "guard"
-                                              for e in rec.entries[first_side:]):
+            if first_side is not None and any(_is_guard(e) for e in rec.entries[first_side:]):
                 rec.escape("a tensor value is read (a guard) after an optimizer step")
         if rec.bad is not None:
             st.bad = rec.bad
@@ -278,18 +300,49 @@ def _python_state(fn: Any) -> tuple:
     code = getattr(fn, "__code__", None)
     if code is None:
         return ()
-    out = []
+    out: list = []
+    _read_by(fn, out, set(), 3)
+    return tuple(out)
+
+
+def _names(code: Any) -> list:
+    """Global names a code object and the code nested in it (genexprs, lambdas) read."""
+    names = list(code.co_names)
+    for c in code.co_consts:
+        if hasattr(c, "co_names"):
+            names += _names(c)
+    return names
+
+
+def _read_by(fn: Any, out: list, seen: set, depth: int) -> None:
+    """Closure values and globals ``fn`` reads, and those of the user's own functions it
+    reads (``depth`` levels; the library's and other packages' functions are not followed)."""
+    code = getattr(fn, "__code__", None)
+    if code is None or id(fn) in seen:
+        return
+    seen.add(id(fn))
     for name, cell in zip(code.co_freevars, fn.__closure__ or ()):
         try:
-            out.append((name, cell.cell_contents))
+            v = cell.cell_contents
         except ValueError:  # an empty cell
             continue
+        out.append((name, v))
+        if depth and _users(v):
+            _read_by(v, out, seen, depth - 1)
     g = fn.__globals__
-    for name in code.co_names:
+    for name in dict.fromkeys(_names(code)):
         v = g.get(name, _missing)
         if v is not _missing:
             out.append((name, v))
-    return tuple(out)
+            if depth and _users(v):
+                _read_by(v, out, seen, depth - 1)
+
+
+def _users(v: Any) -> bool:
+    """A plain Python function of the user's (not of this library, NumPy or the stdlib)."""
+    mod = getattr(v, "__module__", None) or ""
+    return (hasattr(v, "__code__") and not mod.startswith(("autograd_lite", "numpy"))
+            and mod not in sys.stdlib_module_names)
 
 
 def _same_state(now: tuple, then: tuple) -> bool:

@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from autograd_lite import dtypes as _dtypes
 from autograd_lite import random as _random
 from autograd_lite.backward import _accumulate_lock
 from autograd_lite.primitive import unbroadcast
@@ -124,7 +125,7 @@ class _Gen:
                         "_leafgrad": _leafgrad, "gen_of": gen_of, "_module_ok": _module_ok,
                         "_asarray": np.asarray, "_same_value": _same_value,
                         "_inplace": _inplace_call, "_save_grads": _save_grads,
-                        "_save_data": _save_data}
+                        "_save_data": _save_data, "_to_array": _dtypes.to_array}
         self.ids: dict = {}
         self.lines: list = []
         self.side = False  # past the first entry a failed guard cannot undo
@@ -186,13 +187,17 @@ class _Gen:
     def entry(self, e: tuple) -> None:
         kind = e[0]
         if kind == "fwd":
-            _, fn, specs, kw, out, scalar = e
+            _, fn, specs, kw, out, scalar, shape = e
             call = f"{self.const(fn)}({self.call_args(specs, kw)})"
             self.emit(f"s{out} = " + (f"_asarray({call})" if scalar else call))
+            if shape is not None:  # a value-dependent shape (boolean mask): guarded
+                self.emit(f"if s{out}.shape != {self.const(shape)}: raise Abort")
         elif kind == "cast":
             self.emit(f"s{e[3]} = {self.arr(e[1])}.astype({self.const(e[2])})")
         elif kind == "copy":
-            self.emit(f"s{e[3]} = _np.array({self.arr(e[1])}, dtype={self.const(e[2])})")
+            src = self.arr(e[1]) if e[1][0] != "p" else f"_to_array({self.const(e[1][1])}, " \
+                f"{self.const(e[2])})"
+            self.emit(f"s{e[3]} = _np.array({src}, dtype={self.const(e[2])})")
         elif kind == "ones":
             self.emit(f"s{e[3]} = _np.ones({self.const(e[1])}, {self.const(e[2])})")
         elif kind == "vjp":
@@ -231,8 +236,9 @@ class _Gen:
             args = [self.obj(x) for x in specs[1]] + [f"{k}={self.obj(x)}"
                                                        for k, x in kw[1].items()]
             self.emit(f"_r = {self.const(fn)}({', '.join(args)})")
-            for path, n in paths:
+            for path, n, shape in paths:  # (shapes guarded: such results may depend on values)
                 self.emit(f"s{n} = _r{''.join(f'[{i}]' for i in path)}._data")
+                self.emit(f"if s{n}.shape != {self.const(shape)}: raise Abort")
         elif kind == "check":
             _, fn, specs, kw = e
             args = [self.obj(x) for x in specs[1]] + [f"{k}={self.obj(x)}"

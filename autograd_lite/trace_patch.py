@@ -26,6 +26,7 @@ from autograd_lite.trace_recorder import _DATA_SLOT, Recorder, _Tainted, alias, 
 __all__ = ["recording"]
 
 _NO_KW: dict = {}
+_ABSENT = object()  # (a class attribute that a patch adds, removed again on exit)
 
 
 def _grad_enabled() -> bool:
@@ -217,12 +218,15 @@ def _tensor_patches() -> dict:
         spec = rec.spec(data) if isinstance(data, (Tensor, np.ndarray, list, tuple)) else None
         with rec.inner():
             orig_init(self, data, *args, **kwargs)
-        if spec is None or spec[0] == "c" or spec[0] == "p":
+        if spec is None or spec[0] == "p":
             return
         if spec[0] in "tl":
             if any(s[0] not in "cp" for s in _flat(spec)):
                 rec.escape("ag.tensor([...]) of traced tensors (use ag.stack)")
+            # a list's numbers are read again at every replay (it may have changed)
+            rec.entries.append(("copy", ("p", data), raw(self).dtype, rec.new_slot(self)))
             return
+        # (an outside array is copied again at every replay too: it may have changed)
         rec.entries.append(("copy", spec, raw(self).dtype, rec.new_slot(self)))
 
     p["__init__"] = init
@@ -436,8 +440,8 @@ def recording(rec: Recorder) -> Iterator[Recorder]:
     saved: list = []
 
     def patch(obj: Any, name: str, value: Any) -> None:
-        saved.append((obj, name, obj.__dict__[name] if isinstance(obj, type) else
-                      getattr(obj, name)))
+        saved.append((obj, name, obj.__dict__.get(name, _ABSENT) if isinstance(obj, type)
+                      else getattr(obj, name)))
         setattr(obj, name, value)
 
     orig_ops = {n: Op.__dict__[n] for n in ("unary", "binary", "apply")}
@@ -466,6 +470,14 @@ def recording(rec: Recorder) -> Iterator[Recorder]:
             rec_.module_called(self)
         return orig_call(self, *args, **kwargs)
     patch(Module, "__call__", call)
+
+    def getattribute(self: Any, name: str) -> Any:
+        if name == "training":  # a forward that branches on it (also when called as .forward)
+            rec_ = _rec()
+            if rec_ is not None:
+                rec_.module_called(self)
+        return object.__getattribute__(self, name)
+    patch(Module, "__getattribute__", getattribute)
     for cls in _classes(Optimizer) + _classes(LRScheduler):
         for n in ("step", "zero_grad"):
             if n in cls.__dict__:
@@ -500,4 +512,7 @@ def recording(rec: Recorder) -> Iterator[Recorder]:
     finally:
         trace_hooks._recorder = prev
         for obj, name, value in reversed(saved):
-            setattr(obj, name, value)
+            if value is _ABSENT:
+                delattr(obj, name)
+            else:
+                setattr(obj, name, value)

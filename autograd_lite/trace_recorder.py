@@ -146,6 +146,17 @@ def user_location() -> str:
     return f"{f.f_code.co_filename}:{f.f_lineno}" if f is not None else "?"
 
 
+def _is_mask(v: Any) -> bool:
+    """A boolean array among an op's arguments (indexing with it selects by value)."""
+    if isinstance(v, Tensor):
+        v = raw(v)
+    if isinstance(v, np.ndarray):
+        return v.dtype == np.bool_
+    if type(v) is tuple or type(v) is list:
+        return any(_is_mask(x) for x in v)
+    return False
+
+
 def _same_view(a: np.ndarray, b: np.ndarray) -> bool:
     """True if ``a`` and ``b`` show the same memory the same way."""
     return (a.shape == b.shape and a.strides == b.strides and a.dtype == b.dtype
@@ -310,8 +321,11 @@ class Recorder:
     def fwd(self, op: Any, ts: tuple, kwargs: dict, res: Tensor) -> None:
         specs = [self.spec_t(t) for t in ts]
         kw = {k: self.spec(v) for k, v in kwargs.items()} if kwargs else {}
-        self.entries.append(("fwd", op.forward, specs, kw, self.new_slot(res),
-                             raw(res).ndim == 0))
+        out = raw(res)
+        # a boolean mask's result has a shape that depends on values: guarded at replay
+        masked = kwargs and any(_is_mask(v) for v in kwargs.values())
+        self.entries.append(("fwd", op.forward, specs, kw, self.new_slot(res), out.ndim == 0,
+                             out.shape if masked else None))
 
     def promoted(self, ts: Any, new: Any) -> None:
         """Record the casts a type promotion made (``new[i] is not ts[i]``)."""
@@ -355,10 +369,12 @@ class Recorder:
         parameters, buffers and children it holds. Hooks cannot be replayed."""
         if id(m) in self.modules:
             return
-        d = m.__dict__
+        d = object.__getattribute__(m, "__dict__")
+        if "_parameters" not in d:  # (its __init__ is still running)
+            return
         if d.get("_forward_pre_hooks") or d.get("_forward_hooks"):
             self.escape(f"{type(m).__name__} has forward hooks")
-        self.modules[id(m)] = (m, m.training, tuple(d["_parameters"].items()),
+        self.modules[id(m)] = (m, d["training"], tuple(d["_parameters"].items()),
                                tuple(d["_buffers"].items()), tuple(d["_modules"].items()))
 
     def tcall(self, fn: Any, args: tuple, kwargs: dict, res: Any) -> None:
@@ -371,7 +387,7 @@ class Recorder:
             if isinstance(x, Tensor):
                 if id(x) in self.outside:
                     del self.outside[id(x)]
-                    paths.append((path, self.new_slot(x)))
+                    paths.append((path, self.new_slot(x), raw(x).shape))
             elif type(x) is not str and isinstance(x, tuple):
                 for i, y in enumerate(x):
                     walk(y, path + (i,))

@@ -381,6 +381,63 @@ def test_an_error_in_a_replay_is_eagers_error() -> None:
     assert str(replayed.value) == str(eager.value)
 
 
+def test_forward_called_directly_still_sees_train_and_eval() -> None:
+    bn = nn.BatchNorm1d(3)
+    f = ag.compile(lambda x: bn.forward(x))
+    x = ag.tensor(np.random.default_rng(0).standard_normal((8, 3)).astype(np.float32))
+    with ag.no_grad():
+        for _ in range(3):
+            f(x)
+        bn.eval()
+        before = bn.running_mean.data.copy()
+        np.testing.assert_array_equal(f(x).data, bn(x).data)
+        np.testing.assert_array_equal(bn.running_mean.data, before)
+
+
+def test_value_dependent_shapes_are_guarded() -> None:
+    def fn(x):
+        pos = x[x > 0]
+        return pos.sum() / len(pos)
+    f = ag.compile(fn)
+    for v in ([1.0, 2.0, -1.0, 3.0], [5.0, -2.0, 4.0, 6.0], [1.0, 1.0, 1.0, 1.0],
+              [2.0, -1.0, -1.0, -1.0], [1.0, 2.0, -1.0, 3.0]):
+        x = ag.tensor(v)
+        assert f(x).item() == fn(x).item()
+
+
+HELPER_SCALE = 1.0
+
+
+def _helper(x):
+    return x * HELPER_SCALE
+
+
+def test_numpy_on_array_arguments_and_state_the_function_reads() -> None:
+    global HELPER_SCALE
+    table = np.ones(3)
+    f = ag.compile(lambda x, a: x + ag.tensor(np.sqrt(a)) + _helper(x) + ag.tensor(table))
+    for i, scale in enumerate((1.0, 1.0, 1.0, 2.0, 2.0)):
+        HELPER_SCALE = scale
+        table[...] = i
+        a = np.full(3, float(i * i))
+        x = ag.tensor(np.ones(3))
+        np.testing.assert_array_equal(f(x, a).data, 1 + i + scale + i)
+    HELPER_SCALE = 1.0
+
+
+def test_a_rebound_global_model_is_seen() -> None:
+    global MODEL
+    ag.manual_seed(0)
+    MODEL = nn.Linear(2, 1)
+    f = ag.compile(lambda x: MODEL(x))
+    x = ag.tensor(np.ones((1, 2), np.float32))
+    with ag.no_grad():
+        for _ in range(3):
+            f(x)
+        MODEL = nn.Linear(2, 1)
+        np.testing.assert_array_equal(f(x).data, MODEL(x).data)
+
+
 # ----------------------------------------------------------------------------- escapes
 def test_reading_data_outside_ops_runs_eagerly_with_a_warning() -> None:
     def fn(x):

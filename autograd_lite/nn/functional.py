@@ -465,9 +465,15 @@ def embedding(input: Any, weight: Any, padding_idx: int | None = None,
     if padding_idx is not None:
         if padding_idx < 0:
             padding_idx += n
-        keep = _counted(idx, padding_idx)[..., None]
+        keep = _kept_rows(idx, padding_idx)
         out = ag.where(keep, out, out.detach())
     return out
+
+
+@kernel
+def _kept_rows(idx: np.ndarray, padding_idx: int) -> np.ndarray:
+    """(*idx.shape, 1) bools: the rows that are not ``padding_idx``."""
+    return (idx != padding_idx)[..., None]
 
 
 @check
