@@ -243,7 +243,7 @@ class Compiled:
             out = self.fn(*_aliased(args, rec), **_aliased(kwargs, rec))
         self.recordings += 1
         template = _returned_values(rec, _out_spec(rec, out))
-        held = {id(v) for m in rec.modules.values() for part in m[2:] for _, v in part}
+        held = {id(v) for m in rec.modules.values() for part in m[2:5] for _, v in part}
         rec.alias_inputs = [(i, x) for i, x in enumerate(leaves) if id(x) in held]
         if rec.bad is None:
             first_side = next((i for i, e in enumerate(rec.entries) if lasting(e)), None)

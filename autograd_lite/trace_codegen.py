@@ -21,7 +21,7 @@ from autograd_lite import random as _random
 from autograd_lite.backward import _accumulate_lock
 from autograd_lite.primitive import unbroadcast
 from autograd_lite.tensor import Tensor
-from autograd_lite.trace_recorder import Recorder
+from autograd_lite.trace_recorder import Recorder, module_attributes
 
 __all__ = ["build", "signature", "private_tensors", "Abort", "gen_of", "lasting", "undo"]
 
@@ -98,12 +98,18 @@ def gen_of(desc: tuple) -> Any:
     return _random.get_generator() if desc[0] == "global" else _random.resolve(desc[1], desc[2])
 
 
-def _module_ok(m: Any, training: bool, params: tuple, buffers: tuple, children: tuple) -> bool:
+def _module_ok(m: Any, training: bool, params: tuple, buffers: tuple, children: tuple,
+               attrs: tuple) -> bool:
     d = m.__dict__
     if d.get("_forward_pre_hooks") or d.get("_forward_hooks"):
         return False  # hooks registered since the recording would not run
-    return (m.training is training and _same(d["_parameters"], params)
-            and _same(d["_buffers"], buffers) and _same(d["_modules"], children))
+    if not (m.training is training and _same(d["_parameters"], params)
+            and _same(d["_buffers"], buffers) and _same(d["_modules"], children)):
+        return False
+    now = module_attributes(d)
+    return len(now) == len(attrs) and all(
+        a[:2] == b[:2] and (a[2] is b[2] if a[1] is Tensor else a[2] == b[2])
+        for a, b in zip(now, attrs))
 
 
 def _same(now: dict, then: tuple) -> bool:
@@ -377,10 +383,9 @@ def build(rec: Recorder, template: tuple, private: dict,
         gen.emit(f"if T[{pos}] is not {gen.const(t)}: raise Abort")
     for i, is_none in rec.grad_guards:
         gen.emit(f"if (e{i}.grad is None) is not {gen.const(is_none)}: raise Abort")
-    for m, training, params, buffers, children in rec.modules.values():
-        gen.emit(f"if not _module_ok({gen.const(m)}, {gen.const(training)}, "
-                 f"{gen.const(params)}, {gen.const(buffers)}, {gen.const(children)}): "
-                 "raise Abort")
+    for m, *state in rec.modules.values():
+        gen.emit(f"if not _module_ok({gen.const(m)}, "
+                 + ", ".join(gen.const(x) for x in state) + "): raise Abort")
     last: dict = {}
     for i, e in enumerate(rec.entries):
         for n in _slots_used(e):

@@ -22,7 +22,15 @@ from autograd_lite import trace_hooks
 from autograd_lite.primitive import Op, operand, promote
 from autograd_lite.tensor import Tensor
 from autograd_lite.trace_backward import traced_backward
-from autograd_lite.trace_recorder import _DATA_SLOT, Recorder, _Tainted, alias, raw
+from autograd_lite.trace_recorder import (
+    _DATA_SLOT,
+    CONVERTERS,
+    Recorder,
+    _Tainted,
+    alias,
+    converter,
+    raw,
+)
 
 __all__ = ["recording"]
 
@@ -417,6 +425,8 @@ def recording(rec: Recorder) -> Iterator[Recorder]:
     swaps.update({id(_bw.backward): traced_backward(_bw.backward),
              id(_bw.grad): _escaping(_bw.grad, "ag.grad / autograd.grad inside the function"),
              id(_random.get_generator): get_g, id(_random.resolve): res_g})
+    for name in CONVERTERS:
+        patch(np, name, converter(getattr(np, name)))
     outside_wrap = _outside_wrap(Tensor._wrap)
     for mod_name, mod in list(sys.modules.items()):
         if mod is None or not mod_name.startswith("autograd_lite") or "trace" in mod_name \

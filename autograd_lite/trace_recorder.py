@@ -146,6 +146,22 @@ def user_location() -> str:
     return f"{f.f_code.co_filename}:{f.f_lineno}" if f is not None else "?"
 
 
+_SCALARS = (int, float, complex, str, bool, type(None))
+
+
+def module_attributes(d: dict) -> tuple:
+    """A module's own plain attributes a forward may read: numbers and strings (by repr) and
+    tensors that are not parameters or buffers (by identity), e.g. ``dropout.p``."""
+    out = []
+    for k, v in d.items():
+        if k[0] != "_" and k != "training":
+            if type(v) in _SCALARS:
+                out.append((k, type(v), repr(v)))
+            elif isinstance(v, Tensor):
+                out.append((k, Tensor, v))
+    return tuple(out)
+
+
 def _is_mask(v: Any) -> bool:
     """A boolean array among an op's arguments (indexing with it selects by value)."""
     if isinstance(v, Tensor):
@@ -297,9 +313,11 @@ class Recorder:
             return ("c", a)
         b = a.base
         while isinstance(b, np.ndarray):  # np.asarray(alias): a plain view of the same memory
-            if type(b) is _Tainted and (b._slot is not None or b._src is not None) \
-                    and _same_view(a, b):
-                return self.spec_a(b)
+            if _same_view(a, b):
+                if type(b) is _Tainted and (b._slot is not None or b._src is not None):
+                    return self.spec_a(b)
+                if id(b) in self.amap:
+                    return ("s", self.amap[id(b)])
             b = b.base
         if self._derived(a):
             self.escape("a view of a traced tensor's array taken outside an op was used")
@@ -375,7 +393,8 @@ class Recorder:
         if d.get("_forward_pre_hooks") or d.get("_forward_hooks"):
             self.escape(f"{type(m).__name__} has forward hooks")
         self.modules[id(m)] = (m, d["training"], tuple(d["_parameters"].items()),
-                               tuple(d["_buffers"].items()), tuple(d["_modules"].items()))
+                               tuple(d["_buffers"].items()), tuple(d["_modules"].items()),
+                               module_attributes(d))
 
     def tcall(self, fn: Any, args: tuple, kwargs: dict, res: Any) -> None:
         """A public op function whose result holds tensors made outside the recorded ops
@@ -393,3 +412,26 @@ class Recorder:
                     walk(y, path + (i,))
         walk(res, ())
         self.entries.append(("tcall", fn, self.spec(list(args)), self.spec(dict(kwargs)), paths))
+
+
+# NumPy's converters copy or view an array without keeping its type (np.array(x.data) is a
+# plain copy): while recording they are wrapped so that what they return from a traced array
+# stays known as derived (``recording`` installs them on the numpy module).
+CONVERTERS = ("array", "asarray", "asanyarray", "ascontiguousarray", "asfortranarray",
+              "require", "copy")
+
+
+def converter(orig: Any) -> Any:
+    def convert(a: Any, *args: Any, **kwargs: Any) -> Any:
+        out = orig(a, *args, **kwargs)
+        rec = trace_hooks._recorder
+        if (rec is not None and rec.here() and isinstance(a, np.ndarray)
+                and isinstance(out, np.ndarray) and out is not a
+                and (type(a) is _Tainted or rec._derived(a) or id(a) in rec.amap)
+                and not _same_view(out, a)):
+            # a copy of traced values made outside an op: handed out tainted, so that what
+            # is computed from it stays known too
+            return out.view(_Tainted)
+        return out
+    convert.__wrapped__ = orig
+    return convert

@@ -910,7 +910,7 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, size_average: Any
     if reduction == "mean":
         denom = ag.as_tensor(valid).sum() if w is None else \
             ag.as_tensor(_class_weights(w, t, valid, w.dtype)).sum()
-        smooth = smooth.sum() / denom.astype(np.float64)
+        smooth = smooth.sum() / denom.astype(smooth.dtype)
     else:
         smooth = _reduce(smooth, reduction)
     return (1 - label_smoothing) * nll + smooth * (label_smoothing / c)
