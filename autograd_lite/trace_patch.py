@@ -10,6 +10,7 @@ random generator, ``Module.__call__`` (module guards) and the optimizers' and sc
 from __future__ import annotations
 
 import sys
+import threading
 import weakref
 from contextlib import contextmanager
 from typing import Any, Iterator
@@ -45,7 +46,14 @@ def _grad_enabled() -> bool:
 
 def _rec() -> Recorder | None:
     rec = trace_hooks._recorder
-    return rec if rec is not None and rec.here() else None
+    if rec is None:
+        return None
+    if threading.get_ident() != rec.thread:
+        # another thread's ops: not part of the trace, but their results may be (a worker
+        # the function started), so the function is not replayed
+        rec.escape("ops ran on another thread while recording")
+        return None
+    return rec if rec.depth == 0 else None
 
 
 # ----------------------------------------------------------------------------- op entry points

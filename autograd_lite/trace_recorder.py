@@ -65,6 +65,12 @@ class _Tainted(np.ndarray):
         if rec is not None and rec.here():
             rec.escape(f"{what} of a tensor's array (.data/.numpy()) outside an op")
 
+    def __repr__(self) -> str:  # (error messages read as eager's)
+        return repr(self.view(np.ndarray))
+
+    def __str__(self) -> str:
+        return str(self.view(np.ndarray))
+
     def __bool__(self) -> bool:
         self._escape("bool()")
         return bool(self.view(np.ndarray))

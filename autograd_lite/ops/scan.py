@@ -23,6 +23,7 @@ from autograd_lite.ops.reduction import _expand, normalize_axis
 from autograd_lite.ops.shape import Stack
 from autograd_lite.primitive import Op, arr, export, operand
 from autograd_lite.tensor import Tensor
+from autograd_lite.trace_hooks import kernel
 
 _wrap = Tensor._wrap
 
@@ -273,6 +274,7 @@ cummax_result = namedtuple("cummax", ["values", "indices"])
 cummin_result = namedtuple("cummin", ["values", "indices"])
 
 
+@kernel
 def _cum_index(x: np.ndarray, axis: int, largest: bool) -> np.ndarray:
     """PyTorch's cummax/cummin indices: a later equal value takes over (``>=``), a NaN takes
     over and then stays the running value."""
