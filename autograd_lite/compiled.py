@@ -202,9 +202,8 @@ class Compiled:
             return self.fn(*args, **kwargs)
         if st.programs:
             arrays = [t._data if isinstance(t, Tensor) else t for t in leaves]
-            py = _python_state(self.fn)
             for replay, draws, _src, py_then in st.programs:
-                if not _same_state(py, py_then):
+                if not _same_state(py_then):
                     continue
                 states = _snapshot(draws)
                 progress: list = [0, []]
@@ -294,14 +293,25 @@ _SCALARS = (int, float, complex, str, bool, type(None), bytes)
 
 def _python_state(fn: Any) -> tuple:
     """What the function reads from its closure and its module's globals (numbers, and the
-    objects themselves): a trace bakes numbers in and holds on to objects, so a replay needs
-    them unchanged (``lr = 0.01`` changed, or ``model = Net()`` rebound, between calls is
-    seen; what a function it calls reads is not)."""
-    code = getattr(fn, "__code__", None)
-    if code is None:
-        return ()
-    out: list = []
-    _read_by(fn, out, set(), 3)
+    objects themselves), and so for the user's own functions it reads (three levels): a
+    trace bakes numbers in and holds on to objects, so a replay needs them unchanged
+    (``lr = 0.01`` changed, or ``model = Net()`` rebound, between calls is seen). Returns
+    ``(where, values)``: where to read them (closure cells, globals) and what they were."""
+    where: list = []
+    _read_by(fn, where, set(), 3)
+    return tuple(where), _values(where)
+
+
+def _values(where: Any) -> tuple:
+    out = []
+    for cell_or_dict, name in where:
+        if name is None:
+            try:
+                out.append(cell_or_dict.cell_contents)
+            except ValueError:  # an empty cell
+                out.append(_missing)
+        else:
+            out.append(cell_or_dict.get(name, _missing))
     return tuple(out)
 
 
@@ -314,28 +324,29 @@ def _names(code: Any) -> list:
     return names
 
 
-def _read_by(fn: Any, out: list, seen: set, depth: int) -> None:
-    """Closure values and globals ``fn`` reads, and those of the user's own functions it
-    reads (``depth`` levels; the library's and other packages' functions are not followed)."""
+def _read_by(fn: Any, where: list, seen: set, depth: int) -> None:
+    """Where ``fn`` reads closure values and globals from (``(cell, None)``, ``(globals,
+    name)``), and the same for the user's own functions it reads (``depth`` levels; the
+    library's and other packages' functions are not followed)."""
     code = getattr(fn, "__code__", None)
     if code is None or id(fn) in seen:
         return
     seen.add(id(fn))
-    for name, cell in zip(code.co_freevars, fn.__closure__ or ()):
+    for cell in fn.__closure__ or ():
+        where.append((cell, None))
         try:
             v = cell.cell_contents
         except ValueError:  # an empty cell
             continue
-        out.append((name, v))
         if depth and _users(v):
-            _read_by(v, out, seen, depth - 1)
+            _read_by(v, where, seen, depth - 1)
     g = fn.__globals__
     for name in dict.fromkeys(_names(code)):
-        v = g.get(name, _missing)
-        if v is not _missing:
-            out.append((name, v))
+        if name in g:
+            where.append((g, name))
+            v = g[name]
             if depth and _users(v):
-                _read_by(v, out, seen, depth - 1)
+                _read_by(v, where, seen, depth - 1)
 
 
 def _users(v: Any) -> bool:
@@ -345,18 +356,18 @@ def _users(v: Any) -> bool:
             and mod not in sys.stdlib_module_names)
 
 
-def _same_state(now: tuple, then: tuple) -> bool:
-    """Numbers by type and repr (so -0.0 and nan compare as themselves), everything else by
-    identity (a global rebound to a new model or optimizer is a different program)."""
-    if len(now) != len(then):
-        return False
-    for (n1, a), (n2, b) in zip(now, then):
-        if n1 != n2:
-            return False
+def _same_state(state: tuple) -> bool:
+    """The values at ``state``'s places now are those it recorded: numbers by type and repr
+    (so -0.0 and nan compare as themselves), everything else by identity (a global rebound to
+    a new model or optimizer is a different program)."""
+    where, then = state
+    for a, b in zip(_values(where), then):
+        if a is b:
+            continue
         if type(a) in _SCALARS or isinstance(a, np.generic):
             if type(a) is not type(b) or repr(a) != repr(b):
                 return False
-        elif a is not b:
+        else:
             return False
     return True
 
