@@ -262,7 +262,7 @@ class Op:
         node._out = weakref.ref(res)
         if self.save_out:
             node._out_data = out
-        if _state.anomaly:
+        if node.trace is not None:  # (set under anomaly mode only: no second grad-mode read)
             check_forward(node, out)
         return res
 
@@ -337,10 +337,13 @@ def unbroadcast(g: Any, shape: tuple, op: str = "?") -> Any:
         if n != 1 and gshape[i + lead] != n:
             raise RuntimeError(f"{op}Backward: gradient of shape {gshape} does not match the "
                                f"input's shape {shape}")
+    nd = type(g) is np.ndarray  # (then the ufunc's reduce: what ndarray.sum runs, unwrapped)
     if stretched:
-        g = g.sum(tuple(range(lead)) + stretched, keepdims=True)
+        axes = tuple(range(lead)) + stretched
+        g = np.add.reduce(g, axes, keepdims=True) if nd else g.sum(axes, keepdims=True)
     elif lead:  # only added leading dims (a bias): summing them away leaves ``shape``
-        return g.sum(tuple(range(lead)))
+        axes = tuple(range(lead))
+        return np.add.reduce(g, axes) if nd else g.sum(axes)
     if g.shape != shape:
         g = g.reshape(shape)
     return g
