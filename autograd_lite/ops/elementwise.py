@@ -187,56 +187,63 @@ Abs = Op("Abs", np.abs, lambda g, out, x: g * np.sign(arr(x)),
 @export(method=True)
 def exp(x: Any) -> Tensor:
     """Elementwise e**x."""
-    x = operand(x)
+    if not isinstance(x, Tensor):  # (a Tensor, the common case: no call)
+        x = operand(x)
     return Exp.unary(x if x._data.dtype.kind == "f" else promote_float(x, "exp"))
 
 
 @export(method=True)
 def log(x: Any) -> Tensor:
     """Elementwise natural logarithm (-inf at 0, nan below, as NumPy)."""
-    x = operand(x)
+    if not isinstance(x, Tensor):  # (a Tensor, the common case: no call)
+        x = operand(x)
     return Log.unary(x if x._data.dtype.kind == "f" else promote_float(x, "log"))
 
 
 @export(method=True)
 def sqrt(x: Any) -> Tensor:
     """Elementwise square root."""
-    x = operand(x)
+    if not isinstance(x, Tensor):  # (a Tensor, the common case: no call)
+        x = operand(x)
     return Sqrt.unary(x if x._data.dtype.kind == "f" else promote_float(x, "sqrt"))
 
 
 @export(method=True)
 def sin(x: Any) -> Tensor:
     """Elementwise sine."""
-    x = operand(x)
+    if not isinstance(x, Tensor):  # (a Tensor, the common case: no call)
+        x = operand(x)
     return Sin.unary(x if x._data.dtype.kind == "f" else promote_float(x, "sin"))
 
 
 @export(method=True)
 def cos(x: Any) -> Tensor:
     """Elementwise cosine."""
-    x = operand(x)
+    if not isinstance(x, Tensor):  # (a Tensor, the common case: no call)
+        x = operand(x)
     return Cos.unary(x if x._data.dtype.kind == "f" else promote_float(x, "cos"))
 
 
 @export(method=True)
 def tanh(x: Any) -> Tensor:
     """Elementwise hyperbolic tangent."""
-    x = operand(x)
+    if not isinstance(x, Tensor):  # (a Tensor, the common case: no call)
+        x = operand(x)
     return Tanh.unary(x if x._data.dtype.kind == "f" else promote_float(x, "tanh"))
 
 
 @export(method=True)
 def sigmoid(x: Any) -> Tensor:
     """Elementwise logistic function 1 / (1 + e**-x), stable for any magnitude."""
-    x = operand(x)
+    if not isinstance(x, Tensor):  # (a Tensor, the common case: no call)
+        x = operand(x)
     return Sigmoid.unary(x if x._data.dtype.kind == "f" else promote_float(x, "sigmoid", False))
 
 
 @export(method=True)
 def relu(x: Any) -> Tensor:
     """Elementwise max(x, 0); the gradient at 0 is 0."""
-    return Relu.unary(operand(x))
+    return Relu.unary(x if isinstance(x, Tensor) else operand(x))
 
 
 @export(method=True)
