@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import sys
+from sys import getrefcount
 from typing import Any, Callable
 
 import numpy as np
@@ -70,12 +71,25 @@ class Abort(Exception):
     """A guard failed during a replay (nothing it cannot undo has happened yet)."""
 
 
-def _leafgrad(t: Tensor, g: Any) -> np.ndarray:
-    """A leaf's ``.grad`` update, as ``backward`` writes it (a copy in the leaf's dtype)."""
-    g = _wrap(np.array(g, dtype=t._data.dtype))
+def _leafgrad(t: Tensor, g: Any, own: bool = False) -> np.ndarray:
+    """A leaf's ``.grad`` update, as ``backward`` writes it: the gradient itself if no one
+    else holds it (``own``), else a copy, in the leaf's dtype; summed into an existing one."""
+    dt = t._data.dtype
+    if g.__class__ is not np.ndarray or g.dtype != dt:
+        g, own = np.array(g, dtype=dt), True
     with _accumulate_lock:
+        g = _wrap(g if own or t.grad is not None else np.array(g))
         t.grad = g if t.grad is None else t.grad + g
     return t.grad._data
+
+
+def _leafgrad_taken(t: Tensor, box: list) -> np.ndarray:
+    """``_leafgrad`` of a gradient whose last use this is (handed over in ``box``): taken
+    without a copy when nothing else holds it (as backward does)."""
+    g = box.pop()
+    own = g.__class__ is np.ndarray and g.base is None and getrefcount(g) == 2 \
+        and g.flags.writeable
+    return _leafgrad(t, g, own)
 
 
 def _same_value(a: Any, b: Any) -> bool:
@@ -128,13 +142,18 @@ class _Gen:
     def __init__(self, rec: Recorder, private: dict) -> None:
         self.rec, self.private = rec, private
         self.g: dict = {"_wrap": _wrap, "_ub": unbroadcast, "Abort": Abort, "_np": np,
-                        "_leafgrad": _leafgrad, "gen_of": gen_of, "_module_ok": _module_ok,
+                        "_leafgrad": _leafgrad, "_leafgrad_taken": _leafgrad_taken,
+                        "gen_of": gen_of, "_module_ok": _module_ok,
                         "_asarray": np.asarray, "_same_value": _same_value,
                         "_inplace": _inplace_call, "_save_grads": _save_grads,
                         "_save_data": _save_data, "_to_array": _dtypes.to_array}
         self.ids: dict = {}
         self.lines: list = []
         self.side = False  # past the first entry a failed guard cannot undo
+        self.last: dict = {}  # slot -> index of the entry that uses it last
+        self.keep: set = set()  # slots the result returns
+        self.deleted: set = set()
+        self.index = 0
 
     def const(self, v: Any) -> str:
         key = (type(v).__name__, id(v))
@@ -214,7 +233,14 @@ class _Gen:
             t = self.tensor(e[1])
             if not self.side:
                 self.emit(f"P[1].append(({t}, {t}.grad, None))")
-            self.emit(f"s{e[3]} = _leafgrad({t}, {self.arr(e[2])})")
+            g = e[2]
+            if g[0] == "s" and self.last.get(g[1]) == self.index and g[1] not in self.keep:
+                self.emit(f"_b = [s{g[1]}]")  # its last use: handed over, maybe not copied
+                self.emit(f"del s{g[1]}")
+                self.deleted.add(g[1])
+                self.emit(f"s{e[3]} = _leafgrad_taken({t}, _b)")
+            else:
+                self.emit(f"s{e[3]} = _leafgrad({t}, {self.arr(g)})")
         elif kind == "setgrad":
             value = "None" if e[2] is None else f"_wrap({self.arr(e[2])})"
             t = self.tensor(e[1])
@@ -386,17 +412,19 @@ def build(rec: Recorder, template: tuple, private: dict,
     for m, *state in rec.modules.values():
         gen.emit(f"if not _module_ok({gen.const(m)}, "
                  + ", ".join(gen.const(x) for x in state) + "): raise Abort")
-    last: dict = {}
+    last = gen.last
     for i, e in enumerate(rec.entries):
         for n in _slots_used(e):
             last[n] = i
-    keep = set(_slots_used(("out", template)))
+    keep = gen.keep = set(_slots_used(("out", template)))
     for i, e in enumerate(rec.entries):
         if lasting(e) and not gen.side:  # from here on an error cannot be undone (P[0] = 1)
             gen.side = True
             gen.emit("P[0] = 1")
+        gen.index = i
         gen.entry(e)
-        dead = sorted(n for n in set(_slots_used(e)) if last[n] == i and n not in keep)
+        dead = sorted(n for n in set(_slots_used(e))
+                      if last[n] == i and n not in keep and n not in gen.deleted)
         if dead:
             gen.emit("del " + ", ".join(f"s{n}" for n in dead))
     gen.emit("return " + gen.output(template))

@@ -361,7 +361,7 @@ def _outside_wrap(orig: Any) -> Any:
         rec = _rec()
         if rec is not None and (type(data) is _Tainted and data._slot is None
                                 and data._src is None or rec._derived(data)):
-            rec.outside[id(t)] = t  # values computed with NumPy from traced arrays
+            rec.track(rec.outside, t, True)  # values computed with NumPy from traced arrays
             rec.outside_count += 1
         return t
     return wrap

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import weakref
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -58,7 +59,7 @@ class _Tainted(np.ndarray):
         if type(obj) is np.ndarray and not _aliasing[0]:
             rec = trace_hooks._recorder
             if rec is not None:
-                rec.derived_bases[id(obj)] = obj
+                rec.track(rec.derived_bases, obj, True)
 
     def _escape(self, what: str) -> None:
         rec = trace_hooks._recorder
@@ -214,7 +215,8 @@ class Recorder:
         self.nslots = 0
         self.tmap: dict = {}    # id(Tensor) -> slot (made in the trace, or an input)
         self.amap: dict = {}    # id(ndarray) -> slot
-        self.keep: list = []    # keeps every mapped object alive (ids stay unique)
+        self.keep: dict = {}    # weak references that drop map entries of dead objects
+        self.strong: list = []  # the few objects that cannot be weakly referenced
         self.ext: list = []     # tensors from outside, read when a kernel runs
         self.extmap: dict = {}
         self.input_pos: dict = {}  # slot -> position of the Tensor argument
@@ -262,13 +264,23 @@ class Recorder:
         return n
 
     def bind(self, obj: Any, n: int) -> None:
-        """Map a Tensor (and its array) or an array to slot ``n``."""
+        """Map a Tensor (and its array) or an array to slot ``n``. The maps hold ids: a weak
+        reference drops the entry when the object dies (before its id can be reused), so a
+        recording frees arrays as early as eager does."""
         if isinstance(obj, Tensor):
-            self.tmap[id(obj)] = n
-            self.keep.append(obj)
+            self.track(self.tmap, obj, n)
             obj = raw(obj)
-        self.amap[id(obj)] = n
-        self.keep.append(obj)
+        self.track(self.amap, obj, n)
+
+    def track(self, mapping: dict, obj: Any, value: Any) -> None:
+        key = id(obj)
+        mapping[key] = value
+        try:
+            self.keep[(id(mapping), key)] = weakref.ref(
+                obj, lambda _, m=mapping, k=key, keep=self.keep: (m.pop(k, None),
+                                                                  keep.pop((id(m), k), None)))
+        except TypeError:  # not weakly referenceable: kept alive instead
+            self.strong.append(obj)
 
     # ----------------------------------------------------------------- specs
     def spec_t(self, t: Tensor) -> tuple:
