@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from autograd_lite import dtypes as _dtypes
+from autograd_lite.array_module import is_foreign
 from autograd_lite.explain import Explain, formula
 from autograd_lite.ops.elementwise import Exp, maximum, minimum
 from autograd_lite.primitive import Op, arr, export, operand
@@ -70,7 +71,7 @@ def _keep_shape(shape: tuple, axis: tuple | None) -> tuple:
 
 
 def _spread_fwd(g: np.ndarray, shape: tuple) -> np.ndarray:
-    if math.prod(shape) > 16384:  # big: a read-only view, no memory traffic
+    if math.prod(shape) > 16384 or is_foreign(g):  # big: a read-only view, no memory traffic
         return np.broadcast_to(g, shape)
     # small: materialise (np.broadcast_to's Python wrapper costs more than the copy)
     out = np.empty(shape, dtype=np.result_type(g))
