@@ -89,10 +89,11 @@ class DuckArray(NDArrayOperatorsMixin):
     # -- dispatch -------------------------------------------------------------------------------
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
         out = kwargs.get("out")
-        args = _strict(inputs)
         kw = _strict(kwargs)
         if method == "at":  # ufunc.at(a, indices, b): the indices may be host arrays
             args = (_strict(inputs[0]), unwrap(inputs[1])) + tuple(_strict(inputs[2:]))
+        else:
+            args = _strict(inputs)
         res = getattr(ufunc, method)(*args, **kw)
         if method == "at":
             return None
