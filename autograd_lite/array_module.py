@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["array_module", "is_array", "is_foreign", "as_data", "asarray", "zeros", "ones", "full", "arange",
-           "eye", "to_numpy"]
+__all__ = ["array_module", "is_array", "is_foreign", "as_data", "asarray", "zeros", "ones",
+           "full", "arange", "eye", "ascontiguousarray", "to_numpy"]
 
 _ndarray = np.ndarray
 #: The module of each array type met so far (``numpy.ndarray`` -> numpy, ``cupy.ndarray`` -> cupy).
@@ -119,6 +119,13 @@ def eye(n: int, dtype: Any, like: Any) -> Any:
     if type(like) is _ndarray:
         return np.eye(n, dtype=dtype)
     return array_module(like).eye(n, dtype=dtype)
+
+
+def ascontiguousarray(x: Any) -> Any:
+    """``np.ascontiguousarray(x)`` in ``x``'s module (NumPy's does not dispatch)."""
+    if type(x) is _ndarray:
+        return np.ascontiguousarray(x)
+    return array_module(x).ascontiguousarray(x)
 
 
 def to_numpy(x: Any) -> np.ndarray:

@@ -295,7 +295,8 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     ins = _as_list(inputs, "grad", "inputs")
     gos = None
     if grad_outputs is not None:
-        gos = ([grad_outputs] if isinstance(grad_outputs, (Tensor, np.ndarray)) or is_foreign(grad_outputs) else
+        gos = ([grad_outputs] if isinstance(grad_outputs, (Tensor, np.ndarray))
+               or is_foreign(grad_outputs) else
                _as_list(grad_outputs, "grad", "grad_outputs"))
         if len(gos) != len(roots):
             raise ValueError(f"grad: got {len(gos)} grad_outputs for {len(roots)} outputs")

@@ -90,7 +90,8 @@ CASES: list[tuple[str, Callable, tuple]] = [
      ((3, 3), (3, 3))),
     ("reductions", lambda a, b: a.sum(0).sum() + a.mean() + a.mean(1, keepdims=True).sum()
      + a.amax(1).sum() + b.var() + b.std(), ((3, 4), (6,))),
-    ("max_over_dim", lambda a, b: a.max(1)[0].sum() + a.min(0).values.sum() + b.max(), ((3, 4), (5,))),
+    ("max_over_dim", lambda a, b: a.max(1)[0].sum() + a.min(0).values.sum() + b.max(),
+     ((3, 4), (5,))),
     ("logsumexp_prod", lambda a, b: a.logsumexp(1).sum() + b.prod(), ((3, 4), (4,))),
     ("matmul", lambda a, b: (a @ b).tanh().sum(), ((3, 4), (4, 2))),
     ("matmul_batched", lambda a, b: (a @ b).sum() + (a.transpose(1, 2) * 1.0).sum(),
