@@ -106,7 +106,21 @@ CASES: list[tuple[str, Callable, tuple]] = [
     ("softmax_log_softmax", lambda a, b: (F.softmax(a, 1) * b).sum() + F.log_softmax(a, -1).sum(),
      ((3, 4), (3, 4))),
     ("mse_l1", lambda a, b: F.mse_loss(a, b) + F.l1_loss(a, b), ((3, 4), (3, 4))),
+    ("einsum", lambda a, b: ag.einsum("ij,jk->ik", a, b).sum() + ag.einsum("ii->i", a @ a.T).sum()
+     + ag.einsum("ij->", a), ((3, 4), (4, 2))),
+    ("nll_log_softmax", lambda a, b: F.nll_loss(F.log_softmax(a, 1), _targets(a))
+     + F.cross_entropy(a, _targets(a), label_smoothing=0.1) + (b * 0).sum(), ((4, 3), (1,))),
+    ("layer_norm_gelu", lambda a, b: (F.layer_norm(a, (4,)) * b).sum() + F.gelu(a).sum()
+     + F.softplus(a).sum(), ((3, 4), (3, 4))),
+    ("conv_avgpool", lambda a, b: F.avg_pool2d(F.conv2d(a, b, padding=1, stride=2), 2).sum(),
+     ((2, 2, 8, 8), (3, 2, 3, 3))),
 ]
+
+
+def _targets(a: ag.Tensor) -> ag.Tensor:
+    """Class indices (0, 1, 2, 0, ...) in ``a``'s array module."""
+    t = np.arange(a.shape[0]) % a.shape[1]
+    return ag.tensor(DuckArray(t) if type(a.data) is DuckArray else t)
 
 
 def _run(f: Callable, leaves: list) -> tuple:
@@ -177,6 +191,36 @@ def test_mlp_training_step_on_stand_in() -> None:
     y = RNG.integers(0, 3, 8)
     _compare(lambda: nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 16), nn.Tanh(),
                                    nn.Linear(16, 3)), x, y, F.cross_entropy)
+
+
+def test_dropout_batchnorm_adam_step_on_stand_in() -> None:
+    x = RNG.standard_normal((8, 5)).astype(np.float32)
+    y = RNG.standard_normal((8, 2)).astype(np.float32)
+
+    def make() -> nn.Module:
+        return nn.Sequential(nn.Linear(5, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Dropout(0.3),
+                             nn.Linear(8, 2))
+    for opt in (ag.optim.Adam, ag.optim.SGD):
+        models = []
+        for wrap_ in (False, True):
+            ag.manual_seed(0)
+            m = make()
+            if wrap_:
+                _to_duck(m)
+                for name, b in m.named_buffers():
+                    b._data = DuckArray(b._data.copy())
+            o = opt(m.parameters(), lr=0.01)
+            xs, ys = (ag.tensor(DuckArray(x)), ag.tensor(DuckArray(y))) if wrap_ else \
+                (ag.tensor(x), ag.tensor(y))
+            for _ in range(2):
+                o.zero_grad()
+                F.mse_loss(m(xs), ys).backward()
+                o.step()
+            models.append(m)
+        for (n, a), (_, b) in zip(models[0].state_dict().items(),
+                                  models[1].state_dict().items()):
+            np.testing.assert_allclose(_host(b.data), a.numpy(), rtol=1e-5, atol=1e-6,
+                                       err_msg=n)
 
 
 def test_cnn_training_step_on_stand_in() -> None:
