@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from autograd_lite.array_module import as_data
+from autograd_lite.array_module import as_data, is_array
 from autograd_lite.grad_mode import _state
 from autograd_lite.ops.shape import normalize_index
 from autograd_lite.tensor import Tensor
@@ -62,7 +62,7 @@ def set_(self, source: Any) -> Tensor:
     as PyTorch's ``set_``."""
     _check_inplace(self, "set_", source)
     data = source._data if isinstance(source, Tensor) else source
-    if not isinstance(data, np.ndarray):
+    if not isinstance(data, np.ndarray) and not is_array(data):  # (or a CuPy array)
         raise TypeError(f"set_: expected an ndarray or a Tensor, got {type(source).__name__}")
     if self.requires_grad and data.dtype.kind != "f":
         raise TypeError(f"set_: a tensor that requires grad must stay floating, got dtype "
