@@ -213,7 +213,7 @@ def test_dropout_batchnorm_adam_step_on_stand_in() -> None:
                              nn.Linear(8, 2))
     for opt in (ag.optim.Adam, ag.optim.SGD):
         models = []
-        for wrap_ in (False, True):
+        for wrap_ in (False, True):  # (clip_grad_norm_ included: it reads every gradient)
             ag.manual_seed(0)
             m = make()
             if wrap_:
@@ -224,6 +224,7 @@ def test_dropout_batchnorm_adam_step_on_stand_in() -> None:
             for _ in range(2):
                 o.zero_grad()
                 F.mse_loss(m(xs), ys).backward()
+                nn.utils.clip_grad_norm_(m.parameters(), 0.5)
                 o.step()
             models.append(m)
         for (n, a), (_, b) in zip(models[0].state_dict().items(),
