@@ -148,6 +148,15 @@ def test_data_assignment_keeps_the_module() -> None:
     assert "tensor([1., 1.]" in repr(t * 1.0)
 
 
+def test_like_factories_and_conversions_keep_the_module() -> None:
+    t = ag.tensor(DuckArray(np.arange(6.0).reshape(2, 3)), requires_grad=True)
+    made = [ag.zeros_like(t), ag.ones_like(t), ag.full_like(t, 2.0), ag.empty_like(t),
+            t.clone(), t.detach(), t.astype(np.float32), t == t]
+    assert all(type(m.data) is DuckArray for m in made)
+    assert t.astype(np.float32).dtype == np.float32
+    assert t.sum().item() == 15.0 and t.tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+
+
 def test_double_backward_on_stand_in() -> None:
     x = _leaf(5)
     for t in (x, _duck(x)):
