@@ -73,7 +73,7 @@ def is_foreign(x: Any) -> bool:
 def as_data(x: Any) -> Any:
     """``x`` as the data of a Tensor: an array (of any module) as it is; a NumPy scalar (what
     NumPy reductions return) or a Python value as a NumPy array (``np.asarray``)."""
-    if type(x) is _ndarray or not is_array(x):
+    if isinstance(x, (_ndarray, np.generic)) or array_module(x) is np:
         return np.asarray(x)
     return x
 

@@ -152,7 +152,7 @@ def _as_tensor_grad(g: Any) -> Any:
 
 def _copy(g: Any, dtype: Any = None) -> Any:
     """``np.array(g, dtype)`` (a copy) for any array module's ``g`` (CuPy: ``g.astype``)."""
-    if is_foreign(g):
+    if g.__class__ is not np.ndarray and is_foreign(g):
         return g.astype(g.dtype if dtype is None else dtype, copy=True)
     return np.array(g, dtype=dtype)
 

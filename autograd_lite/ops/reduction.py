@@ -71,7 +71,8 @@ def _keep_shape(shape: tuple, axis: tuple | None) -> tuple:
 
 
 def _spread_fwd(g: np.ndarray, shape: tuple) -> np.ndarray:
-    if math.prod(shape) > 16384 or is_foreign(g):  # big: a read-only view, no memory traffic
+    if math.prod(shape) > 16384 or type(g) is not np.ndarray and is_foreign(g):
+        # big (or another module's array): a read-only view, no memory traffic
         return np.broadcast_to(g, shape)
     # small: materialise (np.broadcast_to's Python wrapper costs more than the copy)
     out = np.empty(shape, dtype=np.result_type(g))
