@@ -24,6 +24,7 @@ from typing import Any, Iterator, NamedTuple, Sequence
 import numpy as np
 
 from autograd_lite.anomaly import check_backward, check_roots
+from autograd_lite.array_module import as_data, is_foreign
 from autograd_lite.grad_mode import _state
 from autograd_lite.node import Node
 from autograd_lite.tensor import Tensor
@@ -73,7 +74,8 @@ def _root_grads(roots: Sequence[Tensor], grads: Sequence[Any] | None, who: str) 
             g = _wrap(np.ones_like(r._data))
         else:
             if not isinstance(g, Tensor):
-                g = _wrap(np.asarray(g, dtype=r._data.dtype))
+                g = _wrap(_copy(g, r._data.dtype) if is_foreign(g) else
+                          np.asarray(g, dtype=r._data.dtype))
             if g._data.shape != r._data.shape:
                 raise RuntimeError(f"{who}: gradient has shape {g.shape} but output {i} has "
                                    f"shape {r.shape}; they must match")
@@ -145,7 +147,14 @@ def _run_hooks(hooks: list, g: Any, create_graph: bool) -> Any:
 
 
 def _as_tensor_grad(g: Any) -> Any:
-    return _wrap(np.asarray(g)) if isinstance(g, (np.ndarray, np.generic)) else g
+    return g if isinstance(g, Tensor) else _wrap(as_data(g))
+
+
+def _copy(g: Any, dtype: Any = None) -> Any:
+    """``np.array(g, dtype)`` (a copy) for any array module's ``g`` (CuPy: ``g.astype``)."""
+    if g.__class__ is not np.ndarray and is_foreign(g):
+        return g.astype(g.dtype if dtype is None else dtype, copy=True)
+    return np.array(g, dtype=dtype)
 
 
 def _run(roots: list, grads: list, retain_graph: bool, create_graph: bool,
@@ -200,7 +209,7 @@ def _run(roots: list, grads: list, retain_graph: bool, create_graph: bool,
                         # which another leaf, the caller's `gradient` or a hook may also hold
                         g = g.astype(k._data.dtype)
                 elif g.__class__ is not np.ndarray or g.dtype != k._data.dtype:
-                    g = np.array(g, dtype=k._data.dtype)  # (0-d: an ndarray, not a NumPy scalar)
+                    g = _copy(g, k._data.dtype)  # (0-d: an ndarray, not a NumPy scalar)
                 else:  # held only here (this frame's g and getrefcount's argument), not a view
                     own = g.base is None and getrefcount(g) == 2 and g.flags.writeable
                 updates.append((k, g, own))  # written to .grad once the whole pass succeeded
@@ -222,7 +231,7 @@ def _run(roots: list, grads: list, retain_graph: bool, create_graph: bool,
                     g = _run_hooks(k._hooks, g, create_graph)
                 t = k._retain() if k._retain is not None else None
                 if t is not None:  # own copy (a recorded one under create_graph)
-                    updates.append((t, g.astype(g.dtype) if create_graph else np.array(g), True))
+                    updates.append((t, g.astype(g.dtype) if create_graph else _copy(g), True))
             if capture is not None and k in capture:
                 capture[k] = _as_tensor_grad(g)
                 if k not in through:  # an input with nothing needed below it: stop here
@@ -255,7 +264,7 @@ def _run(roots: list, grads: list, retain_graph: bool, create_graph: bool,
             with _accumulate_lock:
                 for t, g, own in updates:  # (a copy unless own, or summed into a new one)
                     if not create_graph:
-                        g = _wrap(g if own or t.grad is not None else np.array(g))
+                        g = _wrap(g if own or t.grad is not None else _copy(g))
                     t.grad = g if t.grad is None else t.grad + g
     finally:
         _state.enabled = prev_mode
@@ -286,7 +295,8 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     ins = _as_list(inputs, "grad", "inputs")
     gos = None
     if grad_outputs is not None:
-        gos = ([grad_outputs] if isinstance(grad_outputs, (Tensor, np.ndarray)) else
+        gos = ([grad_outputs] if isinstance(grad_outputs, (Tensor, np.ndarray))
+               or is_foreign(grad_outputs) else
                _as_list(grad_outputs, "grad", "grad_outputs"))
         if len(gos) != len(roots):
             raise ValueError(f"grad: got {len(gos)} grad_outputs for {len(roots)} outputs")

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from autograd_lite import dtypes as _dtypes
+from autograd_lite.array_module import is_array
 from autograd_lite.tensor import Tensor
 
 __all__ = ["device", "check_device", "is_device", "to_args", "finfo", "iinfo", "tensor", "cuda",
@@ -216,7 +217,7 @@ def _set_data(self: Tensor, value: Any) -> None:
     if value.__class__ is not _ndarray:  # every op's result passes here: one check
         if isinstance(value, Tensor):
             value = value._data
-        elif not isinstance(value, np.ndarray):
+        elif not isinstance(value, np.ndarray) and not is_array(value):  # (CuPy arrays stay)
             value = np.asarray(value)
     self._data = value
 

@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from autograd_lite.array_module import is_array
+
 __all__ = ["set_default_dtype", "get_default_dtype", "promote_float", "promote_floats",
            "promote_types", "result_type", "scalar_dtype"]
 
@@ -40,13 +42,15 @@ def to_array(data: Any, dtype: Any = None) -> np.ndarray:
         dtype = np.dtype(dtype)
     if isinstance(data, (np.ndarray, np.generic)):
         arr = np.array(data, dtype=dtype, copy=True)
+    elif is_array(data):  # another module's array (CuPy): a copy there, in its dtype or dtype
+        arr = data.astype(data.dtype if dtype is None else dtype, copy=True)
     else:
         try:
             arr = np.array(data, dtype=dtype)
         except ValueError as e:  # ragged nested lists
             raise ValueError(f"tensor: cannot build a tensor from this "
                              f"{type(data).__name__}: {e}") from None
-    if dtype is None and not isinstance(data, (np.ndarray, np.generic)):
+    if dtype is None and not isinstance(data, (np.ndarray, np.generic)) and not is_array(data):
         if arr.dtype == np.float64:
             arr = arr.astype(_default, copy=False)
         elif arr.dtype.kind in "iu" and arr.dtype != np.int64:

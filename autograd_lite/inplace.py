@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from autograd_lite.array_module import as_data, is_array
 from autograd_lite.grad_mode import _state
 from autograd_lite.ops.shape import normalize_index
 from autograd_lite.tensor import Tensor
@@ -61,7 +62,7 @@ def set_(self, source: Any) -> Tensor:
     as PyTorch's ``set_``."""
     _check_inplace(self, "set_", source)
     data = source._data if isinstance(source, Tensor) else source
-    if not isinstance(data, np.ndarray):
+    if not isinstance(data, np.ndarray) and not is_array(data):  # (or a CuPy array)
         raise TypeError(f"set_: expected an ndarray or a Tensor, got {type(source).__name__}")
     if self.requires_grad and data.dtype.kind != "f":
         raise TypeError(f"set_: a tensor that requires grad must stay floating, got dtype "
@@ -153,12 +154,12 @@ def __pos__(self) -> Tensor:
 
 def any(self, axis: Any = None, keepdims: bool = False) -> Tensor:
     """True where some element along ``axis`` is nonzero (not differentiable)."""
-    return Tensor._wrap(np.asarray(self.data.any(axis=axis, keepdims=keepdims)))
+    return Tensor._wrap(as_data(self.data.any(axis=axis, keepdims=keepdims)))
 
 
 def all(self, axis: Any = None, keepdims: bool = False) -> Tensor:
     """True where every element along ``axis`` is nonzero (not differentiable)."""
-    return Tensor._wrap(np.asarray(self.data.all(axis=axis, keepdims=keepdims)))
+    return Tensor._wrap(as_data(self.data.all(axis=axis, keepdims=keepdims)))
 
 
 

@@ -19,6 +19,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from autograd_lite.anomaly import check_forward
+from autograd_lite.array_module import as_data, asarray, is_array
 from autograd_lite.dtypes import result_type, scalar_dtype
 from autograd_lite.grad_mode import _state
 from autograd_lite.node import Node
@@ -38,7 +39,7 @@ _dual = 0
 def arr(x: Any) -> np.ndarray:
     """The ndarray behind ``x`` (a Tensor or already an ndarray): for constant masks in VJP
     rules (``g * (arr(x) > 0)``), which are never differentiated."""
-    return x._data if isinstance(x, Tensor) else np.asarray(x)
+    return x._data if isinstance(x, Tensor) else as_data(x)
 
 
 def operand(x: Any, like: np.ndarray | None = None, shared: bool = False) -> Tensor:
@@ -56,20 +57,23 @@ def operand(x: Any, like: np.ndarray | None = None, shared: bool = False) -> Ten
         tx = type(x)
         # the common case first: a Python number next to a floating tensor keeps its dtype
         if (tx is float or tx is int) and like.dtype.kind in "fc":
-            if shared:
+            if shared and type(like) is np.ndarray:
                 a = _NUMBERS.get(x)
                 return _wrap(a if a is not None and a.dtype is like.dtype else
                              _number(x, like.dtype))
-            return _wrap(np.array(x, dtype=like.dtype))
+            return _wrap(np.array(x, dtype=like.dtype) if type(like) is np.ndarray else
+                         asarray(x, like, like.dtype))
         dt = scalar_dtype(x, like.dtype)
         if dt is not None:
             try:
-                return _wrap(np.array(x, dtype=dt))
+                return _wrap(asarray(x, like, dt))
             except OverflowError as e:  # e.g. int8_tensor + 1000: as NumPy (NEP 50), loudly
                 raise OverflowError(f"{e} (a Python int operand next to a {like.dtype} "
                                     "tensor takes its dtype)") from None
     if isinstance(x, (list, tuple, int, float, complex, bool, np.generic)):
         return Tensor(x)
+    if is_array(x):  # another module's array (CuPy)
+        return _wrap(x)
     raise TypeError(f"expected a Tensor, array or number, got {type(x).__name__}")
 
 
@@ -198,7 +202,7 @@ class Op:
         except Exception as e:  # noqa: BLE001 - re-raised with the op's name and shapes
             raise _op_error(self.name, (x,), e) from None
         if type(out) is not np.ndarray:
-            out = np.asarray(out)
+            out = as_data(out)
         if x.requires_grad and _state.enabled and out.dtype.kind in "fc":
             return self._record((x,), ((x.grad_fn or x),), _NO_KWARGS, out)
         return _wrap(out)
@@ -219,7 +223,7 @@ class Op:
         except Exception as e:  # noqa: BLE001 - re-raised with the op's name and shapes
             raise _op_error(self.name, (a, b), e) from None
         if type(out) is not np.ndarray:
-            out = np.asarray(out)
+            out = as_data(out)
         if (a.requires_grad or b.requires_grad) and _state.enabled and out.dtype.kind in "fc":
             return self._record((a, b), ((a.grad_fn or a) if a.requires_grad else None,
                                          (b.grad_fn or b) if b.requires_grad else None),
@@ -237,7 +241,7 @@ class Op:
         except Exception as e:  # noqa: BLE001 - re-raised with the op's name and shapes
             raise _op_error(self.name, ts, e) from None
         if type(out) is not np.ndarray:
-            out = np.asarray(out)
+            out = as_data(out)
         if _state.enabled and out.dtype.kind in "fc":
             for t in ts:
                 if t.requires_grad:

@@ -18,6 +18,7 @@ import numpy as np
 
 import autograd_lite as ag
 from autograd_lite import random as _random
+from autograd_lite.array_module import as_data, asarray, is_foreign, ones
 from autograd_lite.dtypes import promote_float, promote_floats
 from autograd_lite.explain import Explain, formula, local
 from autograd_lite.grad_mode import no_grad
@@ -371,7 +372,8 @@ def dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool = F
     x = promote_float(x, "dropout")  # the kept values are scaled: integers become floats
     if p == 1.0:
         return x * 0.0
-    return x * _dropout_mask(x.shape, p, x.dtype)
+    mask = _dropout_mask(x.shape, p, x.dtype)  # (drawn on the host: moved to the data's module)
+    return x * (asarray(mask, x.data) if is_foreign(x.data) else mask)
 
 
 @kernel
@@ -797,13 +799,13 @@ def _any_ignored(t: np.ndarray, c: int, ignore_index: int) -> np.ndarray:
     """A 0-d bool: some target equals ``ignore_index``."""
     if not 0 <= ignore_index < c and t.size and 0 <= t.min() and t.max() < c:
         return np.array(False)
-    return np.asarray((t == ignore_index).any())
+    return as_data((t == ignore_index).any())
 
 
 @kernel
 def _counted(t: np.ndarray, ignore_index: int) -> np.ndarray:
     """True where a target counts (is not ``ignore_index``)."""
-    return np.asarray(t != ignore_index)
+    return as_data(t != ignore_index)
 
 
 @kernel
@@ -835,7 +837,7 @@ def _nll(op: str, logp: Tensor, target: Any, weight: Any, ignore_index: int,
     idx.insert(cdim, t)
     picked = logp[tuple(idx)]
     if valid is None:  # nothing ignored
-        wi = np.ones(t.shape, dtype=logp.dtype) if w is None else \
+        wi = ones(t.shape, logp.dtype, t) if w is None else \
             _class_weights(w, t, None, logp.dtype)
         loss = -picked if w is None else -picked * wi
     else:

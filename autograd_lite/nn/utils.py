@@ -42,10 +42,10 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float,
     if not grads:
         return ag.tensor(0.0)
     if norm_type == math.inf:
-        norms = [np.max(np.abs(g.data)) if g.data.size else 0.0 for g in grads]
+        norms = [float(np.max(np.abs(g.data))) if g.data.size else 0.0 for g in grads]
         total = float(np.max(norms))
     else:
-        total = float(np.sum([np.sum(np.abs(g.data.astype(np.float64)) ** norm_type)
+        total = float(np.sum([float(np.sum(np.abs(g.data.astype(np.float64)) ** norm_type))
                               for g in grads]) ** (1.0 / norm_type))
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the "
@@ -53,7 +53,7 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float,
                            "error_if_nonfinite=False to disable this check.")
     coef = min(1.0, max_norm / (total + 1e-6))
     if coef < 1.0:
-        _rescale(grads, lambda a: a * np.asarray(coef, dtype=a.dtype))
+        _rescale(grads, lambda a: a * a.dtype.type(coef))  # (a scalar: any array module)
     return ag.tensor(np.asarray(total, dtype=grads[0].dtype))
 
 

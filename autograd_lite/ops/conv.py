@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from autograd_lite.array_module import arange, ascontiguousarray, full, zeros
 from autograd_lite.dtypes import promote_floats
 from autograd_lite.explain import Explain, formula
 from autograd_lite.primitive import Op, arr, operand
@@ -68,7 +69,7 @@ def _pad(x: np.ndarray, padding: tuple, value: float = 0.0, extra: tuple = (0, 0
     if ph == 0 and pw == 0 and eh == 0 and ew == 0:
         return x
     n, c, h, w = x.shape
-    out = np.full((n, c, h + 2 * ph + eh, w + 2 * pw + ew), value, dtype=x.dtype)
+    out = full((n, c, h + 2 * ph + eh, w + 2 * pw + ew), value, x.dtype, x)
     out[:, :, ph:ph + h, pw:pw + w] = x
     return out
 
@@ -90,7 +91,7 @@ def _col2im(cols: np.ndarray, in_hw: tuple, k: tuple, s: tuple, p: tuple,
     n, c, oh, ow = cols.shape[:4]
     hp = max(in_hw[0] + 2 * p[0], d[0] * (k[0] - 1) + s[0] * (oh - 1) + 1)
     wp = max(in_hw[1] + 2 * p[1], d[1] * (k[1] - 1) + s[1] * (ow - 1) + 1)
-    out = np.zeros((n, c, hp, wp), dtype=cols.dtype)
+    out = zeros((n, c, hp, wp), cols.dtype, cols)
     for i in range(k[0]):
         for j in range(k[1]):
             r, q = i * d[0], j * d[1]
@@ -112,7 +113,7 @@ def _conv_fwd(x: np.ndarray, w: np.ndarray, stride: tuple, padding: tuple,
         out = np.concatenate([np.tensordot(cols[:, i * cg:(i + 1) * cg], w[i * og:(i + 1) * og],
                                            axes=((1, 4, 5), (1, 2, 3)))
                               for i in range(groups)], axis=3)
-    return np.ascontiguousarray(out.transpose(0, 3, 1, 2))
+    return ascontiguousarray(out.transpose(0, 3, 1, 2))
 
 
 def _conv_input_grad_fwd(g: np.ndarray, w: np.ndarray, stride: tuple, padding: tuple,
@@ -316,7 +317,7 @@ def _max_arg(x: np.ndarray, k: tuple, s: tuple, p: tuple, d: tuple = (1, 1),
               (xp.shape[3] - d[1] * (k[1] - 1) - 1) // s[1] + 1)
     offs = _offsets(k, s, out_hw, d)
     best = xp[:, :, offs[0][1], offs[0][2]].copy()
-    arg = np.zeros(best.shape, dtype=np.int32)
+    arg = zeros(best.shape, np.int32, best)
     for idx, rs, cs in offs[1:]:
         v = xp[:, :, rs, cs]
         better = v > best            # strict: ties keep the first maximum
@@ -332,8 +333,8 @@ def _max_indices(x: np.ndarray, k: tuple, s: tuple, p: tuple, d: tuple = (1, 1),
     _, arg, _ = _max_arg(x, k, s, p, d, e)
     oh, ow = arg.shape[2:]
     i, j = np.divmod(arg.astype(np.int64), k[1])
-    rows = np.arange(oh)[:, None] * s[0] - p[0] + i * d[0]
-    cols = np.arange(ow)[None, :] * s[1] - p[1] + j * d[1]
+    rows = arange(oh, arg)[:, None] * s[0] - p[0] + i * d[0]
+    cols = arange(ow, arg)[None, :] * s[1] - p[1] + j * d[1]
     return rows * x.shape[3] + cols
 
 
@@ -345,9 +346,9 @@ def _maxpool_fwd(x: np.ndarray, k: tuple, s: tuple, p: tuple, d: tuple = (1, 1),
 def _scatter_fwd(g: np.ndarray, x: np.ndarray, k: tuple, s: tuple, p: tuple,
                  d: tuple = (1, 1), e: tuple = (0, 0)) -> np.ndarray:
     _, arg, offs = _max_arg(x, k, s, p, d, e)
-    out = np.zeros((x.shape[0], x.shape[1], x.shape[2] + 2 * p[0] + e[0],
-                    x.shape[3] + 2 * p[1] + e[1]), dtype=g.dtype)
-    zero = np.zeros((), dtype=g.dtype)
+    out = zeros((x.shape[0], x.shape[1], x.shape[2] + 2 * p[0] + e[0],
+                    x.shape[3] + 2 * p[1] + e[1]), g.dtype, g)
+    zero = zeros((), g.dtype, g)
     for idx, rs, cs in offs:
         out[:, :, rs, cs] += np.where(arg == idx, g, zero)
     return out[:, :, p[0]:p[0] + x.shape[2], p[1]:p[1] + x.shape[3]]
@@ -357,8 +358,8 @@ def _gather_fwd(h: np.ndarray, x: np.ndarray, k: tuple, s: tuple, p: tuple,
                 d: tuple = (1, 1), e: tuple = (0, 0)) -> np.ndarray:
     _, arg, offs = _max_arg(x, k, s, p, d, e)
     hp = _pad(h, p, 0.0, e)
-    out = np.zeros(arg.shape, dtype=h.dtype)
-    zero = np.zeros((), dtype=h.dtype)
+    out = zeros(arg.shape, h.dtype, h)
+    zero = zeros((), h.dtype, h)
     for idx, rs, cs in offs:
         out += np.where(arg == idx, hp[:, :, rs, cs], zero)
     return out

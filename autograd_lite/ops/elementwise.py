@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd_lite.array_module import as_data, ones
 from autograd_lite.dtypes import promote_float, result_type
 from autograd_lite.explain import Explain, formula, local
 from autograd_lite.primitive import Op, arr, export, operand
@@ -258,7 +259,7 @@ def sign(x: Any) -> Tensor:
     x = operand(x)
     if x._data.dtype == np.bool_:  # NumPy has no bool sign; sign(b) = b (as PyTorch)
         return _wrap(x._data.copy())
-    return _wrap(np.asarray(np.sign(x._data)))  # asarray: 0-d input gives a NumPy scalar
+    return _wrap(as_data(np.sign(x._data)))  # asarray: 0-d input gives a NumPy scalar
 
 
 # ----------------------------------------------------------------------------- clipping, min/max
@@ -271,7 +272,7 @@ def _clip_fwd(x: np.ndarray, lo: Any = None, hi: Any = None) -> np.ndarray:
 def _clip_vjp(g: Tensor, out: Tensor, x: Tensor, lo: Any = None, hi: Any = None) -> Tensor:
     # NOTE: gradient passes where lo <= x <= hi (boundaries included), as PyTorch's clamp.
     xa = arr(x)
-    m = np.ones(xa.shape, dtype=bool)
+    m = ones(xa.shape, bool, xa)
     if lo is not None:  # (not in place: array bounds may broadcast x to a larger shape)
         m = m & (xa >= lo)
     if hi is not None:
@@ -345,7 +346,7 @@ Where = Op("Where", np.where, None,
 @export
 def where(condition: Any, a: Any, b: Any) -> Tensor:
     """``a`` where ``condition`` is true, else ``b`` (broadcast together)."""
-    c = condition if isinstance(condition, Tensor) else _wrap(np.asarray(condition))
+    c = condition if isinstance(condition, Tensor) else _wrap(as_data(condition))
     if c._data.dtype != np.bool_:
         c = _wrap(c._data.astype(bool))
     like = a._data if isinstance(a, Tensor) else (b._data if isinstance(b, Tensor) else None)
@@ -409,7 +410,7 @@ def compare(op: str, a: Any, b: Any) -> Tensor:
     y = b._data if isinstance(b, Tensor) else np.asarray(b) if like is None else \
         operand(b, like)._data
     try:
-        return _wrap(np.asarray(_CMP[op](x, y)))
+        return _wrap(as_data(_CMP[op](x, y)))
     except ValueError as e:
         raise ValueError(f"{op}: operands could not be broadcast together: shapes "
                          f"{np.shape(x)} and {np.shape(y)}") from e
@@ -480,7 +481,7 @@ def _bitwise(sym: str, a: Any, b: Any) -> Tensor:
     name, fn = _BITWISE[sym]
     x, y = _bit_operand(a, f"{name} ({sym})"), _bit_operand(b, f"{name} ({sym})")
     try:
-        return _wrap(np.asarray(fn(x, y)))
+        return _wrap(as_data(fn(x, y)))
     except ValueError:
         raise ValueError(f"{name} ({sym}): operands could not be broadcast together: shapes "
                          f"{np.shape(x)} and {np.shape(y)}") from None
@@ -511,4 +512,4 @@ def bitwise_not(x: Any) -> Tensor:
     if x._data.dtype.kind not in "biu":
         raise TypeError(f"bitwise_not (~): not implemented for {x.dtype} tensors (only integer "
                         "and bool tensors, as PyTorch)")
-    return _wrap(np.asarray(np.invert(x._data)))
+    return _wrap(as_data(np.invert(x._data)))

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd_lite.array_module import eye, ones
 from autograd_lite.explain import Explain, formula
 from autograd_lite.primitive import Op, arr, export, operand
 from autograd_lite.tensor import Tensor
@@ -163,7 +164,7 @@ def _einsum_vjp(g: Tensor, out: Tensor, inputs: Any, needs: list, subscripts: st
         for c in terms[i]:
             if c in seen:
                 d = next(spare)
-                ops.append(np.eye(sizes[c], dtype=arr(g).dtype))
+                ops.append(eye(sizes[c], arr(g).dtype, arr(g)))
                 subs.append(c + d)
                 target += d
             else:
@@ -174,7 +175,7 @@ def _einsum_vjp(g: Tensor, out: Tensor, inputs: Any, needs: list, subscripts: st
                  if n == sizes.get(c, n)}
         for c in set(terms[i]):
             if c not in avail:
-                ops.append(np.ones(sizes[c], dtype=arr(g).dtype))
+                ops.append(ones(sizes[c], arr(g).dtype, arr(g)))
                 subs.append(c)
         spec = ",".join(subs) + "->" + target
         grads.append(Einsum.in_rule(*ops, subscripts=spec))

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd_lite.array_module import arange
 from autograd_lite.explain import Explain, formula
 from autograd_lite.ops.reduction import Softmax
 from autograd_lite.primitive import Op, arr
@@ -25,7 +26,7 @@ def _ce_fwd(x: np.ndarray, target: np.ndarray, weight: np.ndarray | None, cdim: 
     s = x - np.maximum.reduce(x, axis=cdim, keepdims=True)
     lse = np.log(np.add.reduce(np.exp(s), axis=cdim, keepdims=True))
     if x.ndim == 2:  # (N, C): plain fancy indexing is the fast path
-        loss = lse[:, 0] - s[np.arange(x.shape[0]), target]
+        loss = lse[:, 0] - s[arange(x.shape[0], x), target]
     else:
         picked = np.take_along_axis(s - lse, np.expand_dims(target, cdim), axis=cdim)
         loss = -np.squeeze(picked, cdim)
@@ -52,7 +53,7 @@ def _ce_vjp(g: Any, out: Any, x: Any, target: np.ndarray, weight: np.ndarray | N
     if reduction == "none":  # g has the per-sample shape: put the class axis back
         g = g.reshape(shape)
     c = x.shape[cdim]
-    classes = np.arange(c).reshape((c,) + (1,) * (x.ndim - cdim - 1))
+    classes = arange(c, target).reshape((c,) + (1,) * (x.ndim - cdim - 1))
     d = Softmax.in_rule(x, axis=cdim) - (target.reshape(shape) == classes)
     if weight is not None:
         d = d * weight.reshape(shape).astype(arr(x).dtype, copy=False)
@@ -65,7 +66,7 @@ def _ce_jvp(t: Any, out: Any, x: Any, target: np.ndarray, weight: np.ndarray | N
     shape = list(x.shape)
     shape[cdim] = 1
     c = x.shape[cdim]
-    classes = np.arange(c).reshape((c,) + (1,) * (x.ndim - cdim - 1))
+    classes = arange(c, target).reshape((c,) + (1,) * (x.ndim - cdim - 1))
     d = Softmax.in_rule(x, axis=cdim) - (target.reshape(shape) == classes)
     per = (d * t).sum(cdim)
     if weight is not None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd_lite.array_module import as_data
 from autograd_lite.dtypes import get_default_dtype, promote_float
 from autograd_lite.explain import Explain, local
 from autograd_lite.ops.elementwise import Sqrt, astype
@@ -315,7 +316,7 @@ def _floor_div_float(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         fl = np.where(div - fl > 0.5, fl + 1, fl)
         fl = np.where(div == 0, np.copysign(0.0, a / b), fl)
         out = np.where(b == 0, a / b, fl)
-    return np.asarray(out).astype(dtype, copy=False)
+    return as_data(out).astype(dtype, copy=False)
 
 
 DivRounded = Op("DivRounded", _div_round, _zero, _zero, reads=(),
@@ -377,7 +378,7 @@ def _isclose(input: Any, other: Any, rtol: float, atol: float, equal_nan: bool,
             allowed = atol + np.abs(rtol * y)
             actual = np.abs(x - y)
             close = close | (np.isfinite(actual) & (actual <= allowed))
-    return _wrap(np.asarray(close))
+    return _wrap(as_data(close))
 
 
 @export(method=True)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from autograd_lite import dtypes as _dtypes
+from autograd_lite.array_module import as_data, is_foreign, zeros
 from autograd_lite.explain import Explain, formula
 from autograd_lite.ops.elementwise import Exp, maximum, minimum
 from autograd_lite.primitive import Op, arr, export, operand
@@ -70,7 +71,8 @@ def _keep_shape(shape: tuple, axis: tuple | None) -> tuple:
 
 
 def _spread_fwd(g: np.ndarray, shape: tuple) -> np.ndarray:
-    if math.prod(shape) > 16384:  # big: a read-only view, no memory traffic
+    if math.prod(shape) > 16384 or type(g) is not np.ndarray and is_foreign(g):
+        # big (or another module's array): a read-only view, no memory traffic
         return np.broadcast_to(g, shape)
     # small: materialise (np.broadcast_to's Python wrapper costs more than the copy)
     out = np.empty(shape, dtype=np.result_type(g))
@@ -210,7 +212,7 @@ def _gather_fwd(x: np.ndarray, index: np.ndarray, axis: int, keepdims: bool) -> 
 
 def _scatter_fwd(g: np.ndarray, index: np.ndarray, axis: int, keepdims: bool,
                  shape: tuple) -> np.ndarray:
-    out = np.zeros(shape, dtype=g.dtype)
+    out = zeros(shape, g.dtype, g)
     np.put_along_axis(out, index, g if keepdims else np.expand_dims(g, axis), axis)
     return out
 
@@ -253,16 +255,16 @@ def _extreme(op: str, x: Any, axis: Any, keepdims: Any, dim: Any, keepdim: Any) 
         return (Max if op == "max" else Min).apply((x,), {"axis": axes, "keepdims": keepdims})
     if axes is None:  # a 0-d tensor along dim 0 or -1: itself, at index 0
         v = (MaxDim if op == "max" else MinDim).apply(
-            (x.reshape(1),), {"index": np.zeros(1, dtype=np.int64), "axis": 0,
+            (x.reshape(1),), {"index": zeros(1, np.int64, x._data), "axis": 0,
                               "keepdims": False})
-        return (max_result if op == "max" else min_result)(v, _wrap(np.zeros((), np.int64)))
+        return (max_result if op == "max" else min_result)(v, _wrap(zeros((), np.int64, x._data)))
     a = axes[0]
     xd = x._data
     if xd.shape[a] == 0:
         raise ValueError(f"{op}: cannot reduce over the empty dim {a} of a tensor of shape "
                          f"{xd.shape}")
-    index = np.asarray((np.argmax if op == "max" else np.argmin)(xd, axis=a, keepdims=True),
-                       dtype=np.int64)
+    index = (np.argmax if op == "max" else np.argmin)(xd, axis=a, keepdims=True).astype(
+        np.int64, copy=False)
     v = (MaxDim if op == "max" else MinDim).apply(
         (x,), {"index": index, "axis": a, "keepdims": keepdims})
     return (max_result if op == "max" else min_result)(
@@ -582,7 +584,7 @@ def _arg(op: str, fn: Any, x: Any, axis: Any, keepdims: bool, dim: Any, keepdim:
     if axis is not None:
         axes = normalize_axis(op, _one_axis(op, axis), x._data.ndim)
         axis = None if axes is None else axes[0]  # None: a 0-d tensor (dim 0 or -1 is all)
-    return _wrap(np.asarray(fn(x._data, axis=axis, keepdims=keepdims), dtype=np.int64))
+    return _wrap(as_data(fn(x._data, axis=axis, keepdims=keepdims)).astype(np.int64, copy=False))
 
 
 @export(method=True)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from autograd_lite import dtypes as _dtypes
+from autograd_lite.array_module import arange, as_data, ascontiguousarray, ones, zeros
 from autograd_lite.explain import Explain, formula
 from autograd_lite.ops.reduction import _expand, normalize_axis
 from autograd_lite.ops.shape import Stack
@@ -67,7 +68,7 @@ def _take_fwd(x: np.ndarray, index: np.ndarray, axis: int) -> np.ndarray:
 
 
 def _scatter_add_fwd(g: np.ndarray, index: np.ndarray, axis: int, shape: tuple) -> np.ndarray:
-    out = np.zeros(shape, dtype=g.dtype)
+    out = zeros(shape, g.dtype, g)
     np.add.at(out, _fancy(index, axis), g)  # repeated indices (cummax) accumulate
     return out
 
@@ -188,7 +189,8 @@ def _prod_fwd(x: np.ndarray, axis: int, keepdims: bool) -> np.ndarray:
 def _prod_vjp(g: Any, out: Any, x: Any, axis: int, keepdims: bool) -> Any:
     # prod = the last element of cumprod: its VJP with the gradient at the last position only
     n = x.shape[axis]
-    last = (np.arange(n) == n - 1).reshape([n if i == axis else 1 for i in range(len(x.shape))])
+    last = (arange(n, arr(x)) == n - 1).reshape([n if i == axis else 1
+                                                 for i in range(len(x.shape))])
     gl = _expand(g, x, (axis,), keepdims) * last.astype(arr(x).dtype)
     return _cumprod_vjp(gl, Cumprod.in_rule(x, axis=axis), x, axis)
 
@@ -198,8 +200,8 @@ def _jvp_by_vjp(vjp: Any) -> Any:
     the VJP of a gradient of ones is d out / d x elementwise, and the JVP sums it times the
     tangent over the reduced axes (exact where the VJP is: zeros, ties)."""
     def rule(t: Any, out: Any, x: Any, **kw: Any) -> Any:
-        ones = np.ones(np.shape(arr(out)), dtype=arr(out).dtype)
-        return (vjp(ones, out, x, **kw) * t).sum(kw["axis"], keepdims=kw["keepdims"])
+        ones_ = ones(np.shape(arr(out)), arr(out).dtype, arr(out))
+        return (vjp(ones_, out, x, **kw) * t).sum(kw["axis"], keepdims=kw["keepdims"])
     return rule
 
 
@@ -341,7 +343,7 @@ def _norm_fwd(x: np.ndarray, p: float, axis: Any, keepdims: bool) -> np.ndarray:
         out = np.sqrt(np.sum(a * a, axis=axis, keepdims=keepdims))
     else:
         out = np.sum(a ** p, axis=axis, keepdims=keepdims) ** (1.0 / p)
-    return np.asarray(out, dtype=x.dtype)
+    return as_data(out).astype(x.dtype, copy=False)
 
 
 def _norm_vjp(g: Any, out: Any, x: Any, p: float, axis: Any, keepdims: bool) -> Any:
@@ -509,7 +511,7 @@ def topk(x: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool = Tru
     nd = x._data.ndim
     xs, a, index = _sorted("topk", x, dim, largest)
     k = _k("topk", k, xs._data.shape[a], 0)
-    index = np.ascontiguousarray(index[_sl(a, index.ndim, slice(0, k))])
+    index = ascontiguousarray(index[_sl(a, index.ndim, slice(0, k))])
     v = _taken(xs, index, a)
     if nd == 0:
         return topk_result(v.reshape(()), _wrap(index.reshape(())))
@@ -531,7 +533,7 @@ def kthvalue(x: Any, k: int, dim: int = -1, keepdim: bool = False) -> Any:
     nd = x._data.ndim
     xs, a, index = _sorted("kthvalue", x, dim, False)
     k = _k("kthvalue", k, xs._data.shape[a], 1)
-    index = np.ascontiguousarray(index[_sl(a, index.ndim, slice(k - 1, k))])
+    index = ascontiguousarray(index[_sl(a, index.ndim, slice(k - 1, k))])
     v = _taken(xs, index, a)
     if nd == 0:
         return kthvalue_result(v.reshape(()), _wrap(index.reshape(())))

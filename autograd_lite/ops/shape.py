@@ -10,6 +10,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from autograd_lite.array_module import zeros
 from autograd_lite.explain import Explain, formula
 from autograd_lite.primitive import Op, export, operand
 from autograd_lite.tensor import DimensionError, Tensor
@@ -279,7 +280,7 @@ GetItem = Op("GetItem", _getitem_fwd,
 
 
 def _index_add_fwd(g: np.ndarray, index: Any, shape: tuple, basic: bool) -> np.ndarray:
-    z = np.zeros(shape, dtype=g.dtype)
+    z = zeros(shape, g.dtype, g)
     if basic:
         z[index] = g  # basic indices select each element at most once
     else:

@@ -74,7 +74,7 @@ def _erf_np(x: np.ndarray) -> np.ndarray:
     if x.dtype.kind != "f":
         x = promote_float(x, "erf", complex_ok=False)
     dtype = x.dtype
-    xd = np.asarray(x, dtype=np.float64)
+    xd = x.astype(np.float64, copy=False)  # (any array module)
     y = np.abs(xd)
     out = np.empty_like(xd)
     small = y <= 0.46875

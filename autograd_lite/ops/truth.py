@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd_lite.array_module import as_data
 from autograd_lite.ops.reduction import normalize_axis
 from autograd_lite.primitive import export, operand
 from autograd_lite.tensor import Tensor
@@ -22,7 +23,7 @@ _wrap = Tensor._wrap
 def _truth(name: str, fn: Any, input: Any, dim: Any, keepdim: bool) -> Tensor:
     x = operand(input)
     axes = None if dim is None else normalize_axis(name, dim, x.data.ndim)
-    return _wrap(np.asarray(fn(x.data, axis=axes, keepdims=keepdim), dtype=bool))
+    return _wrap(as_data(fn(x.data, axis=axes, keepdims=keepdim)).astype(bool, copy=False))
 
 
 @export(method=True)
@@ -58,7 +59,7 @@ def equal(input: Any, other: Any) -> bool:
 # ----------------------------------------------------------------------------- elementwise
 def _elementwise(name: str, fn: Any) -> Any:
     def op(input: Any) -> Tensor:
-        return _wrap(np.asarray(fn(operand(input).data), dtype=bool))
+        return _wrap(as_data(fn(operand(input).data)).astype(bool, copy=False))
     op.__name__ = op.__qualname__ = name
     op.__doc__ = (f"``torch.{name}``: elementwise, a bool tensor (integer and bool inputs are "
                   "finite, never NaN).")
@@ -75,7 +76,7 @@ def _logical(name: str, fn: Any) -> Any:
         a = operand(input)
         b = operand(other, a.data)
         try:
-            return _wrap(np.asarray(fn(a.data != 0, b.data != 0), dtype=bool))
+            return _wrap(as_data(fn(a.data != 0, b.data != 0)).astype(bool, copy=False))
         except ValueError:
             raise ValueError(f"{name}: shapes {a.shape} and {b.shape} cannot be broadcast "
                              "together") from None
@@ -93,7 +94,7 @@ logical_xor = export(method=True)(_logical("logical_xor", np.logical_xor))
 @export(method=True)
 def logical_not(input: Any) -> Tensor:
     """``torch.logical_not``: True where the element is zero; a bool tensor."""
-    return _wrap(np.asarray(operand(input).data == 0))
+    return _wrap(as_data(operand(input).data == 0))
 
 
 @export(method=True)
@@ -102,7 +103,7 @@ def count_nonzero(input: Any, dim: Any = None) -> Tensor:
     ``dim`` (an int or a tuple); an int64 tensor."""
     x = operand(input)
     axes = None if dim is None else normalize_axis("count_nonzero", dim, x.data.ndim)
-    return _wrap(np.asarray(np.count_nonzero(x.data, axis=axes), dtype=np.int64))
+    return _wrap(as_data(np.count_nonzero(x.data, axis=axes)).astype(np.int64, copy=False))
 
 
 # ----------------------------------------------------------------------------- histograms

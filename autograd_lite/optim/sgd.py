@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Mapping
 
-import numpy as np
-
 from autograd_lite.grad_mode import no_grad
 from autograd_lite.optim.optimizer import Optimizer, _InvalidHyperParameter
 
@@ -75,7 +73,7 @@ class SGD(Optimizer):
                         state = self.state.setdefault(p, {})
                         buf = state.get("momentum_buffer")
                         if buf is None:
-                            buf = np.array(g, dtype=p.dtype, copy=True)
+                            buf = g.astype(p.dtype, copy=True)  # (any array module)
                             state["momentum_buffer"] = buf
                         else:
                             buf *= momentum
