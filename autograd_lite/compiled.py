@@ -23,6 +23,7 @@ from typing import Any, Callable
 import numpy as np
 
 from autograd_lite import dtypes as _dtypes
+from autograd_lite import primitive as _primitive
 from autograd_lite import trace_hooks
 from autograd_lite.grad_mode import _state
 from autograd_lite.tensor import Tensor
@@ -376,8 +377,7 @@ _missing = object()
 
 
 def _dual() -> bool:
-    from autograd_lite import primitive
-    return bool(primitive._dual)
+    return bool(_primitive._dual)
 
 
 def _snapshot(draws: tuple) -> list:

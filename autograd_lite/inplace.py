@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from autograd_lite.array_module import as_data, is_array
+from autograd_lite.array_module import is_array
 from autograd_lite.grad_mode import _state
 from autograd_lite.ops.shape import normalize_index
 from autograd_lite.tensor import Tensor
@@ -150,17 +150,6 @@ def __setitem__(self, index: Any, value: Any) -> None:
 
 def __pos__(self) -> Tensor:
     return self
-
-
-def any(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """True where some element along ``axis`` is nonzero (not differentiable)."""
-    return Tensor._wrap(as_data(self.data.any(axis=axis, keepdims=keepdims)))
-
-
-def all(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """True where every element along ``axis`` is nonzero (not differentiable)."""
-    return Tensor._wrap(as_data(self.data.all(axis=axis, keepdims=keepdims)))
-
 
 
 def attach() -> None:

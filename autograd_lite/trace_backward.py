@@ -10,17 +10,14 @@ from typing import Any
 import numpy as np
 
 from autograd_lite import backward as _bw
-from autograd_lite import trace_hooks
 from autograd_lite.primitive import Op
 from autograd_lite.tensor import Tensor
-from autograd_lite.trace_recorder import Recorder, raw
+from autograd_lite.trace_recorder import Recorder, current, raw
 
 __all__ = ["traced_backward"]
 
 
-def _rec() -> Recorder | None:
-    rec = trace_hooks._recorder
-    return rec if rec is not None and rec.here() else None
+_rec = current
 
 
 def traced_backward(orig_backward: Any) -> Any:

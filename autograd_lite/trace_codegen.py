@@ -178,17 +178,9 @@ class _Gen:
             return "[" + ", ".join(self.arr(x) for x in v) + "]"
         return "{" + ", ".join(f"{self.const(k)}: {self.arr(x)}" for k, x in v.items()) + "}"
 
-    def tensor(self, spec: tuple) -> str:
-        """An expression for a Tensor (in-place targets, ``.grad`` owners)."""
-        if spec[0] == "e":
-            return f"e{spec[1]}"
-        if spec[0] == "s":
-            pos = self.rec.input_pos.get(spec[1])
-            return f"T[{pos}]" if pos is not None else f"_wrap(s{spec[1]})"
-        return self.arr(spec)
-
     def obj(self, spec: tuple) -> str:
-        """An expression for an argument as the caller passed it (Tensors as Tensors)."""
+        """An expression for an argument as the caller passed it (Tensors as Tensors: also the
+        target of an in-place update or a ``.grad`` owner)."""
         kind, v = spec
         if kind == "s":
             pos = self.rec.input_pos.get(v)
@@ -230,7 +222,7 @@ class _Gen:
         elif kind == "add":
             self.emit(f"s{e[3]} = {self.arr(e[1])} + {self.arr(e[2])}")
         elif kind == "leafgrad":
-            t = self.tensor(e[1])
+            t = self.obj(e[1])
             if not self.side:
                 self.emit(f"P[1].append(({t}, {t}.grad, None))")
             g = e[2]
@@ -243,15 +235,15 @@ class _Gen:
                 self.emit(f"s{e[3]} = _leafgrad({t}, {self.arr(g)})")
         elif kind == "setgrad":
             value = "None" if e[2] is None else f"_wrap({self.arr(e[2])})"
-            t = self.tensor(e[1])
+            t = self.obj(e[1])
             if not self.side:
                 self.emit(f"P[1].append(({t}, {t}.grad, None))")  # (undone if a guard fails)
             self.emit(f"{t}.grad = {value}")
         elif kind == "getgrad":
-            self.emit(f"s{e[2]} = {self.tensor(e[1])}.grad._data")
+            self.emit(f"s{e[2]} = {self.obj(e[1])}.grad._data")
         elif kind == "inplace":
             _, fn, target, specs, kw, enabled = e
-            args = [self.tensor(target)] + [self.arr(s) for s in specs[1]] + \
+            args = [self.obj(target)] + [self.arr(s) for s in specs[1]] + \
                 [f"{k}={self.arr(s)}" for k, s in kw[1].items()]
             if not self.side and (target[0] != "s" or target[1] in self.rec.input_pos):
                 self.emit(f"_save_data(P[1], {args[0]})")

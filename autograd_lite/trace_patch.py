@@ -10,7 +10,6 @@ random generator, ``Module.__call__`` (module guards) and the optimizers' and sc
 from __future__ import annotations
 
 import sys
-import threading
 import weakref
 from contextlib import contextmanager
 from typing import Any, Iterator
@@ -30,6 +29,7 @@ from autograd_lite.trace_recorder import (
     _Tainted,
     alias,
     converter,
+    current,
     raw,
 )
 
@@ -44,16 +44,7 @@ def _grad_enabled() -> bool:
     return bool(_state.enabled)
 
 
-def _rec() -> Recorder | None:
-    rec = trace_hooks._recorder
-    if rec is None:
-        return None
-    if threading.get_ident() != rec.thread:
-        # another thread's ops: not part of the trace, but their results may be (a worker
-        # the function started), so the function is not replayed
-        rec.escape("ops ran on another thread while recording")
-        return None
-    return rec if rec.depth == 0 else None
+_rec = current
 
 
 # ----------------------------------------------------------------------------- op entry points

@@ -33,7 +33,7 @@ import numpy as np
 from autograd_lite import trace_hooks
 from autograd_lite.tensor import Tensor
 
-__all__ = ["Recorder", "raw"]
+__all__ = ["Recorder", "raw", "current"]
 
 #: The Tensor's ``_data`` slot itself: while recording, ``t._data`` read by library code at the
 #: top level gives a tainted view (``trace_patch``); the recorder reads the slot through this.
@@ -143,6 +143,19 @@ def alias(a: np.ndarray) -> "_Tainted":
         return a.view(_Tainted)
     finally:
         _aliasing[0] = False
+
+
+def current() -> "Recorder | None":
+    """The recorder, if the caller should record: a recording is active, this is its thread
+    and no op's own work is running. Another thread's ops make the recording unusable (their
+    results may feed the function: a worker it started)."""
+    rec = trace_hooks._recorder
+    if rec is None:
+        return None
+    if threading.get_ident() != rec.thread:
+        rec.escape("ops ran on another thread while recording")
+        return None
+    return rec if rec.depth == 0 else None
 
 
 def user_location() -> str:

@@ -451,6 +451,23 @@ def test_reading_data_outside_ops_runs_eagerly_with_a_warning() -> None:
     assert f.replays == 0 and "runs eagerly" in f.explain()
 
 
+def test_ops_on_another_thread_run_eagerly() -> None:
+    import threading
+
+    def fn(x):
+        box = []
+        worker = threading.Thread(target=lambda: box.append(x * 3))
+        worker.start()
+        worker.join()
+        return box[0] + 1
+    f = ag.compile(fn)
+    with pytest.warns(UserWarning, match="another thread"):
+        f(ag.tensor([1.0]))
+    for v in (2.0, 5.0):
+        assert f(ag.tensor([v])).item() == 3 * v + 1
+    assert f.replays == 0
+
+
 def test_numpy_computed_operand_escapes() -> None:
     def fn(x):
         return x + ag.tensor(np.sqrt(x.numpy()))
